@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs what Larder needs on Debian 12, starting from a bare (debootstrap minbase) root.
+# Usage: deploy/install-deps.sh [--with-test-databases]
+# Idempotent: when every package is already installed it returns without touching apt.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libabsl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
+)
+if [[ "${1:-}" == "--with-test-databases" ]]; then
+  # The tests start throwaway PostgreSQL and MariaDB servers of their own.
+  packages+=(postgresql mariadb-server mariadb-client)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]} == 0)); then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+as_root=()
+if [[ $(id -u) -ne 0 ]]; then as_root=(sudo); fi
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -qq
+# Keep the packaged database servers from starting system-wide instances: the tests run their own.
+if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+  printf '#!/bin/sh\nexit 101\n' | "${as_root[@]}" tee /usr/sbin/policy-rc.d >/dev/null
+  "${as_root[@]}" chmod +x /usr/sbin/policy-rc.d
+  trap '"${as_root[@]}" rm -f /usr/sbin/policy-rc.d' EXIT
+fi
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,20 @@
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace larder::api {
+
+// The one conversion from internal statuses to what a Feast client receives. A status carrying
+// a Feast exception class becomes Feast's JSON details
+// {"module": "feast.errors", "class": ..., "message": ...}, which the Python client re-raises as
+// that class; any other status keeps its code and a plain-text message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+// Python json.dumps of a string (ASCII-only output, \uXXXX escapes), including the quotes.
+std::string PythonJsonString(absl::string_view utf8);
+
+}  // namespace larder::api

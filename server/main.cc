@@ -1,0 +1,131 @@
+// larder: a Feast registry server. main() wires every part explicitly: configuration ->
+// database store -> registry -> gRPC service -> server, then waits for SIGINT/SIGTERM.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/server_builder.h"
+#include "server/api/registry_service.h"
+#include "server/registry/clock.h"
+#include "server/registry/registry.h"
+#include "server/server_config.h"
+#include "storage/open_store.h"
+
+namespace larder {
+namespace {
+
+int Fail(absl::string_view message) {
+  std::cerr << "larder: " << message << std::endl;
+  return 1;
+}
+
+absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(
+    const ServerConfig& config) {
+  absl::StatusOr<storage::DatabaseUrl> url = storage::ParseDatabaseUrl(config.db_url);
+  if (!url.ok()) return url.status();
+  storage::StoreOptions options;
+  options.max_connections = config.max_db_connections;
+  return storage::OpenStore(*url, options);
+}
+
+int Migrate(const ServerConfig& config) {
+  absl::StatusOr<std::unique_ptr<storage::SqlStore>> store = OpenConfiguredStore(config);
+  if (!store.ok()) return Fail(store.status().message());
+  absl::StatusOr<storage::SchemaState> state = storage::MigrateStore(**store);
+  if (!state.ok()) return Fail(state.status().message());
+  std::cout << "larder: schema at version " << state->current_version << std::endl;
+  return 0;
+}
+
+// Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
+// set before any thread starts), so this sigwait is the only place they are delivered.
+int WaitForTerminationSignal(const sigset_t& signals) {
+  int received = 0;
+  sigwait(&signals, &received);
+  return received;
+}
+
+int Serve(const ServerConfig& config, const sigset_t& signals) {
+  absl::StatusOr<std::unique_ptr<storage::SqlStore>> store = OpenConfiguredStore(config);
+  if (!store.ok()) return Fail(store.status().message());
+  absl::StatusOr<storage::SchemaState> schema =
+      storage::PrepareStoreSchema(**store, config.migrate);
+  if (!schema.ok()) return Fail(schema.status().message());
+
+  registry::SystemClock clock;
+  registry::Registry registry(**store, clock);
+  api::RegistryService service(registry);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &port);
+  // Without this gRPC binds with SO_REUSEPORT, and a second server on a taken port would
+  // silently share it instead of failing.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  builder.SetMaxReceiveMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    return Fail(absl::StrCat("cannot listen on ", config.listen_address,
+                             " (address in use, or not a valid host:port)"));
+  }
+  server->GetHealthCheckService()->SetServingStatus(true);
+  const std::string host = config.listen_address.substr(0, config.listen_address.rfind(':'));
+  // Tests and scripts read this line to learn the port when --addr asks for port 0.
+  std::cout << "larder: serving feast.registry.RegistryServer on " << host << ":" << port
+            << " (database " << (*store)->backend_name() << ", schema version "
+            << schema->current_version << ")" << std::endl;
+
+  const int signal_number = WaitForTerminationSignal(signals);
+  std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
+  server->GetHealthCheckService()->SetServingStatus(false);
+  // Stop accepting, let in-flight calls finish (bounded), then close the database.
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  server->Wait();
+  store->reset();
+  std::cout << "larder: stopped" << std::endl;
+  return 0;
+}
+
+}  // namespace
+}  // namespace larder
+
+int main(int argc, char** argv) {
+  // Block termination signals before any thread exists so all threads inherit the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  absl::StatusOr<larder::ServerConfig> config =
+      larder::ParseServerConfig(args, [](const char* name) -> const char* {
+        return std::getenv(name);
+      });
+  if (!config.ok()) {
+    std::cerr << "larder: " << config.status().message() << "\n\n" << larder::UsageText();
+    return 2;
+  }
+  switch (config->command) {
+    case larder::Command::kHelp:
+      std::cout << larder::UsageText();
+      return 0;
+    case larder::Command::kMigrate:
+      return larder::Migrate(*config);
+    case larder::Command::kServe:
+      return larder::Serve(*config, signals);
+  }
+  return 2;
+}

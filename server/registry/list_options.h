@@ -1,0 +1,59 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "feast/registry/RegistryServer.pb.h"
+#include "google/protobuf/map.h"
+#include "google/protobuf/message.h"
+
+namespace larder::registry {
+
+// The filters, sorting and pagination a Feast List request carries.
+struct ListOptions {
+  google::protobuf::Map<std::string, std::string> tags;  // AND of exact key=value matches
+  feast::registry::SortingParams sorting;
+  feast::registry::PaginationParams pagination;
+};
+
+template <typename Message>
+struct ListPage {
+  std::vector<Message> items;
+  feast::registry::PaginationMetadata pagination;
+};
+
+// True when every (key, value) of `wanted` is in `tags` (Feast's has_all_tags).
+bool HasAllTags(const google::protobuf::Map<std::string, std::string>& tags,
+                const google::protobuf::Map<std::string, std::string>& wanted);
+
+// Stable-sorts `items` by `sorting.sort_by` (Feast semantics: case-insensitive strings, numbers
+// before strings, missing keys first, "desc" reverses). Keys are resolved as Feast's Python
+// attribute names (`name`, `created_timestamp`, `tags.team`) or as proto paths
+// (`spec.name`, `meta.created_timestamp`).
+void SortMessages(std::vector<const google::protobuf::Message*>& items,
+                  const feast::registry::SortingParams& sorting);
+
+// Computes Feast's pagination metadata for `total` items and the [begin, end) slice to return.
+feast::registry::PaginationMetadata Paginate(size_t total,
+                                             const feast::registry::PaginationParams& params,
+                                             size_t& begin, size_t& end);
+
+// Applies sorting and pagination to an already filtered list.
+template <typename Message>
+ListPage<Message> SortAndPaginate(std::vector<Message> filtered, const ListOptions& options) {
+  ListPage<Message> page;
+  if (filtered.empty()) return page;  // Feast: present, all-zero metadata
+  std::vector<const google::protobuf::Message*> order;
+  order.reserve(filtered.size());
+  for (const Message& m : filtered) order.push_back(&m);
+  SortMessages(order, options.sorting);
+  size_t begin = 0, end = 0;
+  page.pagination = Paginate(order.size(), options.pagination, begin, end);
+  page.items.reserve(end - begin);
+  for (size_t i = begin; i < end; ++i) {
+    page.items.push_back(static_cast<const Message&>(*order[i]));
+  }
+  return page;
+}
+
+}  // namespace larder::registry

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "storage/store.h"
+
+namespace larder::registry {
+
+// The per-transaction bookkeeping every registry write shares: the server-owned timestamp, the
+// project's auto-creation and metadata rows, and the change-log entry. Not thread-safe; lives
+// inside one Store::Run body.
+class WriteContext {
+ public:
+  // `tx` is borrowed for the duration of the transaction.
+  WriteContext(storage::Transaction& tx, absl::Time now) : tx_(tx), now_(now) {}
+
+  absl::Time now() const { return now_; }
+  int64_t now_seconds() const { return absl::ToUnixSeconds(now_); }
+  google::protobuf::Timestamp now_proto() const;
+
+  // Creates the project row (a bare Project) and its project_uuid metadata when absent, in this
+  // transaction. Returns ABORTED when a concurrent writer created it first, so Store::Run
+  // retries the whole write (which then sees the project).
+  absl::Status EnsureProject(absl::string_view project);
+  // Ensures the project's project_uuid metadata row exists.
+  absl::Status EnsureProjectUuid(absl::string_view project);
+
+  // Records an effective write: bumps feast_metadata(project, last_updated_timestamp) as Feast
+  // does and queues the change-log entry.
+  absl::Status Committed(storage::ObjectKind kind, absl::string_view project,
+                         absl::string_view name, storage::ChangeOp op, int64_t version,
+                         std::string proto_after);
+
+ private:
+  storage::Transaction& tx_;
+  const absl::Time now_;
+};
+
+// Microsecond truncation, as Feast's Python datetimes have.
+absl::Time TruncateToMicros(absl::Time t);
+google::protobuf::Timestamp ToProto(absl::Time t);
+
+}  // namespace larder::registry

@@ -1,0 +1,97 @@
+#include "server/server_config.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace larder {
+
+std::string UsageText() {
+  return R"(usage: larder [serve|migrate] [flags]
+
+commands:
+  serve     run the Feast registry gRPC server (default)
+  migrate   apply pending schema migrations to the database and exit
+
+flags:
+  --db=URL                 registry database (env LARDER_DB; default sqlite:///larder.db)
+                           sqlite:///path.db | postgresql://user:pass@host:port/db |
+                           mysql://user:pass@host:port/db
+  --addr=HOST:PORT         listen address (env LARDER_ADDR; default 0.0.0.0:6570);
+                           port 0 picks a free port, printed at start-up
+  --migrate                serve: apply pending migrations before serving
+  --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
+                           default 268435456)
+  --db-connections=N       database connection pool size (default 16)
+  --help                   this text
+)";
+}
+
+absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& args,
+                                               const char* (*getenv)(const char*)) {
+  ServerConfig config;
+  if (const char* db = getenv("LARDER_DB"); db != nullptr && *db != '\0') config.db_url = db;
+  if (const char* addr = getenv("LARDER_ADDR"); addr != nullptr && *addr != '\0') {
+    config.listen_address = addr;
+  }
+  if (const char* max = getenv("LARDER_MAX_MESSAGE_BYTES"); max != nullptr && *max != '\0') {
+    if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0) {
+      return absl::InvalidArgumentError("LARDER_MAX_MESSAGE_BYTES is not a positive number");
+    }
+  }
+
+  size_t i = 0;
+  if (i < args.size() && !absl::StartsWith(args[i], "-")) {
+    if (args[i] == "serve") {
+      config.command = Command::kServe;
+    } else if (args[i] == "migrate") {
+      config.command = Command::kMigrate;
+    } else if (args[i] == "help") {
+      config.command = Command::kHelp;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown command '", args[i], "'"));
+    }
+    ++i;
+  }
+  for (; i < args.size(); ++i) {
+    std::string flag = args[i], value;
+    bool has_value = false;
+    if (const size_t eq = flag.find('='); eq != std::string::npos) {
+      value = flag.substr(eq + 1);
+      flag.resize(eq);
+      has_value = true;
+    }
+    auto take_value = [&]() -> absl::StatusOr<std::string> {
+      if (has_value) return value;
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(flag + " needs a value");
+      return args[++i];
+    };
+    if (flag == "--help" || flag == "-h") {
+      config.command = Command::kHelp;
+    } else if (flag == "--migrate") {
+      config.migrate = true;
+    } else if (flag == "--db" || flag == "--addr" || flag == "--max-message-bytes" ||
+               flag == "--db-connections") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--db") {
+        config.db_url = *v;
+      } else if (flag == "--addr") {
+        config.listen_address = *v;
+      } else if (flag == "--max-message-bytes") {
+        if (!absl::SimpleAtoi(*v, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
+            config.max_message_bytes > INT32_MAX) {
+          return absl::InvalidArgumentError("--max-message-bytes must be in 1..2147483647");
+        }
+      } else if (!absl::SimpleAtoi(*v, &config.max_db_connections) ||
+                 config.max_db_connections <= 0) {
+        return absl::InvalidArgumentError("--db-connections must be a positive number");
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args[i], "'"));
+    }
+  }
+  return config;
+}
+
+}  // namespace larder

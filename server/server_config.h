@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+
+namespace larder {
+
+enum class Command { kServe, kMigrate, kHelp };
+
+// Everything `larder` is told on its command line and in its environment.
+struct ServerConfig {
+  Command command = Command::kServe;
+  std::string db_url = "sqlite:///larder.db";  // overridden by LARDER_DB, then --db
+  std::string listen_address = "0.0.0.0:6570";  // Feast's registry port; LARDER_ADDR, --addr
+  bool migrate = false;                          // serve: apply pending migrations first
+  int64_t max_message_bytes = 256LL << 20;       // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes
+  int max_db_connections = 16;                   // --db-connections
+};
+
+// Usage text for --help and for errors.
+std::string UsageText();
+
+// Parses `larder [serve|migrate] [--flag=value|--flag value ...]` with environment defaults
+// (`getenv` is passed in so tests control it). INVALID_ARGUMENT names the offending argument.
+absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& args,
+                                               const char* (*getenv)(const char*));
+
+}  // namespace larder

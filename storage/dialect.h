@@ -1,0 +1,32 @@
+#pragma once
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+namespace larder::storage {
+
+// Everything that differs between SQL backends in the statements Larder issues. A new backend
+// needs one of these (in its own directory) and a Connection; the statements themselves are
+// built once, in statements.cc, from these pieces.
+struct Dialect {
+  absl::string_view backend;  // "sqlite", "postgres", "mysql": also the migrations folder name
+  // Positional placeholders: "$1, $2" (PostgreSQL) or "?, ?" (SQLite, MySQL).
+  bool numbered_placeholders = false;
+  // Appended to SELECTs that must lock the rows they read until the end of the transaction.
+  absl::string_view for_update_suffix;
+  // Clause that turns "INSERT INTO feast_metadata (...) VALUES (...)" into an upsert of the
+  // value and timestamp columns.
+  absl::string_view metadata_upsert_suffix;
+  // Clause that turns the same INSERT into "insert unless the key exists", without an error.
+  absl::string_view metadata_insert_ignore_prefix;  // replaces "INSERT"
+  absl::string_view metadata_insert_ignore_suffix;
+  // One parameter (a table name); returns one row with the count of such tables (0 or 1) in the
+  // current database/schema.
+  absl::string_view table_exists_sql;
+
+  std::string Placeholder(int one_based_index) const {
+    return numbered_placeholders ? "$" + std::to_string(one_based_index) : "?";
+  }
+};
+
+}  // namespace larder::storage

@@ -1,0 +1,206 @@
+#include "storage/mysql/mysql_connection.h"
+
+#include <cppconn/exception.h>
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/resultset_metadata.h>
+#include <cppconn/statement.h>
+#include <mysql_driver.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <sstream>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+
+namespace larder::storage {
+namespace {
+
+// Maps a MySQL/MariaDB error number to a canonical status (STYLE.md §6).
+absl::Status FromMysqlError(int code, absl::string_view what) {
+  switch (code) {
+    case 1062:  // ER_DUP_ENTRY
+      return absl::AlreadyExistsError(absl::StrCat(what, ": duplicate key"));
+    case 1213:  // ER_LOCK_DEADLOCK
+    case 1205:  // ER_LOCK_WAIT_TIMEOUT
+      return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));
+    case 2002:  // CR_CONNECTION_ERROR
+    case 2003:  // CR_CONN_HOST_ERROR
+    case 2006:  // CR_SERVER_GONE_ERROR
+    case 2013:  // CR_SERVER_LOST
+    case 2055:  // CR_SERVER_LOST_EXTENDED
+    case 1927:  // ER_CONNECTION_KILLED (MariaDB)
+    case 1053:  // ER_SERVER_SHUTDOWN
+      return absl::UnavailableError(absl::StrCat(what, ": database connection lost"));
+    case 1045:  // ER_ACCESS_DENIED_ERROR
+    case 1049:  // ER_BAD_DB_ERROR
+      return absl::UnavailableError(
+          absl::StrCat(what, ": database refused the connection (error ", code, ")"));
+    default:
+      return absl::InternalError(absl::StrCat(what, ": database error ", code));
+  }
+}
+
+// Runs `fn`, turning every connector exception into a status; none crosses this file.
+template <typename Fn>
+absl::Status Guard(absl::string_view what, Fn&& fn) {
+  try {
+    fn();
+    return absl::OkStatus();
+  } catch (const sql::SQLException& e) {
+    return FromMysqlError(e.getErrorCode(), what);
+  } catch (const std::exception& e) {
+    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
+  }
+}
+
+const Dialect kMysqlDialect = {
+    .backend = "mysql",
+    .numbered_placeholders = false,
+    .for_update_suffix = " FOR UPDATE",
+    .metadata_upsert_suffix =
+        "ON DUPLICATE KEY UPDATE metadata_value = VALUES(metadata_value), "
+        "last_updated_timestamp = VALUES(last_updated_timestamp)",
+    .metadata_insert_ignore_prefix = "INSERT IGNORE",
+    .metadata_insert_ignore_suffix = "",
+    .table_exists_sql =
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND "
+        "table_name = ?",
+};
+
+class MysqlConnection : public Connection {
+ public:
+  MysqlConnection(sql::Driver* driver, std::unique_ptr<sql::Connection> connection)
+      : driver_(driver), connection_(std::move(connection)) {}
+  ~MysqlConnection() override {
+    prepared_.clear();  // statements before their connection
+    connection_.reset();
+  }
+
+ private:
+  absl::Status BeginImpl(TxMode mode) override {
+    return ExecuteScriptImpl(mode == TxMode::kReadWrite ? "START TRANSACTION"
+                                                        : "START TRANSACTION READ ONLY");
+  }
+  absl::Status CommitImpl() override { return ExecuteScriptImpl("COMMIT"); }
+  absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }
+
+  absl::StatusOr<SqlResult> ExecuteImpl(const Statement& statement,
+                                        absl::Span<const SqlParam> params) override {
+    SqlResult out;
+    absl::Status status = Guard(statement.id, [&] {
+      driver_->threadInit();  // per-thread client state; idempotent
+      sql::PreparedStatement& prepared = Prepare(statement);
+      prepared.clearParameters();
+      // setBlob reads from a stream that must live until execute().
+      std::vector<std::unique_ptr<std::istringstream>> blobs;
+      for (size_t i = 0; i < params.size(); ++i) {
+        const unsigned index = static_cast<unsigned>(i) + 1;
+        std::visit(
+            [&](const auto& value) {
+              using T = std::decay_t<decltype(value)>;
+              if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                prepared.setNull(index, sql::DataType::LONGVARBINARY);
+              } else if constexpr (std::is_same_v<T, int64_t>) {
+                prepared.setInt64(index, value);
+              } else if constexpr (std::is_same_v<T, absl::string_view>) {
+                prepared.setString(index, sql::SQLString(value.data(), value.size()));
+              } else {
+                blobs.push_back(std::make_unique<std::istringstream>(
+                    std::string(value.bytes.data(), value.bytes.size())));
+                prepared.setBlob(index, blobs.back().get());
+              }
+            },
+            params[i]);
+      }
+      if (!prepared.execute()) {
+        out.affected_rows = prepared.getUpdateCount();
+        return;
+      }
+      std::unique_ptr<sql::ResultSet> rows(prepared.getResultSet());
+      const unsigned columns = rows->getMetaData()->getColumnCount();
+      while (rows->next()) {
+        std::vector<SqlCell> cells;
+        cells.reserve(columns);
+        for (unsigned c = 1; c <= columns; ++c) {
+          if (rows->isNull(c)) {
+            cells.emplace_back(std::nullopt);
+          } else {
+            cells.emplace_back(rows->getString(c).asStdString());
+          }
+        }
+        out.rows.push_back(std::move(cells));
+      }
+      // Drain any further results so the connection is ready for the next statement.
+      while (prepared.getMoreResults()) {
+      }
+    });
+    if (!status.ok()) {
+      if (absl::IsUnavailable(status)) MarkBroken();
+      return status;
+    }
+    return out;
+  }
+
+  absl::Status ExecuteScriptImpl(absl::string_view sql) override {
+    return Guard("statement", [&] {
+      driver_->threadInit();
+      std::unique_ptr<sql::Statement> statement(connection_->createStatement());
+      statement->execute(sql::SQLString(sql.data(), sql.size()));
+    });
+  }
+
+  sql::PreparedStatement& Prepare(const Statement& statement) {
+    auto it = prepared_.find(statement.id);
+    if (it == prepared_.end()) {
+      it = prepared_
+               .emplace(statement.id, std::unique_ptr<sql::PreparedStatement>(
+                                          connection_->prepareStatement(statement.sql)))
+               .first;
+    }
+    return *it->second;
+  }
+
+  sql::Driver* driver_;  // not owned; the connector's process-wide driver
+  std::unique_ptr<sql::Connection> connection_;
+  std::map<std::string, std::unique_ptr<sql::PreparedStatement>> prepared_;
+};
+
+}  // namespace
+
+const Dialect& MysqlDialect() { return kMysqlDialect; }
+
+ConnectionPool::Factory MysqlConnectionFactory(const DatabaseUrl& url) {
+  sql::mysql::MySQL_Driver* driver = sql::mysql::get_mysql_driver_instance();
+  // connect() in the 1.1 connector is not safe to run concurrently (toolchain.md pitfall 6).
+  auto connect_mutex = std::make_shared<std::mutex>();
+  return [driver, connect_mutex, url]() -> absl::StatusOr<std::unique_ptr<Connection>> {
+    std::unique_ptr<sql::Connection> connection;
+    absl::Status status = Guard("connect", [&] {
+      std::lock_guard<std::mutex> lock(*connect_mutex);
+      driver->threadInit();
+      sql::ConnectOptionsMap options;
+      options["hostName"] = sql::SQLString(absl::StrCat("tcp://", url.host, ":", url.port));
+      options["userName"] = sql::SQLString(url.user);
+      options["password"] = sql::SQLString(url.password);
+      options["schema"] = sql::SQLString(url.database);
+      options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
+      options["OPT_RECONNECT"] = false;  // a silent reconnect would lose transaction state
+      connection.reset(driver->connect(options));
+      std::unique_ptr<sql::Statement> setup(connection->createStatement());
+      // Match PostgreSQL's isolation: locking reads see the latest committed row, and inserts
+      // take no gap locks that would deadlock concurrent creators of different names.
+      setup->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+      setup->execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')");
+    });
+    if (!status.ok()) {
+      return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", url.Redacted(),
+                                                 ": ", status.message()));
+    }
+    return std::unique_ptr<Connection>(new MysqlConnection(driver, std::move(connection)));
+  };
+}
+
+}  // namespace larder::storage

@@ -1,0 +1,50 @@
+#include "storage/object_kind.h"
+
+#include <array>
+
+namespace larder::storage {
+namespace {
+
+constexpr std::array<KindTable, 12> kKindTables = {{
+    {ObjectKind::kProject, "project", "projects", "project_id", "project_proto"},
+    {ObjectKind::kEntity, "entity", "entities", "entity_name", "entity_proto"},
+    {ObjectKind::kDataSource, "data_source", "data_sources", "data_source_name",
+     "data_source_proto"},
+    {ObjectKind::kFeatureView, "feature_view", "feature_views", "feature_view_name",
+     "feature_view_proto"},
+    {ObjectKind::kStreamFeatureView, "stream_feature_view", "stream_feature_views",
+     "feature_view_name", "feature_view_proto"},
+    {ObjectKind::kOnDemandFeatureView, "on_demand_feature_view", "on_demand_feature_views",
+     "feature_view_name", "feature_view_proto"},
+    {ObjectKind::kLabelView, "label_view", "label_views", "feature_view_name",
+     "feature_view_proto"},
+    {ObjectKind::kFeatureService, "feature_service", "feature_services", "feature_service_name",
+     "feature_service_proto"},
+    {ObjectKind::kSavedDataset, "saved_dataset", "saved_datasets", "saved_dataset_name",
+     "saved_dataset_proto"},
+    {ObjectKind::kValidationReference, "validation_reference", "validation_references",
+     "validation_reference_name", "validation_reference_proto"},
+    {ObjectKind::kPermission, "permission", "permissions", "permission_name",
+     "permission_proto"},
+    {ObjectKind::kInfra, "infra", "managed_infra", "infra_name", "infra_proto"},
+}};
+
+}  // namespace
+
+const KindTable& TableOf(ObjectKind kind) { return kKindTables[static_cast<size_t>(kind)]; }
+
+absl::Span<const KindTable> AllKindTables() { return kKindTables; }
+
+std::optional<ObjectKind> KindFromName(absl::string_view kind_name) {
+  for (const KindTable& t : kKindTables) {
+    if (t.kind_name == kind_name) return t.kind;
+  }
+  return std::nullopt;
+}
+
+bool IsFeatureViewKind(ObjectKind kind) {
+  return kind == ObjectKind::kFeatureView || kind == ObjectKind::kStreamFeatureView ||
+         kind == ObjectKind::kOnDemandFeatureView || kind == ObjectKind::kLabelView;
+}
+
+}  // namespace larder::storage

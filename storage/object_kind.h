@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+#include "absl/strings/string_view.h"
+
+#include "absl/types/span.h"
+
+namespace larder::storage {
+
+// The kinds of registry object Larder stores, one SQL table each (Feast's SqlRegistry layout).
+enum class ObjectKind {
+  kProject,
+  kEntity,
+  kDataSource,
+  kFeatureView,
+  kStreamFeatureView,
+  kOnDemandFeatureView,
+  kLabelView,
+  kFeatureService,
+  kSavedDataset,
+  kValidationReference,
+  kPermission,
+  kInfra,
+};
+
+// Where a kind lives in Feast's schema. Table and column names come only from this fixed list,
+// never from input.
+struct KindTable {
+  ObjectKind kind;
+  absl::string_view kind_name;     // stable name used in the change log and in errors
+  absl::string_view table;         // e.g. "entities"
+  absl::string_view name_column;   // e.g. "entity_name"
+  absl::string_view proto_column;  // e.g. "entity_proto"
+};
+
+const KindTable& TableOf(ObjectKind kind);
+absl::Span<const KindTable> AllKindTables();
+std::optional<ObjectKind> KindFromName(absl::string_view kind_name);
+
+// The four feature-view kinds share one name space per project.
+bool IsFeatureViewKind(ObjectKind kind);
+
+}  // namespace larder::storage

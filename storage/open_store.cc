@@ -1,0 +1,58 @@
+#include "storage/open_store.h"
+
+#include "storage/mysql/mysql_connection.h"
+#include "storage/postgres/postgres_connection.h"
+#include "storage/sqlite/sqlite_connection.h"
+
+namespace larder::storage {
+namespace {
+
+struct BackendParts {
+  const Dialect* dialect;
+  ConnectionPool::Factory factory;
+};
+
+BackendParts PartsFor(const DatabaseUrl& url) {
+  switch (url.backend) {
+    case Backend::kSqlite:
+      return {&SqliteDialect(), [path = url.path] { return OpenSqliteConnection(path); }};
+    case Backend::kPostgres:
+      return {&PostgresDialect(), [url] { return OpenPostgresConnection(url); }};
+    case Backend::kMysql:
+      return {&MysqlDialect(), MysqlConnectionFactory(url)};
+  }
+  return {};
+}
+
+absl::StatusOr<SchemaState> WithConnection(
+    SqlStore& store, absl::FunctionRef<absl::StatusOr<SchemaState>(Connection&)> fn) {
+  absl::StatusOr<ConnectionPool::Lease> lease = store.pool().Acquire();
+  if (!lease.ok()) return lease.status();
+  return fn(**lease);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(const DatabaseUrl& url,
+                                                    const StoreOptions& options) {
+  BackendParts parts = PartsFor(url);
+  auto pool = std::make_unique<ConnectionPool>(std::move(parts.factory), options.max_connections);
+  // Fail fast on a bad address or credentials instead of at the first request.
+  if (absl::StatusOr<ConnectionPool::Lease> probe = pool->Acquire(); !probe.ok()) {
+    return probe.status();
+  }
+  return std::make_unique<SqlStore>(*parts.dialect, std::move(pool), options.retry);
+}
+
+absl::StatusOr<SchemaState> PrepareStoreSchema(SqlStore& store, bool allow_migrate) {
+  return WithConnection(store, [&](Connection& c) {
+    return PrepareSchemaForServing(c, store.dialect(), allow_migrate);
+  });
+}
+
+absl::StatusOr<SchemaState> MigrateStore(SqlStore& store) {
+  return WithConnection(store,
+                        [&](Connection& c) { return ApplyPendingMigrations(c, store.dialect()); });
+}
+
+}  // namespace larder::storage

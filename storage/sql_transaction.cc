@@ -1,0 +1,269 @@
+#include "storage/sql_transaction.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace larder::storage {
+namespace {
+
+absl::StatusOr<int64_t> ToInt(const SqlCell& cell) {
+  int64_t value = 0;
+  if (!cell.has_value()) return 0;  // rows written by Feast may leave Larder's columns NULL
+  if (!absl::SimpleAtoi(*cell, &value)) {
+    return absl::InternalError("database returned a malformed integer");
+  }
+  return value;
+}
+
+std::string ToText(const SqlCell& cell) { return cell.value_or(""); }
+
+// Columns: name, project, proto, last_updated, version (see statements.cc).
+absl::StatusOr<ObjectRow> ToObjectRow(const std::vector<SqlCell>& cells) {
+  ObjectRow row;
+  row.name = ToText(cells[0]);
+  row.project = ToText(cells[1]);
+  row.proto = ToText(cells[2]);
+  absl::StatusOr<int64_t> updated = ToInt(cells[3]);
+  if (!updated.ok()) return updated.status();
+  absl::StatusOr<int64_t> version = ToInt(cells[4]);
+  if (!version.ok()) return version.status();
+  row.last_updated_seconds = *updated;
+  row.version = *version;
+  return row;
+}
+
+}  // namespace
+
+absl::string_view ChangeOpName(ChangeOp op) {
+  switch (op) {
+    case ChangeOp::kCreate:
+      return "create";
+    case ChangeOp::kUpdate:
+      return "update";
+    case ChangeOp::kDelete:
+      return "delete";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<std::optional<ObjectRow>> SqlTransaction::GetObject(ObjectKind kind,
+                                                                   absl::string_view project,
+                                                                   absl::string_view name,
+                                                                   Lock lock) {
+  const KindStatements& s = statements_.of(kind);
+  const Statement& statement = lock == Lock::kForUpdate ? s.get_for_update : s.get;
+  absl::StatusOr<SqlResult> result =
+      kind == ObjectKind::kProject ? Exec(statement, {SqlParam(name)})
+                                   : Exec(statement, {SqlParam(name), SqlParam(project)});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return std::nullopt;
+  absl::StatusOr<ObjectRow> row = ToObjectRow(result->rows.front());
+  if (!row.ok()) return row.status();
+  return std::optional<ObjectRow>(*std::move(row));
+}
+
+absl::StatusOr<std::vector<ObjectRow>> SqlTransaction::ListObjects(
+    ObjectKind kind, absl::string_view project, std::optional<int64_t> updated_since_seconds) {
+  const KindStatements& s = statements_.of(kind);
+  std::vector<SqlParam> params;
+  if (kind != ObjectKind::kProject) params.emplace_back(project);
+  if (updated_since_seconds.has_value()) params.emplace_back(*updated_since_seconds);
+  absl::StatusOr<SqlResult> result =
+      Exec(updated_since_seconds.has_value() ? s.list_since : s.list, params);
+  if (!result.ok()) return result.status();
+  std::vector<ObjectRow> rows;
+  rows.reserve(result->rows.size());
+  for (const auto& cells : result->rows) {
+    absl::StatusOr<ObjectRow> row = ToObjectRow(cells);
+    if (!row.ok()) return row.status();
+    rows.push_back(*std::move(row));
+  }
+  return rows;
+}
+
+absl::Status SqlTransaction::InsertObject(ObjectKind kind, const ObjectRow& row) {
+  // Projects store their name in both project_id and project_name.
+  const absl::string_view second = kind == ObjectKind::kProject ? row.name : row.project;
+  return Exec(statements_.of(kind).insert,
+              {SqlParam(row.name), SqlParam(second), SqlParam(row.last_updated_seconds),
+               SqlParam(Blob{row.proto}), SqlParam(row.version)})
+      .status();
+}
+
+absl::Status SqlTransaction::UpdateObject(ObjectKind kind, const ObjectRow& row) {
+  std::vector<SqlParam> params = {SqlParam(Blob{row.proto}), SqlParam(row.last_updated_seconds),
+                                  SqlParam(row.version), SqlParam(row.name)};
+  if (kind != ObjectKind::kProject) params.emplace_back(row.project);
+  absl::StatusOr<SqlResult> result = Exec(statements_.of(kind).update, params);
+  if (!result.ok()) return result.status();
+  if (result->affected_rows == 0) {
+    return absl::NotFoundError(absl::StrCat(TableOf(kind).kind_name, " row to update is gone"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<bool> SqlTransaction::DeleteObject(ObjectKind kind, absl::string_view project,
+                                                  absl::string_view name) {
+  const Statement& statement = statements_.of(kind).remove;
+  absl::StatusOr<SqlResult> result =
+      kind == ObjectKind::kProject ? Exec(statement, {SqlParam(name)})
+                                   : Exec(statement, {SqlParam(name), SqlParam(project)});
+  if (!result.ok()) return result.status();
+  return result->affected_rows > 0;
+}
+
+absl::StatusOr<std::optional<std::string>> SqlTransaction::GetMetadata(absl::string_view project,
+                                                                       absl::string_view key) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.metadata_get, {SqlParam(project), SqlParam(key)});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return std::nullopt;
+  return std::optional<std::string>(ToText(result->rows.front()[0]));
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqlTransaction::ListMetadata(
+    absl::string_view project) {
+  absl::StatusOr<SqlResult> result = Exec(statements_.metadata_list, {SqlParam(project)});
+  if (!result.ok()) return result.status();
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (const auto& cells : result->rows) entries.emplace_back(ToText(cells[0]), ToText(cells[1]));
+  return entries;
+}
+
+absl::Status SqlTransaction::PutMetadata(absl::string_view project, absl::string_view key,
+                                         absl::string_view value, int64_t now_seconds) {
+  return Exec(statements_.metadata_put,
+              {SqlParam(project), SqlParam(key), SqlParam(value), SqlParam(now_seconds)})
+      .status();
+}
+
+absl::StatusOr<bool> SqlTransaction::InsertMetadataIfAbsent(absl::string_view project,
+                                                            absl::string_view key,
+                                                            absl::string_view value,
+                                                            int64_t now_seconds) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.metadata_insert_if_absent,
+           {SqlParam(project), SqlParam(key), SqlParam(value), SqlParam(now_seconds)});
+  if (!result.ok()) return result.status();
+  return result->affected_rows > 0;
+}
+
+absl::StatusOr<std::vector<VersionRecord>> SqlTransaction::ListVersions(
+    absl::string_view project, absl::string_view view_name) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.versions_list, {SqlParam(project), SqlParam(view_name)});
+  if (!result.ok()) return result.status();
+  std::vector<VersionRecord> records;
+  for (const auto& cells : result->rows) {
+    VersionRecord r;
+    r.view_name = ToText(cells[0]);
+    r.project = ToText(cells[1]);
+    absl::StatusOr<int64_t> number = ToInt(cells[2]);
+    if (!number.ok()) return number.status();
+    r.version_number = static_cast<int32_t>(*number);
+    r.view_type = ToText(cells[3]);
+    r.proto = ToText(cells[4]);
+    absl::StatusOr<int64_t> created = ToInt(cells[5]);
+    if (!created.ok()) return created.status();
+    r.created_seconds = *created;
+    r.description = ToText(cells[6]);
+    r.version_id = ToText(cells[7]);
+    records.push_back(std::move(r));
+  }
+  return records;
+}
+
+absl::Status SqlTransaction::InsertVersion(const VersionRecord& r) {
+  return Exec(statements_.versions_insert,
+              {SqlParam(r.view_name), SqlParam(r.project),
+               SqlParam(static_cast<int64_t>(r.version_number)), SqlParam(r.view_type),
+               SqlParam(Blob{r.proto}), SqlParam(r.created_seconds), SqlParam(r.description),
+               SqlParam(r.version_id)})
+      .status();
+}
+
+absl::Status SqlTransaction::DeleteVersions(absl::string_view project,
+                                            absl::string_view view_name) {
+  return Exec(statements_.versions_remove, {SqlParam(project), SqlParam(view_name)}).status();
+}
+
+absl::StatusOr<bool> SqlTransaction::DeleteProjectCascade(absl::string_view project) {
+  for (const KindTable& t : AllKindTables()) {
+    if (t.kind == ObjectKind::kProject) continue;
+    absl::Status status = Exec(statements_.of(t.kind).remove_project_rows, {SqlParam(project)})
+                              .status();
+    if (!status.ok()) return status;
+  }
+  for (const Statement* statement :
+       {&statements_.versions_remove_project, &statements_.metadata_remove_project}) {
+    absl::Status status = Exec(*statement, {SqlParam(project)}).status();
+    if (!status.ok()) return status;
+  }
+  return DeleteObject(ObjectKind::kProject, project, project);
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t after_revision,
+                                                                      int limit) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.changes_after, {SqlParam(after_revision), SqlParam(int64_t{limit})});
+  if (!result.ok()) return result.status();
+  std::vector<ChangeRecord> changes;
+  for (const auto& cells : result->rows) {
+    ChangeRecord c;
+    absl::StatusOr<int64_t> revision = ToInt(cells[0]);
+    absl::StatusOr<int64_t> version = ToInt(cells[5]);
+    absl::StatusOr<int64_t> micros = ToInt(cells[7]);
+    if (!revision.ok() || !version.ok() || !micros.ok()) {
+      return absl::InternalError("database returned a malformed change-log row");
+    }
+    c.revision = *revision;
+    c.project = ToText(cells[1]);
+    std::optional<ObjectKind> kind = KindFromName(ToText(cells[2]));
+    if (!kind.has_value()) return absl::InternalError("change log names an unknown kind");
+    c.kind = *kind;
+    c.name = ToText(cells[3]);
+    const std::string op = ToText(cells[4]);
+    c.op = op == "create" ? ChangeOp::kCreate
+                          : (op == "update" ? ChangeOp::kUpdate : ChangeOp::kDelete);
+    c.object_version = *version;
+    c.actor = ToText(cells[6]);
+    c.changed_at_micros = *micros;
+    c.proto = ToText(cells[8]);
+    changes.push_back(std::move(c));
+  }
+  return changes;
+}
+
+absl::StatusOr<int64_t> SqlTransaction::CurrentRevision() {
+  absl::StatusOr<SqlResult> result = Exec(statements_.revision_read, {});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::InternalError("revision counter row is missing");
+  return ToInt(result->rows.front()[0]);
+}
+
+absl::Status SqlTransaction::WritePendingChanges() {
+  if (pending_changes_.empty()) return absl::OkStatus();
+  const int64_t count = static_cast<int64_t>(pending_changes_.size());
+  // Bumping the counter locks its row until COMMIT: committers pass this point one at a time,
+  // so revision order is commit order and a reader never sees a gap fill in later.
+  absl::Status bumped = Exec(statements_.revision_bump, {SqlParam(count)}).status();
+  if (!bumped.ok()) return bumped;
+  absl::StatusOr<int64_t> last = CurrentRevision();
+  if (!last.ok()) return last.status();
+  int64_t revision = *last - count;
+  for (ChangeRecord& c : pending_changes_) {
+    c.revision = ++revision;
+    absl::Status status =
+        Exec(statements_.change_insert,
+             {SqlParam(c.revision), SqlParam(c.project), SqlParam(TableOf(c.kind).kind_name),
+              SqlParam(c.name), SqlParam(ChangeOpName(c.op)), SqlParam(c.object_version),
+              SqlParam(c.actor), SqlParam(c.changed_at_micros),
+              c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto})})
+            .status();
+    if (!status.ok()) return status;
+  }
+  pending_changes_.clear();
+  return absl::OkStatus();
+}
+
+}  // namespace larder::storage

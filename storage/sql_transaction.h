@@ -1,0 +1,64 @@
+#pragma once
+
+#include <vector>
+
+#include "storage/connection.h"
+#include "storage/statements.h"
+#include "storage/store.h"
+
+namespace larder::storage {
+
+// Transaction over one open SQL connection. Not thread-safe; lives for one attempt of
+// SqlStore::Run.
+class SqlTransaction : public Transaction {
+ public:
+  // Both references are borrowed and must outlive this object.
+  SqlTransaction(Connection& connection, const Statements& statements)
+      : connection_(connection), statements_(statements) {}
+
+  absl::StatusOr<std::optional<ObjectRow>> GetObject(ObjectKind kind, absl::string_view project,
+                                                     absl::string_view name, Lock lock) override;
+  absl::StatusOr<std::vector<ObjectRow>> ListObjects(
+      ObjectKind kind, absl::string_view project,
+      std::optional<int64_t> updated_since_seconds) override;
+  absl::Status InsertObject(ObjectKind kind, const ObjectRow& row) override;
+  absl::Status UpdateObject(ObjectKind kind, const ObjectRow& row) override;
+  absl::StatusOr<bool> DeleteObject(ObjectKind kind, absl::string_view project,
+                                    absl::string_view name) override;
+
+  absl::StatusOr<std::optional<std::string>> GetMetadata(absl::string_view project,
+                                                         absl::string_view key) override;
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListMetadata(
+      absl::string_view project) override;
+  absl::Status PutMetadata(absl::string_view project, absl::string_view key,
+                           absl::string_view value, int64_t now_seconds) override;
+  absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project, absl::string_view key,
+                                              absl::string_view value,
+                                              int64_t now_seconds) override;
+
+  absl::StatusOr<std::vector<VersionRecord>> ListVersions(absl::string_view project,
+                                                          absl::string_view view_name) override;
+  absl::Status InsertVersion(const VersionRecord& record) override;
+  absl::Status DeleteVersions(absl::string_view project, absl::string_view view_name) override;
+
+  absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) override;
+
+  void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
+                                                        int limit) override;
+  absl::StatusOr<int64_t> CurrentRevision() override;
+
+  // Writes the queued change-log entries with their revisions. Called once, right before COMMIT.
+  absl::Status WritePendingChanges();
+
+ private:
+  absl::StatusOr<SqlResult> Exec(const Statement& statement, absl::Span<const SqlParam> params) {
+    return connection_.Execute(statement, params);
+  }
+
+  Connection& connection_;
+  const Statements& statements_;
+  std::vector<ChangeRecord> pending_changes_;
+};
+
+}  // namespace larder::storage

@@ -1,0 +1,150 @@
+#include "storage/statements.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace larder::storage {
+namespace {
+
+// "p1, p2, ..., pn" in the dialect's placeholder style, starting at `first`.
+std::string Placeholders(const Dialect& d, int count, int first = 1) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) out += ", ";
+    out += d.Placeholder(first + i);
+  }
+  return out;
+}
+
+KindStatements BuildKind(const Dialect& d, const KindTable& t) {
+  const std::string prefix = absl::StrCat(t.kind_name, ".");
+  const bool is_project = t.kind == ObjectKind::kProject;
+  // Projects are keyed by project_id alone (Feast also stores the name in project_name).
+  const std::string key =
+      is_project ? absl::StrCat("project_id = ", d.Placeholder(1))
+                 : absl::StrCat(t.name_column, " = ", d.Placeholder(1), " AND project_id = ",
+                                d.Placeholder(2));
+  // Columns read back, in ObjectRow order: name, project, proto, last_updated, version.
+  const std::string columns = absl::StrCat(t.name_column, ", project_id, ", t.proto_column,
+                                           ", last_updated_timestamp, larder_version");
+  const std::string from = absl::StrCat(" FROM ", t.table);
+
+  KindStatements s;
+  // get(name[, project])
+  s.get = {prefix + "get", absl::StrCat("SELECT ", columns, from, " WHERE ", key)};
+  s.get_for_update = {prefix + "get_for_update",
+                      absl::StrCat(s.get.sql, d.for_update_suffix)};
+  // list(project) / list_since(project, seconds); projects list everything.
+  if (is_project) {
+    s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " ORDER BY project_id")};
+    s.list_since = {prefix + "list_since",
+                    absl::StrCat("SELECT ", columns, from, " WHERE last_updated_timestamp >= ",
+                                 d.Placeholder(1), " ORDER BY project_id")};
+  } else {
+    s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
+                                            d.Placeholder(1), " ORDER BY ", t.name_column)};
+    s.list_since = {prefix + "list_since",
+                    absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
+                                 d.Placeholder(1), " AND last_updated_timestamp >= ",
+                                 d.Placeholder(2), " ORDER BY ", t.name_column)};
+  }
+  // insert(name, project, last_updated, proto, version)
+  if (is_project) {
+    s.insert = {prefix + "insert",
+                absl::StrCat("INSERT INTO projects (project_id, project_name, "
+                             "last_updated_timestamp, project_proto, larder_version) VALUES (",
+                             Placeholders(d, 5), ")")};
+  } else {
+    s.insert = {prefix + "insert",
+                absl::StrCat("INSERT INTO ", t.table, " (", t.name_column,
+                             ", project_id, last_updated_timestamp, ", t.proto_column,
+                             ", larder_version) VALUES (", Placeholders(d, 5), ")")};
+  }
+  // update(proto, last_updated, version, name[, project])
+  const std::string update_key =
+      is_project ? absl::StrCat("project_id = ", d.Placeholder(4))
+                 : absl::StrCat(t.name_column, " = ", d.Placeholder(4), " AND project_id = ",
+                                d.Placeholder(5));
+  s.update = {prefix + "update",
+              absl::StrCat("UPDATE ", t.table, " SET ", t.proto_column, " = ", d.Placeholder(1),
+                           ", last_updated_timestamp = ", d.Placeholder(2),
+                           ", larder_version = ", d.Placeholder(3), " WHERE ", update_key)};
+  // remove(name[, project])
+  s.remove = {prefix + "remove", absl::StrCat("DELETE", from, " WHERE ", key)};
+  // remove_project_rows(project)
+  s.remove_project_rows = {prefix + "remove_project_rows",
+                           absl::StrCat("DELETE", from, " WHERE project_id = ", d.Placeholder(1))};
+  return s;
+}
+
+}  // namespace
+
+Statements::Statements(const Dialect& d) {
+  for (const KindTable& t : AllKindTables()) {
+    per_kind[static_cast<size_t>(t.kind)] = BuildKind(d, t);
+  }
+  const std::string p1 = d.Placeholder(1), p2 = d.Placeholder(2);
+
+  // metadata_get(project, key)
+  metadata_get = {"metadata.get", absl::StrCat("SELECT metadata_value FROM feast_metadata WHERE "
+                                               "project_id = ", p1, " AND metadata_key = ", p2)};
+  // metadata_list(project)
+  metadata_list = {"metadata.list",
+                   absl::StrCat("SELECT metadata_key, metadata_value FROM feast_metadata WHERE "
+                                "project_id = ", p1, " ORDER BY metadata_key")};
+  // metadata_put / metadata_insert_if_absent(project, key, value, seconds)
+  const std::string metadata_insert =
+      absl::StrCat(" INTO feast_metadata (project_id, metadata_key, metadata_value, "
+                   "last_updated_timestamp) VALUES (", Placeholders(d, 4), ")");
+  metadata_put = {"metadata.put",
+                  absl::StrCat("INSERT", metadata_insert, " ", d.metadata_upsert_suffix)};
+  metadata_insert_if_absent = {"metadata.insert_if_absent",
+                               absl::StrCat(d.metadata_insert_ignore_prefix, metadata_insert, " ",
+                                            d.metadata_insert_ignore_suffix)};
+  // metadata_remove_project(project)
+  metadata_remove_project = {"metadata.remove_project",
+                             absl::StrCat("DELETE FROM feast_metadata WHERE project_id = ", p1)};
+
+  // versions_list(project, view)
+  versions_list = {"versions.list",
+                   absl::StrCat("SELECT feature_view_name, project_id, version_number, "
+                                "feature_view_type, feature_view_proto, created_timestamp, "
+                                "description, version_id FROM feature_view_version_history "
+                                "WHERE project_id = ", p1, " AND feature_view_name = ", p2,
+                                " ORDER BY version_number")};
+  // versions_insert(view, project, number, type, proto, created, description, version_id)
+  versions_insert = {"versions.insert",
+                     absl::StrCat("INSERT INTO feature_view_version_history (feature_view_name, "
+                                  "project_id, version_number, feature_view_type, "
+                                  "feature_view_proto, created_timestamp, description, "
+                                  "version_id) VALUES (", Placeholders(d, 8), ")")};
+  // versions_remove(project, view)
+  versions_remove = {"versions.remove",
+                     absl::StrCat("DELETE FROM feature_view_version_history WHERE project_id = ",
+                                  p1, " AND feature_view_name = ", p2)};
+  versions_remove_project = {
+      "versions.remove_project",
+      absl::StrCat("DELETE FROM feature_view_version_history WHERE project_id = ", p1)};
+
+  // revision_bump(count): the single counter row serializes committers only from this
+  // statement to COMMIT, which is what makes revisions follow commit order.
+  revision_bump = {"revision.bump",
+                   absl::StrCat("UPDATE larder_revision SET revision = revision + ", p1,
+                                " WHERE id = 1")};
+  revision_read = {"revision.read", "SELECT revision FROM larder_revision WHERE id = 1"};
+  // change_insert(revision, project, kind, name, op, version, actor, micros, proto)
+  change_insert = {"change.insert",
+                   absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "
+                                "object_name, operation, object_version, actor, changed_at_micros,"
+                                " object_proto) VALUES (", Placeholders(d, 9), ")")};
+  // changes_after(revision, limit)
+  changes_after = {"change.after",
+                   absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
+                                "operation, object_version, actor, changed_at_micros, "
+                                "object_proto FROM larder_changes WHERE revision > ", p1,
+                                " ORDER BY revision LIMIT ", p2)};
+}
+
+}  // namespace larder::storage

@@ -1,0 +1,46 @@
+#pragma once
+
+#include <array>
+
+#include "storage/connection.h"
+#include "storage/dialect.h"
+#include "storage/object_kind.h"
+
+namespace larder::storage {
+
+// The statements Larder runs, per object kind, in one dialect.
+struct KindStatements {
+  Statement get;
+  Statement get_for_update;
+  Statement list;
+  Statement list_since;
+  Statement insert;
+  Statement update;
+  Statement remove;
+  Statement remove_project_rows;
+};
+
+// The full statement table of one dialect, built once per store and then read-only (so
+// thread-safe). Parameter order of each statement is documented beside its builder.
+struct Statements {
+  explicit Statements(const Dialect& dialect);
+
+  const KindStatements& of(ObjectKind kind) const { return per_kind[static_cast<size_t>(kind)]; }
+
+  std::array<KindStatements, 12> per_kind;
+  Statement metadata_get;
+  Statement metadata_list;
+  Statement metadata_put;
+  Statement metadata_insert_if_absent;
+  Statement metadata_remove_project;
+  Statement versions_list;
+  Statement versions_insert;
+  Statement versions_remove;
+  Statement versions_remove_project;
+  Statement revision_bump;
+  Statement revision_read;
+  Statement change_insert;
+  Statement changes_after;
+};
+
+}  // namespace larder::storage

@@ -1,0 +1,140 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include "absl/strings/string_view.h"
+#include <utility>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "storage/object_kind.h"
+
+namespace larder::storage {
+
+// One stored registry object: a row of its kind's Feast table.
+struct ObjectRow {
+  std::string project;
+  std::string name;
+  std::string proto;                 // the serialized Feast message, opaque to storage
+  int64_t last_updated_seconds = 0;  // Feast's integer `last_updated_timestamp` column
+  int64_t version = 0;  // Larder's per-object version; 0 for rows only Feast has written
+};
+
+// One row of feature_view_version_history.
+struct VersionRecord {
+  std::string project;
+  std::string view_name;
+  int32_t version_number = 0;
+  std::string view_type;  // "feature_view", "stream_feature_view", ...
+  std::string proto;
+  int64_t created_seconds = 0;
+  std::string description;
+  std::string version_id;
+};
+
+enum class ChangeOp { kCreate, kUpdate, kDelete };
+absl::string_view ChangeOpName(ChangeOp op);
+
+// One entry of Larder's change log.
+struct ChangeRecord {
+  int64_t revision = 0;  // assigned at commit, totally ordered in commit order
+  std::string project;
+  ObjectKind kind = ObjectKind::kProject;
+  std::string name;
+  ChangeOp op = ChangeOp::kCreate;
+  int64_t object_version = 0;
+  std::string actor;
+  int64_t changed_at_micros = 0;
+  std::string proto;  // the object after the change; empty for deletes
+};
+
+enum class TxMode { kReadOnly, kReadWrite };
+enum class Lock { kNone, kForUpdate };
+
+// The operations available inside one database transaction. Obtained only from Store::Run; not
+// thread-safe; must not outlive the callback it was passed to.
+//
+// Error contract shared by every method: UNAVAILABLE when the database connection was lost,
+// ABORTED when the database reported a serialization failure, deadlock or lock timeout (the
+// whole transaction will be retried by Store::Run), INTERNAL for anything else. Messages carry
+// no SQL text.
+class Transaction {
+ public:
+  virtual ~Transaction() = default;
+
+  // Returns the row, or nullopt when absent. Lock::kForUpdate holds a row lock until the end of
+  // the transaction (a no-op on SQLite, whose write transactions already hold the database).
+  // For ObjectKind::kProject `project` is ignored and `name` is the project name.
+  virtual absl::StatusOr<std::optional<ObjectRow>> GetObject(ObjectKind kind,
+                                                             absl::string_view project,
+                                                             absl::string_view name,
+                                                             Lock lock = Lock::kNone) = 0;
+
+  // All rows of a kind in a project, ordered by name. For projects, every project. When
+  // `updated_since_seconds` is set only rows whose last_updated_timestamp is >= it.
+  virtual absl::StatusOr<std::vector<ObjectRow>> ListObjects(
+      ObjectKind kind, absl::string_view project,
+      std::optional<int64_t> updated_since_seconds = std::nullopt) = 0;
+
+  // Returns ALREADY_EXISTS when a row with that (project, name) exists.
+  virtual absl::Status InsertObject(ObjectKind kind, const ObjectRow& row) = 0;
+  // Returns NOT_FOUND when no row with that (project, name) exists.
+  virtual absl::Status UpdateObject(ObjectKind kind, const ObjectRow& row) = 0;
+  // Returns whether a row was deleted.
+  virtual absl::StatusOr<bool> DeleteObject(ObjectKind kind, absl::string_view project,
+                                            absl::string_view name) = 0;
+
+  // feast_metadata rows.
+  virtual absl::StatusOr<std::optional<std::string>> GetMetadata(absl::string_view project,
+                                                                 absl::string_view key) = 0;
+  virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListMetadata(
+      absl::string_view project) = 0;
+  // Inserts or replaces the value.
+  virtual absl::Status PutMetadata(absl::string_view project, absl::string_view key,
+                                   absl::string_view value, int64_t now_seconds) = 0;
+  // Inserts only when absent; returns whether it inserted. Never fails on a concurrent insert.
+  virtual absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project,
+                                                      absl::string_view key,
+                                                      absl::string_view value,
+                                                      int64_t now_seconds) = 0;
+
+  // feature_view_version_history rows, ordered by version number.
+  virtual absl::StatusOr<std::vector<VersionRecord>> ListVersions(
+      absl::string_view project, absl::string_view view_name) = 0;
+  // Returns ALREADY_EXISTS when that version number is taken.
+  virtual absl::Status InsertVersion(const VersionRecord& record) = 0;
+  virtual absl::Status DeleteVersions(absl::string_view project, absl::string_view view_name) = 0;
+
+  // Removes every row of the project from every table (objects of all kinds, infra, metadata,
+  // version history and the project row itself). Returns whether the project row existed.
+  virtual absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) = 0;
+
+  // Queues a change-log entry; it is written, with its revision, when the transaction commits.
+  virtual void RecordChange(ChangeRecord change) = 0;
+
+  // Change-log entries with revision > `after_revision`, oldest first, at most `limit`.
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
+                                                                int limit) = 0;
+  // The highest committed revision (0 for an empty log).
+  virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+};
+
+// A registry database. Thread-safe: any number of threads may call Run at once.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `body` in one transaction: commits when it returns OK, rolls back otherwise. On ABORTED
+  // (from the body or the commit) the whole transaction is retried a bounded number of times
+  // with jittered backoff, so `body` must be safe to run again. Returns the body's status or the
+  // commit's.
+  virtual absl::Status Run(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) = 0;
+
+  // "sqlite", "postgres" or "mysql" (or "model" for the test model).
+  virtual absl::string_view backend_name() const = 0;
+};
+
+}  // namespace larder::storage

@@ -1,0 +1,100 @@
+#include "tests/e2e/server_process.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <regex>
+
+namespace larder::testing {
+
+ServerProcess::~ServerProcess() {
+  if (pid_ > 0) Stop(SIGKILL);
+  if (out_fd_ >= 0) close(out_fd_);
+}
+
+bool ServerProcess::Spawn() {
+  int fds[2];
+  if (pipe(fds) != 0) return false;
+  pid_ = fork();
+  if (pid_ == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDERR_FILENO);
+    close(fds[0]);
+    close(fds[1]);
+    std::vector<char*> argv;
+    std::string binary = LARDER_BINARY;
+    argv.push_back(binary.data());
+    for (std::string& a : args_) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  close(fds[1]);
+  out_fd_ = fds[0];
+  return pid_ > 0;
+}
+
+bool ServerProcess::ReadUntil(const std::string& needle, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (output_.find(needle) == std::string::npos) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    if (left <= 0) return false;
+    pollfd p{out_fd_, POLLIN, 0};
+    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
+    char buffer[4096];
+    const ssize_t n = read(out_fd_, buffer, sizeof buffer);
+    if (n <= 0) return false;  // EOF: the process exited
+    output_.append(buffer, static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool ServerProcess::Start(int timeout_ms) {
+  if (!Spawn()) return false;
+  // The ready line ends with "(database <backend>, schema version N)".
+  if (!ReadUntil("schema version", timeout_ms)) return false;  // exited early or hung
+  std::smatch match;
+  static const std::regex kServing(R"(serving \S+ on \S+:(\d+))");
+  if (!std::regex_search(output_, match, kServing)) return false;
+  port_ = std::stoi(match[1]);
+  return true;
+}
+
+int ServerProcess::Wait() {
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+  // Collect whatever is left to read.
+  char buffer[4096];
+  ssize_t n;
+  while ((n = read(out_fd_, buffer, sizeof buffer)) > 0) output_.append(buffer, n);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  return 128 + WTERMSIG(status);
+}
+
+int ServerProcess::Stop(int signal) {
+  if (pid_ <= 0) return -1;
+  kill(pid_, signal);
+  return Wait();
+}
+
+int ServerProcess::RunToExit(int timeout_ms) {
+  if (!Spawn()) return -1;
+  ReadUntil("\x01never", timeout_ms);  // reads until EOF (exit) or the deadline
+  if (pid_ > 0) {
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) == 0) return Stop(SIGKILL);
+    pid_ = -1;
+    if (WIFEXITED(status)) return WEXITSTATUS(status);
+    return 128 + WTERMSIG(status);
+  }
+  return -1;
+}
+
+}  // namespace larder::testing

@@ -1,0 +1,44 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace larder::testing {
+
+// Runs the real `larder` binary as a child process. Start() waits (by reading its stdout, not by
+// sleeping) for the "serving ... on HOST:PORT" line and records the port.
+class ServerProcess {
+ public:
+  explicit ServerProcess(std::vector<std::string> args) : args_(std::move(args)) {}
+  ~ServerProcess();
+  ServerProcess(const ServerProcess&) = delete;
+  ServerProcess& operator=(const ServerProcess&) = delete;
+
+  // Returns false if the process exited (or timed out) before serving; output() then says why.
+  bool Start(int timeout_ms = 20000);
+  // Sends `signal` and waits for exit; returns the exit code (or 128+signal if killed).
+  int Stop(int signal = 15);
+  // Runs the binary to completion (for start-up failures); returns its exit code.
+  int RunToExit(int timeout_ms = 20000);
+
+  int port() const { return port_; }
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+  // Everything the process wrote to stdout and stderr so far.
+  const std::string& output() const { return output_; }
+
+ private:
+  bool Spawn();
+  // Reads available output until `done` or the deadline; returns false on EOF/timeout.
+  bool ReadUntil(const std::string& needle, int timeout_ms);
+  int Wait();
+
+  std::vector<std::string> args_;
+  pid_t pid_ = -1;
+  int out_fd_ = -1;
+  int port_ = 0;
+  std::string output_;
+};
+
+}  // namespace larder::testing

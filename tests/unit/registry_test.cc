@@ -1,0 +1,216 @@
+// The registry slice (projects, entities) over a real SQLite store.
+#include "server/registry/registry.h"
+
+#include <catch2/catch.hpp>
+
+#include "server/registry/feast_errors.h"
+#include "storage/open_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace larder::registry {
+namespace {
+
+// A clock the test moves by hand.
+class ManualClock : public Clock {
+ public:
+  absl::Time Now() override { return now; }
+  absl::Time now = absl::FromUnixSeconds(1'700'000'000) + absl::Microseconds(123456);
+};
+
+struct Fixture {
+  Fixture() {
+    auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
+    REQUIRE(url.ok());
+    auto opened = storage::OpenStore(*url, {});
+    REQUIRE(opened.ok());
+    store = *std::move(opened);
+    REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
+    registry = std::make_unique<Registry>(*store, clock);
+  }
+
+  testing::TempDir dir;
+  ManualClock clock;
+  std::unique_ptr<storage::SqlStore> store;
+  std::unique_ptr<Registry> registry;
+};
+
+feast::core::Entity MakeEntity(const std::string& name, const std::string& description = "") {
+  feast::core::Entity e;
+  e.mutable_spec()->set_name(name);
+  e.mutable_spec()->set_join_key(name + "_id");
+  e.mutable_spec()->set_value_type(feast::types::ValueType::INT64);
+  e.mutable_spec()->set_description(description);
+  return e;
+}
+
+int64_t Micros(const google::protobuf::Timestamp& ts) {
+  return ts.seconds() * 1000000 + ts.nanos() / 1000;
+}
+
+TEST_CASE("ApplyEntity sets server timestamps and GetEntity returns it", "[registry]") {
+  Fixture f;
+  feast::core::Entity sent = MakeEntity("driver");
+  // A client-sent creation time is ignored: the server owns timestamps.
+  sent.mutable_meta()->mutable_created_timestamp()->set_seconds(42);
+  REQUIRE(f.registry->ApplyEntity("demo", sent).ok());
+
+  auto got = f.registry->GetEntity("demo", "driver");
+  REQUIRE(got.ok());
+  CHECK(got->spec().join_key() == "driver_id");
+  CHECK(got->spec().project() == "demo");
+  CHECK(Micros(got->meta().created_timestamp()) == absl::ToUnixMicros(f.clock.now));
+  CHECK(Micros(got->meta().last_updated_timestamp()) == absl::ToUnixMicros(f.clock.now));
+}
+
+TEST_CASE("Re-applying an unchanged entity writes nothing; a change keeps created", "[registry]") {
+  Fixture f;
+  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v1")).ok());
+  const absl::Time created = f.clock.now;
+
+  f.clock.now += absl::Seconds(5);
+  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v1")).ok());
+  auto same = f.registry->GetEntity("demo", "driver");
+  REQUIRE(same.ok());
+  CHECK(Micros(same->meta().last_updated_timestamp()) == absl::ToUnixMicros(created));
+
+  f.clock.now += absl::Seconds(5);
+  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v2")).ok());
+  auto changed = f.registry->GetEntity("demo", "driver");
+  REQUIRE(changed.ok());
+  CHECK(changed->spec().description() == "v2");
+  CHECK(Micros(changed->meta().created_timestamp()) == absl::ToUnixMicros(created));
+  CHECK(Micros(changed->meta().last_updated_timestamp()) == absl::ToUnixMicros(f.clock.now));
+
+  // The change log holds the project's creation, the entity's creation and its one update.
+  std::vector<storage::ChangeRecord> changes;
+  REQUIRE(f.store
+              ->Run(storage::TxMode::kReadOnly,
+                    [&](storage::Transaction& tx) {
+                      auto listed = tx.ListChanges(0, 100);
+                      if (listed.ok()) changes = *listed;
+                      return listed.status();
+                    })
+              .ok());
+  REQUIRE(changes.size() == 3);
+  CHECK(changes[0].kind == storage::ObjectKind::kProject);
+  CHECK(changes[1].op == storage::ChangeOp::kCreate);
+  CHECK(changes[2].op == storage::ChangeOp::kUpdate);
+  CHECK(changes[2].object_version == 2);
+  CHECK(changes[2].revision == 3);
+}
+
+TEST_CASE("Writing to an unknown project creates it with a project_uuid", "[registry]") {
+  Fixture f;
+  CHECK(absl::IsNotFound(f.registry->GetProject("fresh").status()));
+  REQUIRE(f.registry->ApplyEntity("fresh", MakeEntity("driver")).ok());
+  auto project = f.registry->GetProject("fresh");
+  REQUIRE(project.ok());
+  CHECK(project->spec().name() == "fresh");
+  std::optional<std::string> uuid;
+  REQUIRE(f.store
+              ->Run(storage::TxMode::kReadOnly,
+                    [&](storage::Transaction& tx) {
+                      auto got = tx.GetMetadata("fresh", "project_uuid");
+                      if (got.ok()) uuid = *got;
+                      return got.status();
+                    })
+              .ok());
+  REQUIRE(uuid.has_value());
+  CHECK(uuid->size() == 36);
+}
+
+TEST_CASE("Missing objects raise Feast's not-found classes", "[registry]") {
+  Fixture f;
+  absl::Status entity = f.registry->GetEntity("demo", "nope").status();
+  CHECK(absl::IsNotFound(entity));
+  CHECK(FeastClassOf(entity) == "EntityNotFoundException");
+  CHECK(entity.message() == "Entity nope does not exist in project demo");
+
+  absl::Status deleted = f.registry->DeleteEntity("demo", "nope");
+  CHECK(FeastClassOf(deleted) == "EntityNotFoundException");
+
+  absl::Status project = f.registry->DeleteProject("ghost");
+  CHECK(FeastClassOf(project) == "ProjectObjectNotFoundException");
+  CHECK(project.message() == "Project ghost does not exist");
+}
+
+TEST_CASE("Invalid names are rejected and nothing is written", "[registry]") {
+  Fixture f;
+  CHECK(absl::IsInvalidArgument(f.registry->ApplyEntity("demo", MakeEntity(""))));
+  CHECK(absl::IsInvalidArgument(f.registry->ApplyEntity("", MakeEntity("driver"))));
+  auto projects = f.registry->ListProjects({});
+  REQUIRE(projects.ok());
+  CHECK(projects->items.empty());
+}
+
+TEST_CASE("ListEntities filters by tags, sorts and paginates as Feast does", "[registry]") {
+  Fixture f;
+  for (const char* name : {"b", "A", "c", "d", "E"}) {
+    feast::core::Entity e = MakeEntity(name);
+    (*e.mutable_spec()->mutable_tags())["team"] = std::string(name) == "c" ? "other" : "core";
+    REQUIRE(f.registry->ApplyEntity("demo", e).ok());
+  }
+  ListOptions none;
+  auto all = f.registry->ListEntities("demo", none);
+  REQUIRE(all.ok());
+  REQUIRE(all->items.size() == 5);
+  CHECK(all->pagination.total_pages() == 1);
+  CHECK(all->pagination.total_count() == 5);
+  CHECK(all->pagination.page() == 0);
+
+  ListOptions paged;
+  paged.sorting.set_sort_by("name");
+  paged.pagination.set_page(2);
+  paged.pagination.set_limit(2);
+  auto page = f.registry->ListEntities("demo", paged);
+  REQUIRE(page.ok());
+  REQUIRE(page->items.size() == 2);
+  // Case-insensitive: A b c d E -> page 2 is c, d.
+  CHECK(page->items[0].spec().name() == "c");
+  CHECK(page->items[1].spec().name() == "d");
+  CHECK(page->pagination.total_pages() == 3);
+  CHECK(page->pagination.has_next());
+  CHECK(page->pagination.has_previous());
+
+  ListOptions tagged;
+  tagged.tags["team"] = "other";
+  auto filtered = f.registry->ListEntities("demo", tagged);
+  REQUIRE(filtered.ok());
+  REQUIRE(filtered->items.size() == 1);
+  CHECK(filtered->items[0].spec().name() == "c");
+
+  auto empty = f.registry->ListEntities("elsewhere", none);
+  REQUIRE(empty.ok());
+  CHECK(empty->items.empty());
+  CHECK(empty->pagination.total_pages() == 0);
+}
+
+TEST_CASE("DeleteProject removes the project and everything in it", "[registry]") {
+  Fixture f;
+  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver")).ok());
+  REQUIRE(f.registry->DeleteProject("demo").ok());
+  CHECK(absl::IsNotFound(f.registry->GetProject("demo").status()));
+  CHECK(absl::IsNotFound(f.registry->GetEntity("demo", "driver").status()));
+  // The name can be reused at once.
+  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver")).ok());
+  CHECK(f.registry->GetEntity("demo", "driver").ok());
+}
+
+TEST_CASE("ListProjects hides protected projects but GetProject returns them", "[registry]") {
+  Fixture f;
+  feast::core::Project p;
+  p.mutable_spec()->set_name("guarded");
+  (*p.mutable_spec()->mutable_tags())["feast.dev/protected-project"] = "true";
+  REQUIRE(f.registry->ApplyProject(p).ok());
+  feast::core::Project open;
+  open.mutable_spec()->set_name("open");
+  REQUIRE(f.registry->ApplyProject(open).ok());
+  auto listed = f.registry->ListProjects({});
+  REQUIRE(listed.ok());
+  REQUIRE(listed->items.size() == 1);
+  CHECK(listed->items[0].spec().name() == "open");
+  CHECK(f.registry->GetProject("guarded").ok());
+}
+
+}  // namespace
+}  // namespace larder::registry

@@ -1,0 +1,53 @@
+#include "server/server_config.h"
+
+#include <catch2/catch.hpp>
+
+namespace larder {
+namespace {
+
+const char* NoEnv(const char*) { return nullptr; }
+const char* SomeEnv(const char* name) {
+  if (absl::string_view(name) == "LARDER_DB") return "postgresql://u:p@db:5432/reg";
+  if (absl::string_view(name) == "LARDER_ADDR") return "127.0.0.1:7000";
+  return nullptr;
+}
+
+TEST_CASE("Defaults serve Feast's port on a local SQLite file", "[config]") {
+  auto config = ParseServerConfig({}, NoEnv);
+  REQUIRE(config.ok());
+  CHECK(config->command == Command::kServe);
+  CHECK(config->listen_address == "0.0.0.0:6570");
+  CHECK(config->db_url == "sqlite:///larder.db");
+  CHECK_FALSE(config->migrate);
+}
+
+TEST_CASE("Flags override the environment, which overrides defaults", "[config]") {
+  auto from_env = ParseServerConfig({"serve"}, SomeEnv);
+  REQUIRE(from_env.ok());
+  CHECK(from_env->db_url == "postgresql://u:p@db:5432/reg");
+  CHECK(from_env->listen_address == "127.0.0.1:7000");
+
+  auto flags = ParseServerConfig({"serve", "--db=sqlite:///x.db", "--addr", "127.0.0.1:0",
+                                  "--migrate"},
+                                 SomeEnv);
+  REQUIRE(flags.ok());
+  CHECK(flags->db_url == "sqlite:///x.db");
+  CHECK(flags->listen_address == "127.0.0.1:0");
+  CHECK(flags->migrate);
+
+  auto migrate = ParseServerConfig({"migrate", "--db", "mysql://u@h/d"}, NoEnv);
+  REQUIRE(migrate.ok());
+  CHECK(migrate->command == Command::kMigrate);
+}
+
+TEST_CASE("Bad arguments are rejected with the offending argument named", "[config]") {
+  auto unknown = ParseServerConfig({"--nope"}, NoEnv);
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(std::string(unknown.status().message()).find("--nope") != std::string::npos);
+  CHECK_FALSE(ParseServerConfig({"frobnicate"}, NoEnv).ok());
+  CHECK_FALSE(ParseServerConfig({"--db"}, NoEnv).ok());
+  CHECK_FALSE(ParseServerConfig({"--max-message-bytes=-1"}, NoEnv).ok());
+}
+
+}  // namespace
+}  // namespace larder

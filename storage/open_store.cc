@@ -7,12 +7,16 @@
 namespace larder::storage {
 namespace {
 
-struct BackendParts {
-  const Dialect* dialect;
-  ConnectionPool::Factory factory;
-};
+absl::StatusOr<SchemaState> WithConnection(
+    SqlStore& store, absl::FunctionRef<absl::StatusOr<SchemaState>(Connection&)> fn) {
+  absl::StatusOr<ConnectionPool::Lease> lease = store.pool().Acquire();
+  if (!lease.ok()) return lease.status();
+  return fn(**lease);
+}
 
-BackendParts PartsFor(const DatabaseUrl& url) {
+}  // namespace
+
+BackendParts BackendFor(const DatabaseUrl& url) {
   switch (url.backend) {
     case Backend::kSqlite:
       return {&SqliteDialect(), [path = url.path] { return OpenSqliteConnection(path); }};
@@ -24,18 +28,18 @@ BackendParts PartsFor(const DatabaseUrl& url) {
   return {};
 }
 
-absl::StatusOr<SchemaState> WithConnection(
-    SqlStore& store, absl::FunctionRef<absl::StatusOr<SchemaState>(Connection&)> fn) {
-  absl::StatusOr<ConnectionPool::Lease> lease = store.pool().Acquire();
-  if (!lease.ok()) return lease.status();
-  return fn(**lease);
-}
-
-}  // namespace
-
-absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(const DatabaseUrl& url,
-                                                    const StoreOptions& options) {
-  BackendParts parts = PartsFor(url);
+absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(
+    const DatabaseUrl& url, const StoreOptions& options,
+    std::function<std::unique_ptr<Connection>(std::unique_ptr<Connection>)> wrap) {
+  BackendParts parts = BackendFor(url);
+  if (wrap != nullptr) {
+    parts.factory = [inner = std::move(parts.factory),
+                     wrap = std::move(wrap)]() -> absl::StatusOr<std::unique_ptr<Connection>> {
+      absl::StatusOr<std::unique_ptr<Connection>> c = inner();
+      if (!c.ok()) return c.status();
+      return wrap(*std::move(c));
+    };
+  }
   auto pool = std::make_unique<ConnectionPool>(std::move(parts.factory), options.max_connections);
   // Fail fast on a bad address or credentials instead of at the first request.
   if (absl::StatusOr<ConnectionPool::Lease> probe = pool->Acquire(); !probe.ok()) {

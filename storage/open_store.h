@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <memory>
 
 #include "absl/status/statusor.h"
@@ -15,10 +16,20 @@ struct StoreOptions {
   RetryPolicy retry;
 };
 
-// Chooses the backend for `url` (the one switch over backends) and opens a pooled store.
+// A backend's dialect and a factory of its connections to one database.
+struct BackendParts {
+  const Dialect* dialect;
+  ConnectionPool::Factory factory;
+};
+// The one switch over backends.
+BackendParts BackendFor(const DatabaseUrl& url);
+
+// Opens a pooled store for `url`. `wrap`, when set, wraps every new connection (tests use it to
+// inject faults).
 // Opens one connection eagerly, so an unreachable database fails here with UNAVAILABLE.
-absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(const DatabaseUrl& url,
-                                                    const StoreOptions& options);
+absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(
+    const DatabaseUrl& url, const StoreOptions& options,
+    std::function<std::unique_ptr<Connection>(std::unique_ptr<Connection>)> wrap = nullptr);
 
 // Start-up schema handling on one of the store's connections (see PrepareSchemaForServing).
 absl::StatusOr<SchemaState> PrepareStoreSchema(SqlStore& store, bool allow_migrate);

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <variant>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace larder::storage {
@@ -50,6 +51,7 @@ absl::Status Guard(absl::string_view what, Fn&& fn) {
     fn();
     return absl::OkStatus();
   } catch (const sql::SQLException& e) {
+    if (e.getErrorCode() == 0) return absl::InternalError(absl::StrCat(what, ": connector error: ", e.what()));
     return FromMysqlError(e.getErrorCode(), what);
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat(what, ": ", e.what()));
@@ -115,11 +117,13 @@ class MysqlConnection : public Connection {
             },
             params[i]);
       }
-      if (!prepared.execute()) {
-        out.affected_rows = prepared.getUpdateCount();
+      // The 1.1 connector's prepared statements lack getUpdateCount(), so the statement's kind
+      // picks the call.
+      if (!absl::StartsWith(statement.sql, "SELECT")) {
+        out.affected_rows = prepared.executeUpdate();
         return;
       }
-      std::unique_ptr<sql::ResultSet> rows(prepared.getResultSet());
+      std::unique_ptr<sql::ResultSet> rows(prepared.executeQuery());
       const unsigned columns = rows->getMetaData()->getColumnCount();
       while (rows->next()) {
         std::vector<SqlCell> cells;
@@ -132,9 +136,6 @@ class MysqlConnection : public Connection {
           }
         }
         out.rows.push_back(std::move(cells));
-      }
-      // Drain any further results so the connection is ready for the next statement.
-      while (prepared.getMoreResults()) {
       }
     });
     if (!status.ok()) {
@@ -188,6 +189,8 @@ ConnectionPool::Factory MysqlConnectionFactory(const DatabaseUrl& url) {
       options["schema"] = sql::SQLString(url.database);
       options["OPT_CHARSET_NAME"] = sql::SQLString("utf8mb4");
       options["OPT_RECONNECT"] = false;  // a silent reconnect would lose transaction state
+      // UPDATE reports rows matched, not rows changed, as the other backends do.
+      options["CLIENT_FOUND_ROWS"] = true;
       connection.reset(driver->connect(options));
       std::unique_ptr<sql::Statement> setup(connection->createStatement());
       // Match PostgreSQL's isolation: locking reads see the latest committed row, and inserts

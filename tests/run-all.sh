@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, starts throwaway PostgreSQL and MariaDB servers on free local
+# ports, runs every test through CTest, stops what it started, and exits with CTest's result.
+# Usage: tests/run-all.sh [extra ctest arguments]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build_dir="${LARDER_BUILD_DIR:-$root/build}"
+
+"$root/deploy/install-deps.sh" --with-test-databases
+"$root/deploy/build.sh"
+
+work=$(mktemp -d /tmp/larder-dbs.XXXXXX)
+chmod 755 "$work"
+pids_to_stop=()
+cleanup() {
+  set +e
+  if [[ -n "${pg_bin:-}" && -d "$work/pg" ]]; then
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg/data" -m fast -w stop >/dev/null 2>&1
+  fi
+  if [[ -n "${maria_sock:-}" ]]; then
+    mariadb-admin --no-defaults --socket="$maria_sock" -uroot shutdown >/dev/null 2>&1
+  fi
+  for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() { "$build_dir/tests/larder_free_port"; }
+
+as_postgres=(runuser -u postgres --)
+if [[ $(id -u) -ne 0 ]]; then as_postgres=(); fi
+
+# --- PostgreSQL (refuses to run as root, so everything it touches belongs to postgres)
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_port=$(free_port)
+mkdir -p "$work/pg"
+chown postgres:postgres "$work/pg" 2>/dev/null || true
+"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust --no-sync >/dev/null
+"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
+  -o "-c port=$pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$work/pg -c max_connections=300" \
+  start >/dev/null
+
+# --- MariaDB
+maria_port=$(free_port)
+maria_sock="$work/maria/mysqld.sock"
+mkdir -p "$work/maria"
+chown mysql:mysql "$work/maria" 2>/dev/null || true
+mariadb-install-db --no-defaults --user=mysql --datadir="$work/maria/data" \
+  --auth-root-authentication-method=normal >/dev/null 2>&1
+mariadbd --no-defaults --user=mysql --datadir="$work/maria/data" --port="$maria_port" \
+  --bind-address=127.0.0.1 --socket="$maria_sock" --pid-file="$work/maria/pid" \
+  --log-error="$work/maria/err" --skip-name-resolve --character-set-server=utf8mb4 \
+  --max-connections=500 >/dev/null 2>&1 &
+pids_to_stop+=($!)
+for _ in $(seq 1 100); do
+  mariadb-admin --no-defaults --socket="$maria_sock" -uroot ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
+mariadb --no-defaults --socket="$maria_sock" -uroot -e "
+  CREATE USER 'larder'@'%' IDENTIFIED BY 'larder';
+  GRANT ALL PRIVILEGES ON *.* TO 'larder'@'%' WITH GRANT OPTION;
+  CREATE DATABASE larder;"
+
+export LARDER_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+export LARDER_TEST_MYSQL_URL="mysql://larder:larder@127.0.0.1:$maria_port/larder"
+# Backend suites fail instead of skipping when a database is missing.
+export LARDER_TEST_REQUIRE_ALL_BACKENDS=1
+
+if [[ "${LARDER_KEEP_DATABASES:-}" == 1 ]]; then
+  # Development aid: leave the servers running and print how to reach them.
+  trap - EXIT
+  echo "export LARDER_TEST_POSTGRES_URL=$LARDER_TEST_POSTGRES_URL LARDER_TEST_MYSQL_URL=$LARDER_TEST_MYSQL_URL LARDER_TEST_REQUIRE_ALL_BACKENDS=1"
+  exit 0
+fi
+
+cd "$build_dir"
+ctest --output-on-failure -j2 "$@"

@@ -1,0 +1,152 @@
+#include "tests/support/model_store.h"
+
+namespace larder::testing {
+namespace {
+
+using storage::ObjectKind;
+using storage::ObjectRow;
+
+class ModelTransaction : public storage::Transaction {
+ public:
+  explicit ModelTransaction(ModelStore::State& state) : s_(state) {}
+
+  static std::string Key(ObjectKind kind, absl::string_view project, absl::string_view name) {
+    return std::string(kind == ObjectKind::kProject ? name : project);
+  }
+
+  absl::StatusOr<std::optional<ObjectRow>> GetObject(ObjectKind kind, absl::string_view project,
+                                                     absl::string_view name,
+                                                     storage::Lock) override {
+    auto it = s_.objects.find({kind, Key(kind, project, name), std::string(name)});
+    if (it == s_.objects.end()) return std::optional<ObjectRow>();
+    return std::optional<ObjectRow>(it->second);
+  }
+  absl::StatusOr<std::vector<ObjectRow>> ListObjects(ObjectKind kind, absl::string_view project,
+                                                     std::optional<int64_t> since) override {
+    std::vector<ObjectRow> rows;
+    for (const auto& [key, row] : s_.objects) {
+      if (std::get<0>(key) != kind) continue;
+      if (kind != ObjectKind::kProject && row.project != project) continue;
+      if (since.has_value() && row.last_updated_seconds < *since) continue;
+      rows.push_back(row);
+    }
+    return rows;  // std::map order = by name within (kind, project)
+  }
+  absl::Status InsertObject(ObjectKind kind, const ObjectRow& row) override {
+    ObjectRow stored = row;
+    if (kind == ObjectKind::kProject) stored.project = row.name;
+    auto [it, inserted] =
+        s_.objects.emplace(std::make_tuple(kind, stored.project, stored.name), stored);
+    return inserted ? absl::OkStatus() : absl::AlreadyExistsError("duplicate key");
+  }
+  absl::Status UpdateObject(ObjectKind kind, const ObjectRow& row) override {
+    auto it = s_.objects.find({kind, Key(kind, row.project, row.name), row.name});
+    if (it == s_.objects.end()) return absl::NotFoundError("row to update is gone");
+    it->second.proto = row.proto;
+    it->second.last_updated_seconds = row.last_updated_seconds;
+    it->second.version = row.version;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> DeleteObject(ObjectKind kind, absl::string_view project,
+                                    absl::string_view name) override {
+    return s_.objects.erase({kind, Key(kind, project, name), std::string(name)}) > 0;
+  }
+  absl::StatusOr<std::optional<std::string>> GetMetadata(absl::string_view project,
+                                                         absl::string_view key) override {
+    auto it = s_.metadata.find({std::string(project), std::string(key)});
+    if (it == s_.metadata.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  }
+  absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListMetadata(
+      absl::string_view project) override {
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& [key, value] : s_.metadata) {
+      if (key.first == project) out.emplace_back(key.second, value);
+    }
+    return out;
+  }
+  absl::Status PutMetadata(absl::string_view project, absl::string_view key,
+                           absl::string_view value, int64_t) override {
+    s_.metadata[{std::string(project), std::string(key)}] = std::string(value);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project, absl::string_view key,
+                                              absl::string_view value, int64_t) override {
+    return s_.metadata.emplace(std::make_pair(std::string(project), std::string(key)),
+                               std::string(value))
+        .second;
+  }
+  absl::StatusOr<std::vector<storage::VersionRecord>> ListVersions(
+      absl::string_view project, absl::string_view view) override {
+    std::vector<storage::VersionRecord> out;
+    for (const auto& [key, record] : s_.versions) {
+      if (std::get<0>(key) == project && std::get<1>(key) == view) out.push_back(record);
+    }
+    return out;
+  }
+  absl::Status InsertVersion(const storage::VersionRecord& r) override {
+    bool inserted =
+        s_.versions.emplace(std::make_tuple(r.project, r.view_name, r.version_number), r).second;
+    return inserted ? absl::OkStatus() : absl::AlreadyExistsError("duplicate key");
+  }
+  absl::Status DeleteVersions(absl::string_view project, absl::string_view view) override {
+    std::erase_if(s_.versions, [&](const auto& entry) {
+      return std::get<0>(entry.first) == project && std::get<1>(entry.first) == view;
+    });
+    return absl::OkStatus();
+  }
+  absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) override {
+    const bool existed =
+        s_.objects.count({ObjectKind::kProject, std::string(project), std::string(project)}) > 0;
+    std::erase_if(s_.objects, [&](const auto& e) { return e.second.project == project; });
+    std::erase_if(s_.metadata, [&](const auto& e) { return e.first.first == project; });
+    std::erase_if(s_.versions, [&](const auto& e) { return std::get<0>(e.first) == project; });
+    return existed;
+  }
+  void RecordChange(storage::ChangeRecord change) override {
+    pending_.push_back(std::move(change));
+  }
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after,
+                                                                 int limit) override {
+    std::vector<storage::ChangeRecord> out;
+    for (const auto& c : s_.changes) {
+      if (c.revision > after && static_cast<int>(out.size()) < limit) out.push_back(c);
+    }
+    return out;
+  }
+  absl::StatusOr<int64_t> CurrentRevision() override {
+    return s_.changes.empty() ? 0 : s_.changes.back().revision;
+  }
+
+  void Flush() {
+    int64_t revision = s_.changes.empty() ? 0 : s_.changes.back().revision;
+    for (auto& c : pending_) {
+      c.revision = ++revision;
+      if (c.op == storage::ChangeOp::kDelete) c.proto.clear();
+      s_.changes.push_back(std::move(c));
+    }
+    pending_.clear();
+  }
+
+ private:
+  ModelStore::State& s_;
+  std::vector<storage::ChangeRecord> pending_;
+};
+
+}  // namespace
+
+absl::Status ModelStore::Run(storage::TxMode mode,
+                             absl::FunctionRef<absl::Status(storage::Transaction&)> body) {
+  absl::MutexLock lock(&mu_);
+  State working = state_;
+  ModelTransaction tx(working);
+  absl::Status status = body(tx);
+  if (!status.ok()) return status;
+  if (mode == storage::TxMode::kReadWrite) {
+    tx.Flush();
+    state_ = std::move(working);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace larder::testing

@@ -1,0 +1,33 @@
+#pragma once
+
+#include <map>
+#include <tuple>
+
+#include "absl/synchronization/mutex.h"
+#include "storage/store.h"
+
+namespace larder::testing {
+
+// A trivially correct Store over std::map (LevelDB's ModelDB idea): one global lock, a
+// transaction works on a copy of the state and commits by replacing it. The differential test
+// runs random operations against it and a real backend and compares every answer.
+class ModelStore : public storage::Store {
+ public:
+  struct State {
+    std::map<std::tuple<storage::ObjectKind, std::string, std::string>, storage::ObjectRow>
+        objects;
+    std::map<std::pair<std::string, std::string>, std::string> metadata;
+    std::map<std::tuple<std::string, std::string, int32_t>, storage::VersionRecord> versions;
+    std::vector<storage::ChangeRecord> changes;
+  };
+
+  absl::Status Run(storage::TxMode mode,
+                   absl::FunctionRef<absl::Status(storage::Transaction&)> body) override;
+  absl::string_view backend_name() const override { return "model"; }
+
+ private:
+  absl::Mutex mu_;
+  State state_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace larder::testing

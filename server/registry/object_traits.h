@@ -33,6 +33,7 @@ inline std::string DeterministicBytes(const google::protobuf::Message& message) 
 
 // Kinds whose whole definition is their spec: "unchanged" means the spec is identical.
 struct SpecIsContent {
+  static constexpr bool kVersioned = false;
   template <typename Message>
   static bool SameContent(const Message& stored, const Message& incoming) {
     return DeterministicBytes(stored.spec()) == DeterministicBytes(incoming.spec());
@@ -71,6 +72,24 @@ template <>
 struct ObjectTraits<feast::core::FeatureView> {
   using Message = feast::core::FeatureView;
   static constexpr storage::ObjectKind kKind = storage::ObjectKind::kFeatureView;
+  // Feature views keep a version history (Feast's feature_view_version_history).
+  static constexpr bool kVersioned = true;
+  static constexpr absl::string_view kVersionType = "feature_view";
+  // What makes a new version: Feast bumps it when the schema changes (features, entities,
+  // entity columns, source views), not for descriptions, tags or sources.
+  static std::string SchemaKey(const Message& m) {
+    feast::core::FeatureViewSpec schema;
+    *schema.mutable_features() = m.spec().features();
+    *schema.mutable_entities() = m.spec().entities();
+    *schema.mutable_entity_columns() = m.spec().entity_columns();
+    *schema.mutable_source_views() = m.spec().source_views();
+    return DeterministicBytes(schema);
+  }
+  static void SetVersionNumber(Message& m, int32_t n) {
+    m.mutable_meta()->set_current_version_number(n);
+  }
+  static int32_t VersionNumber(const Message& m) { return m.meta().current_version_number(); }
+  static const std::string& PinnedVersion(const Message& m) { return m.spec().version(); }
   static const std::string& Name(const Message& m) { return m.spec().name(); }
   static void SetProject(Message& m, absl::string_view p) { m.mutable_spec()->set_project(std::string(p)); }
   static const auto& Tags(const Message& m) { return m.spec().tags(); }

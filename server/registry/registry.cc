@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/registry/feast_errors.h"
 #include "server/registry/object_traits.h"
@@ -43,6 +44,47 @@ absl::StatusOr<Message> Decode(const ObjectRow& row) {
   return message;
 }
 
+// Feast's "latest" version markers; anything else pins a version.
+bool IsLatestVersion(absl::string_view version) {
+  return version.empty() || absl::AsciiStrToLower(version) == "latest";
+}
+
+// Maintains feature_view_version_history for an effective write of a versioned kind, inside the
+// write's transaction, and stamps `object` with its current version number (Feast §5.4, latest
+// apply): a new view is version 0; a schema change appends max+1 (first saving the previous
+// definition as version 0 when the history is empty); other changes keep the number.
+template <typename Message>
+absl::Status RecordVersion(Transaction& tx, const WriteContext& write, absl::string_view project,
+                           const Message* stored, Message& object) {
+  using Traits = ObjectTraits<Message>;
+  const std::string name = Traits::Name(object);
+  if (stored != nullptr && Traits::SchemaKey(*stored) == Traits::SchemaKey(object)) {
+    Traits::SetVersionNumber(object, Traits::VersionNumber(*stored));
+    return absl::OkStatus();
+  }
+  auto record = [&](int32_t number, const std::string& bytes) {
+    storage::VersionRecord r{std::string(project), name,     number, std::string(Traits::kVersionType),
+                             bytes,                write.now_seconds(), "",   NewUuid4()};
+    absl::Status s = tx.InsertVersion(r);
+    // The view's row lock serializes versioners, so a taken number means a writer outside
+    // Larder raced us: redo the whole write.
+    if (absl::IsAlreadyExists(s)) return absl::AbortedError("version number taken; retrying");
+    return s;
+  };
+  int32_t next = 0;
+  if (stored != nullptr) {
+    absl::StatusOr<std::vector<storage::VersionRecord>> history = tx.ListVersions(project, name);
+    if (!history.ok()) return history.status();
+    for (const storage::VersionRecord& r : *history) next = std::max(next, r.version_number + 1);
+    if (next == 0) {
+      if (absl::Status s = record(0, stored->SerializeAsString()); !s.ok()) return s;
+      next = 1;
+    }
+  }
+  Traits::SetVersionNumber(object, next);
+  return record(next, object.SerializeAsString());
+}
+
 }  // namespace
 
 template <typename Message>
@@ -52,6 +94,12 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
   const std::string name = Traits::Name(incoming);
   const std::string key_project = kind == ObjectKind::kProject ? name : std::string(project);
   if (absl::Status s = ValidateNames(kind, key_project, name); !s.ok()) return s;
+  if constexpr (Traits::kVersioned) {
+    if (!IsLatestVersion(Traits::PinnedVersion(incoming))) {
+      return absl::UnimplementedError(
+          "applying a pinned feature-view version (spec.version = vN) is not supported yet");
+    }
+  }
   const absl::Time now = TruncateToMicros(clock_.Now());
 
   return store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
@@ -82,6 +130,11 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
         *meta->mutable_created_timestamp() = write.now_proto();
       }
       *meta->mutable_last_updated_timestamp() = write.now_proto();
+      if constexpr (Traits::kVersioned) {
+        if (absl::Status s = RecordVersion(tx, write, key_project, &*stored, object); !s.ok()) {
+          return s;
+        }
+      }
       row.version = (*existing)->version + 1;
       row.proto = object.SerializeAsString();
       op = ChangeOp::kUpdate;
@@ -89,6 +142,12 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
     } else {
       *meta->mutable_created_timestamp() = write.now_proto();
       *meta->mutable_last_updated_timestamp() = write.now_proto();
+      if constexpr (Traits::kVersioned) {
+        if (absl::Status s = RecordVersion<Message>(tx, write, key_project, nullptr, object);
+            !s.ok()) {
+          return s;
+        }
+      }
       row.proto = object.SerializeAsString();
       absl::Status inserted = tx.InsertObject(kind, row);
       // Another writer created it between our read and insert: redo the whole write, which

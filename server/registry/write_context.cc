@@ -6,8 +6,6 @@
 #include "feast/core/Project.pb.h"
 
 namespace larder::registry {
-namespace {
-
 std::string NewUuid4() {
   absl::BitGen gen;
   uint64_t hi = absl::Uniform<uint64_t>(gen), lo = absl::Uniform<uint64_t>(gen);
@@ -16,8 +14,6 @@ std::string NewUuid4() {
   return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
                          lo >> 48, lo & 0xffffffffffffULL);
 }
-
-}  // namespace
 
 absl::Time TruncateToMicros(absl::Time t) {
   return absl::FromUnixMicros(absl::ToUnixMicros(t));

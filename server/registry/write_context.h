@@ -40,6 +40,9 @@ class WriteContext {
   const absl::Time now_;
 };
 
+// A random RFC 4122 version-4 UUID, as Feast's uuid4() makes.
+std::string NewUuid4();
+
 // Microsecond truncation, as Feast's Python datetimes have.
 absl::Time TruncateToMicros(absl::Time t);
 google::protobuf::Timestamp ToProto(absl::Time t);

@@ -214,3 +214,83 @@ TEST_CASE("ListProjects hides protected projects but GetProject returns them", "
 
 }  // namespace
 }  // namespace larder::registry
+
+namespace larder::registry {
+namespace {
+
+std::vector<storage::VersionRecord> History(Fixture& f, const std::string& view) {
+  std::vector<storage::VersionRecord> out;
+  REQUIRE(f.store
+              ->Run(storage::TxMode::kReadOnly,
+                    [&](storage::Transaction& tx) {
+                      auto listed = tx.ListVersions("demo", view);
+                      if (listed.ok()) out = *listed;
+                      return listed.status();
+                    })
+              .ok());
+  return out;
+}
+
+TEST_CASE("Feature views get a new version only when their schema changes", "[registry]") {
+  Fixture f;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  view.mutable_spec()->add_features()->set_name("trips");
+  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  auto v0 = f.registry->GetFeatureView("demo", "stats");
+  REQUIRE(v0.ok());
+  CHECK(v0->meta().current_version_number() == 0);
+  REQUIRE(History(f, "stats").size() == 1);
+
+  view.mutable_spec()->set_description("described");  // not a schema change
+  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  CHECK(History(f, "stats").size() == 1);
+  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().current_version_number() == 0);
+
+  view.mutable_spec()->add_features()->set_name("rating");  // schema change
+  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  auto history = History(f, "stats");
+  REQUIRE(history.size() == 2);
+  CHECK(history[1].version_number == 1);
+  CHECK(history[1].view_type == "feature_view");
+  feast::core::FeatureView recorded;
+  REQUIRE(recorded.ParseFromString(history[1].proto));
+  CHECK(recorded.spec().features_size() == 2);
+  CHECK(recorded.spec().project() == "demo");
+  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().current_version_number() == 1);
+
+  view.mutable_spec()->set_version("v0");
+  CHECK(absl::IsUnimplemented(f.registry->ApplyFeatureView("demo", view)));
+}
+
+TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep them",
+          "[registry]") {
+  Fixture f;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  google::protobuf::Timestamp a, b, c;
+  a.set_seconds(100);
+  b.set_seconds(200);
+  c.set_seconds(300);
+  REQUIRE(f.registry->ApplyMaterialization("demo", "stats", a, b).ok());
+  REQUIRE(f.registry->ApplyMaterialization("demo", "stats", b, c).ok());
+  auto stored = f.registry->GetFeatureView("demo", "stats");
+  REQUIRE(stored.ok());
+  REQUIRE(stored->meta().materialization_intervals_size() == 2);
+  CHECK(stored->meta().materialization_intervals(1).end_time().seconds() == 300);
+  CHECK(stored->meta().state() == feast::core::AVAILABLE_ONLINE);
+
+  view.mutable_spec()->set_description("changed");
+  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().materialization_intervals_size() ==
+        2);
+
+  absl::Status missing = f.registry->ApplyMaterialization("demo", "nope", a, b);
+  CHECK(FeastClassOf(missing) == "FeatureViewNotFoundException");
+}
+
+}  // namespace
+}  // namespace larder::registry

@@ -148,3 +148,49 @@ TEST_CASE("Start-up failures exit non-zero with a clear message", "[e2e]") {
 
 }  // namespace
 }  // namespace larder::testing
+
+#include "storage/open_store.h"
+
+namespace larder::testing {
+namespace {
+
+TEST_CASE("A Feast database is served only after larder migrate", "[e2e]") {
+  TempDir dir;
+  const std::string url = "sqlite://" + dir.File("feast.db");
+  {
+    // A minimal Feast SqlRegistry database: Feast's projects table and a project row.
+    auto parsed = storage::ParseDatabaseUrl(url);
+    REQUIRE(parsed.ok());
+    auto connection = storage::BackendFor(*parsed).factory();
+    REQUIRE(connection.ok());
+    REQUIRE((*connection)
+                ->ExecuteScript("CREATE TABLE projects (project_id VARCHAR(255) NOT NULL, "
+                                "project_name VARCHAR(255) NOT NULL, last_updated_timestamp "
+                                "BIGINT NOT NULL, project_proto BLOB NOT NULL, PRIMARY KEY "
+                                "(project_id))")
+                .ok());
+    REQUIRE((*connection)
+                ->ExecuteScript("INSERT INTO projects VALUES ('legacy', 'legacy', 1, X'0a080a066c6567616379')")
+                .ok());
+  }
+  ServerProcess refused({"serve", "--addr=127.0.0.1:0", "--db=" + url});
+  CHECK(refused.RunToExit() == 1);
+  CHECK(refused.output().find("larder migrate") != std::string::npos);
+
+  ServerProcess migrate({"migrate", "--db=" + url});
+  CHECK(migrate.RunToExit() == 0);
+  CHECK(migrate.output().find("schema at version") != std::string::npos);
+
+  ServerProcess server({"serve", "--addr=127.0.0.1:0", "--db=" + url});
+  REQUIRE(server.Start());
+  auto stub = Connect(server);
+  feast::registry::GetProjectRequest get;
+  get.set_name("legacy");
+  feast::core::Project project;
+  grpc::ClientContext context;
+  REQUIRE(stub->GetProject(&context, get, &project).ok());
+  CHECK(project.spec().name() == "legacy");
+}
+
+}  // namespace
+}  // namespace larder::testing

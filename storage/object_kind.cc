@@ -42,9 +42,4 @@ std::optional<ObjectKind> KindFromName(absl::string_view kind_name) {
   return std::nullopt;
 }
 
-bool IsFeatureViewKind(ObjectKind kind) {
-  return kind == ObjectKind::kFeatureView || kind == ObjectKind::kStreamFeatureView ||
-         kind == ObjectKind::kOnDemandFeatureView || kind == ObjectKind::kLabelView;
-}
-
 }  // namespace larder::storage

@@ -38,6 +38,9 @@ absl::Span<const KindTable> AllKindTables();
 std::optional<ObjectKind> KindFromName(absl::string_view kind_name);
 
 // The four feature-view kinds share one name space per project.
-bool IsFeatureViewKind(ObjectKind kind);
+constexpr bool IsFeatureViewKind(ObjectKind kind) {
+  return kind == ObjectKind::kFeatureView || kind == ObjectKind::kStreamFeatureView ||
+         kind == ObjectKind::kOnDemandFeatureView || kind == ObjectKind::kLabelView;
+}
 
 }  // namespace larder::storage

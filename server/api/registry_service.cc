@@ -3,12 +3,18 @@
 #include <utility>
 
 #include "server/api/grpc_status.h"
+#include "server/registry/feast_errors.h"
+#include "server/registry/feature_listing.h"
+#include "server/registry/lineage.h"
 
 namespace larder::api {
 namespace {
 
+using google::protobuf::Empty;
 using registry::ListOptions;
 using registry::ListPage;
+namespace core = feast::core;
+namespace reg = feast::registry;
 
 // The single path every RPC takes: refuse calls whose deadline already passed (the client has
 // given up, so doing the work would only load the database), run the body, convert the status.
@@ -28,6 +34,7 @@ absl::Status Respond(absl::StatusOr<Message> result, Message* response) {
   return absl::OkStatus();
 }
 
+// Tags, sorting and pagination of any List request that has them all.
 template <typename Request>
 ListOptions ListOptionsOf(const Request& request) {
   ListOptions options;
@@ -37,75 +44,482 @@ ListOptions ListOptionsOf(const Request& request) {
   return options;
 }
 
-// Moves a page into a List response: `items` is the response's repeated field.
+// Sorting and pagination only (lineage and feature listing have no tag filter).
+template <typename Request>
+ListOptions PagingOf(const Request& request) {
+  ListOptions options;
+  options.sorting = request.sorting();
+  options.pagination = request.pagination();
+  return options;
+}
+
+// Moves a page into a List response: `items` is the response's repeated field, `pagination`
+// its metadata field.
+template <typename Message, typename RepeatedField>
+absl::Status FillPage(ListPage<Message> page, RepeatedField* items,
+                      reg::PaginationMetadata* pagination) {
+  items->Reserve(static_cast<int>(page.items.size()));
+  for (Message& m : page.items) *items->Add() = std::move(m);
+  *pagination = std::move(page.pagination);
+  return absl::OkStatus();
+}
+
 template <typename Message, typename RepeatedField, typename Response>
 absl::Status RespondPage(absl::StatusOr<ListPage<Message>> page, RepeatedField* items,
                          Response* response) {
   if (!page.ok()) return page.status();
-  items->Reserve(static_cast<int>(page->items.size()));
-  for (Message& m : page->items) *items->Add() = std::move(m);
-  *response->mutable_pagination() = page->pagination;
-  return absl::OkStatus();
+  return FillPage(*std::move(page), items, response->mutable_pagination());
+}
+
+// Get<Kind>/List<Kind>/Delete<Kind> of the simple kinds, whose requests all look alike.
+template <typename Message, typename Request>
+absl::Status GetObject(registry::Registry& r, const Request& request, Message* response) {
+  return Respond(r.Get<Message>(request.project(), request.name(), request.allow_cache()),
+                 response);
+}
+
+template <typename Message, typename Request, typename RepeatedField, typename Response>
+absl::Status ListObjects(registry::Registry& r, const Request& request, RepeatedField* items,
+                         Response* response,
+                         const std::function<bool(const Message&)>& keep = {}) {
+  return RespondPage(
+      r.List<Message>(request.project(), ListOptionsOf(request), request.allow_cache(), keep),
+      items, response);
 }
 
 }  // namespace
 
-grpc::Status RegistryService::ApplyProject(grpc::ServerContext* context,
-                                           const feast::registry::ApplyProjectRequest* request,
-                                           google::protobuf::Empty*) {
-  return Handle(context, [&] { return registry_.ApplyProject(request->project()); });
+// --- Entities
+grpc::Status RegistryService::ApplyEntity(grpc::ServerContext* c, const reg::ApplyEntityRequest* q,
+                                          Empty*) {
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->entity()); });
+}
+grpc::Status RegistryService::GetEntity(grpc::ServerContext* c, const reg::GetEntityRequest* q,
+                                        core::Entity* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListEntities(grpc::ServerContext* c,
+                                           const reg::ListEntitiesRequest* q,
+                                           reg::ListEntitiesResponse* r) {
+  return Handle(c, [&] { return ListObjects<core::Entity>(registry_, *q, r->mutable_entities(), r); });
+}
+grpc::Status RegistryService::DeleteEntity(grpc::ServerContext* c,
+                                           const reg::DeleteEntityRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Delete<core::Entity>(q->project(), q->name()); });
 }
 
-grpc::Status RegistryService::GetProject(grpc::ServerContext* context,
-                                         const feast::registry::GetProjectRequest* request,
-                                         feast::core::Project* response) {
-  return Handle(context, [&] { return Respond(registry_.GetProject(request->name()), response); });
+// --- Data sources
+grpc::Status RegistryService::ApplyDataSource(grpc::ServerContext* c,
+                                              const reg::ApplyDataSourceRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->data_source()); });
+}
+grpc::Status RegistryService::GetDataSource(grpc::ServerContext* c,
+                                            const reg::GetDataSourceRequest* q,
+                                            core::DataSource* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListDataSources(grpc::ServerContext* c,
+                                              const reg::ListDataSourcesRequest* q,
+                                              reg::ListDataSourcesResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::DataSource>(registry_, *q, r->mutable_data_sources(), r);
+  });
+}
+grpc::Status RegistryService::DeleteDataSource(grpc::ServerContext* c,
+                                               const reg::DeleteDataSourceRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Delete<core::DataSource>(q->project(), q->name()); });
 }
 
-grpc::Status RegistryService::ListProjects(grpc::ServerContext* context,
-                                           const feast::registry::ListProjectsRequest* request,
-                                           feast::registry::ListProjectsResponse* response) {
-  return Handle(context, [&] {
-    return RespondPage(registry_.ListProjects(ListOptionsOf(*request)),
-                       response->mutable_projects(), response);
+// --- Feature views of every kind
+grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContext* c,
+                                               const reg::ApplyFeatureViewRequest* q, Empty*) {
+  return Handle(c, [&]() -> absl::Status {
+    switch (q->base_feature_view_case()) {
+      case reg::ApplyFeatureViewRequest::kFeatureView:
+        return registry_.Apply(q->project(), q->feature_view());
+      case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
+        return registry_.Apply(q->project(), q->on_demand_feature_view());
+      case reg::ApplyFeatureViewRequest::kStreamFeatureView:
+        return registry_.Apply(q->project(), q->stream_feature_view());
+      case reg::ApplyFeatureViewRequest::kLabelView:
+        return registry_.Apply(q->project(), q->label_view());
+      default:
+        return absl::InvalidArgumentError("ApplyFeatureViewRequest carries no feature view");
+    }
+  });
+}
+grpc::Status RegistryService::DeleteFeatureView(grpc::ServerContext* c,
+                                                const reg::DeleteFeatureViewRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.DeleteFeatureView(q->project(), q->name()); });
+}
+grpc::Status RegistryService::GetAnyFeatureView(grpc::ServerContext* c,
+                                                const reg::GetAnyFeatureViewRequest* q,
+                                                reg::GetAnyFeatureViewResponse* r) {
+  return Handle(c, [&] {
+    return Respond(registry_.GetAnyFeatureView(q->project(), q->name(), q->allow_cache()),
+                   r->mutable_any_feature_view());
+  });
+}
+grpc::Status RegistryService::ListAllFeatureViews(grpc::ServerContext* c,
+                                                  const reg::ListAllFeatureViewsRequest* q,
+                                                  reg::ListAllFeatureViewsResponse* r) {
+  return Handle(c, [&] {
+    registry::FeatureViewFilters filters{q->entity(), q->feature(), q->feature_service(),
+                                         q->data_source(), std::nullopt};
+    if (q->has_updated_since()) filters.updated_since = q->updated_since();
+    return RespondPage(registry_.ListAllFeatureViews(q->project(), filters, ListOptionsOf(*q),
+                                                     q->allow_cache()),
+                       r->mutable_feature_views(), r);
+  });
+}
+grpc::Status RegistryService::GetFeatureView(grpc::ServerContext* c,
+                                             const reg::GetFeatureViewRequest* q,
+                                             core::FeatureView* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListFeatureViews(grpc::ServerContext* c,
+                                               const reg::ListFeatureViewsRequest* q,
+                                               reg::ListFeatureViewsResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::FeatureView>(registry_, *q, r->mutable_feature_views(), r);
+  });
+}
+grpc::Status RegistryService::GetStreamFeatureView(grpc::ServerContext* c,
+                                                   const reg::GetStreamFeatureViewRequest* q,
+                                                   core::StreamFeatureView* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListStreamFeatureViews(grpc::ServerContext* c,
+                                                     const reg::ListStreamFeatureViewsRequest* q,
+                                                     reg::ListStreamFeatureViewsResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::StreamFeatureView>(registry_, *q, r->mutable_stream_feature_views(),
+                                                r);
+  });
+}
+grpc::Status RegistryService::GetOnDemandFeatureView(grpc::ServerContext* c,
+                                                     const reg::GetOnDemandFeatureViewRequest* q,
+                                                     core::OnDemandFeatureView* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListOnDemandFeatureViews(
+    grpc::ServerContext* c, const reg::ListOnDemandFeatureViewsRequest* q,
+    reg::ListOnDemandFeatureViewsResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::OnDemandFeatureView>(registry_, *q,
+                                                  r->mutable_on_demand_feature_views(), r);
+  });
+}
+grpc::Status RegistryService::GetLabelView(grpc::ServerContext* c,
+                                           const reg::GetLabelViewRequest* q, core::LabelView* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListLabelViews(grpc::ServerContext* c,
+                                             const reg::ListLabelViewsRequest* q,
+                                             reg::ListLabelViewsResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::LabelView>(registry_, *q, r->mutable_label_views(), r);
   });
 }
 
-grpc::Status RegistryService::DeleteProject(grpc::ServerContext* context,
-                                            const feast::registry::DeleteProjectRequest* request,
-                                            google::protobuf::Empty*) {
-  return Handle(context, [&] { return registry_.DeleteProject(request->name()); });
+// --- Feature services
+grpc::Status RegistryService::ApplyFeatureService(grpc::ServerContext* c,
+                                                  const reg::ApplyFeatureServiceRequest* q,
+                                                  Empty*) {
+  return Handle(c, [&] { return registry_.ApplyFeatureService(q->project(), q->feature_service()); });
+}
+grpc::Status RegistryService::GetFeatureService(grpc::ServerContext* c,
+                                                const reg::GetFeatureServiceRequest* q,
+                                                core::FeatureService* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListFeatureServices(grpc::ServerContext* c,
+                                                  const reg::ListFeatureServicesRequest* q,
+                                                  reg::ListFeatureServicesResponse* r) {
+  return Handle(c, [&] {
+    std::function<bool(const core::FeatureService&)> uses_view;
+    if (!q->feature_view().empty()) {
+      uses_view = [&](const core::FeatureService& service) {
+        for (const auto& projection : service.spec().features()) {
+          if (projection.feature_view_name() == q->feature_view()) return true;
+        }
+        return false;
+      };
+    }
+    return ListObjects<core::FeatureService>(registry_, *q, r->mutable_feature_services(), r,
+                                             uses_view);
+  });
+}
+grpc::Status RegistryService::DeleteFeatureService(grpc::ServerContext* c,
+                                                   const reg::DeleteFeatureServiceRequest* q,
+                                                   Empty*) {
+  return Handle(c,
+                [&] { return registry_.Delete<core::FeatureService>(q->project(), q->name()); });
 }
 
-grpc::Status RegistryService::ApplyEntity(grpc::ServerContext* context,
-                                          const feast::registry::ApplyEntityRequest* request,
-                                          google::protobuf::Empty*) {
-  return Handle(context,
-                [&] { return registry_.ApplyEntity(request->project(), request->entity()); });
+// --- Saved datasets
+grpc::Status RegistryService::ApplySavedDataset(grpc::ServerContext* c,
+                                                const reg::ApplySavedDatasetRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->saved_dataset()); });
+}
+grpc::Status RegistryService::GetSavedDataset(grpc::ServerContext* c,
+                                              const reg::GetSavedDatasetRequest* q,
+                                              core::SavedDataset* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListSavedDatasets(grpc::ServerContext* c,
+                                                const reg::ListSavedDatasetsRequest* q,
+                                                reg::ListSavedDatasetsResponse* r) {
+  return Handle(c, [&] {
+    std::function<bool(const core::SavedDataset&)> in_scope;
+    if (!q->namespace_().empty() || !q->collection().empty()) {
+      in_scope = [&](const core::SavedDataset& d) {
+        return (q->namespace_().empty() || d.spec().namespace_() == q->namespace_()) &&
+               (q->collection().empty() || d.spec().collection() == q->collection());
+      };
+    }
+    return ListObjects<core::SavedDataset>(registry_, *q, r->mutable_saved_datasets(), r,
+                                           in_scope);
+  });
+}
+grpc::Status RegistryService::DeleteSavedDataset(grpc::ServerContext* c,
+                                                 const reg::DeleteSavedDatasetRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Delete<core::SavedDataset>(q->project(), q->name()); });
 }
 
-grpc::Status RegistryService::GetEntity(grpc::ServerContext* context,
-                                        const feast::registry::GetEntityRequest* request,
-                                        feast::core::Entity* response) {
-  return Handle(context, [&] {
-    return Respond(registry_.GetEntity(request->project(), request->name()), response);
+// --- Dataset jobs need an offline store, which a registry server does not have.
+grpc::Status RegistryService::CreateDatasetFromRetrieval(
+    grpc::ServerContext* c, const reg::CreateDatasetFromRetrievalRequest*,
+    reg::CreateDatasetFromRetrievalResponse*) {
+  return Handle(c, [] {
+    return absl::UnimplementedError(
+        "CreateDatasetFromRetrieval needs a Feast offline store; Larder is a registry server "
+        "only. Run the retrieval with the Feast SDK and apply the saved dataset.");
+  });
+}
+grpc::Status RegistryService::GetDatasetData(grpc::ServerContext* c,
+                                             const reg::GetDatasetDataRequest*,
+                                             reg::GetDatasetDataResponse*) {
+  return Handle(c, [] {
+    return absl::UnimplementedError(
+        "GetDatasetData needs a Feast offline store; Larder is a registry server only.");
+  });
+}
+grpc::Status RegistryService::GetDatasetJobStatus(grpc::ServerContext* c,
+                                                  const reg::GetDatasetJobStatusRequest* q,
+                                                  reg::GetDatasetJobStatusResponse*) {
+  // Larder never runs dataset jobs, so no job id is known.
+  return Handle(c, [&] {
+    return registry::FeastObjectNotFound(absl::StrCat("Dataset job '", q->job_id(), "' not found"));
+  });
+}
+grpc::Status RegistryService::ListDatasetJobs(grpc::ServerContext* c,
+                                              const reg::ListDatasetJobsRequest*,
+                                              reg::ListDatasetJobsResponse*) {
+  return Handle(c, [] { return absl::OkStatus(); });
+}
+
+// --- Validation references
+grpc::Status RegistryService::ApplyValidationReference(
+    grpc::ServerContext* c, const reg::ApplyValidationReferenceRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->validation_reference()); });
+}
+grpc::Status RegistryService::GetValidationReference(grpc::ServerContext* c,
+                                                     const reg::GetValidationReferenceRequest* q,
+                                                     core::ValidationReference* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListValidationReferences(
+    grpc::ServerContext* c, const reg::ListValidationReferencesRequest* q,
+    reg::ListValidationReferencesResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::ValidationReference>(registry_, *q,
+                                                  r->mutable_validation_references(), r);
+  });
+}
+grpc::Status RegistryService::DeleteValidationReference(
+    grpc::ServerContext* c, const reg::DeleteValidationReferenceRequest* q, Empty*) {
+  return Handle(c, [&] {
+    return registry_.Delete<core::ValidationReference>(q->project(), q->name());
   });
 }
 
-grpc::Status RegistryService::ListEntities(grpc::ServerContext* context,
-                                           const feast::registry::ListEntitiesRequest* request,
-                                           feast::registry::ListEntitiesResponse* response) {
-  return Handle(context, [&] {
-    return RespondPage(registry_.ListEntities(request->project(), ListOptionsOf(*request)),
-                       response->mutable_entities(), response);
+// --- Permissions
+grpc::Status RegistryService::ApplyPermission(grpc::ServerContext* c,
+                                              const reg::ApplyPermissionRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->permission()); });
+}
+grpc::Status RegistryService::GetPermission(grpc::ServerContext* c,
+                                            const reg::GetPermissionRequest* q,
+                                            core::Permission* r) {
+  return Handle(c, [&] { return GetObject(registry_, *q, r); });
+}
+grpc::Status RegistryService::ListPermissions(grpc::ServerContext* c,
+                                              const reg::ListPermissionsRequest* q,
+                                              reg::ListPermissionsResponse* r) {
+  return Handle(c, [&] {
+    return ListObjects<core::Permission>(registry_, *q, r->mutable_permissions(), r);
+  });
+}
+grpc::Status RegistryService::DeletePermission(grpc::ServerContext* c,
+                                               const reg::DeletePermissionRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.Delete<core::Permission>(q->project(), q->name()); });
+}
+
+// --- Projects
+grpc::Status RegistryService::ApplyProject(grpc::ServerContext* c,
+                                           const reg::ApplyProjectRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.ApplyProject(q->project()); });
+}
+grpc::Status RegistryService::GetProject(grpc::ServerContext* c, const reg::GetProjectRequest* q,
+                                         core::Project* r) {
+  return Handle(c,
+                [&] { return Respond(registry_.GetProject(q->name(), q->allow_cache()), r); });
+}
+grpc::Status RegistryService::ListProjects(grpc::ServerContext* c,
+                                           const reg::ListProjectsRequest* q,
+                                           reg::ListProjectsResponse* r) {
+  return Handle(c, [&] {
+    return RespondPage(registry_.ListProjects(ListOptionsOf(*q), q->allow_cache()),
+                       r->mutable_projects(), r);
+  });
+}
+grpc::Status RegistryService::DeleteProject(grpc::ServerContext* c,
+                                            const reg::DeleteProjectRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.DeleteProject(q->name()); });
+}
+
+// --- Materialization, metadata, infra, commit, refresh, proto
+grpc::Status RegistryService::ApplyMaterialization(grpc::ServerContext* c,
+                                                   const reg::ApplyMaterializationRequest* q,
+                                                   Empty*) {
+  return Handle(c, [&] {
+    return registry_.ApplyMaterialization(q->project(), q->feature_view().spec().name(),
+                                          q->start_date(), q->end_date());
+  });
+}
+grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContext* c,
+                                                  const reg::ListProjectMetadataRequest* q,
+                                                  reg::ListProjectMetadataResponse* r) {
+  return Handle(c, [&]() -> absl::Status {
+    absl::StatusOr<std::vector<core::ProjectMetadata>> metadata =
+        registry_.ListProjectMetadata(q->project());
+    if (!metadata.ok()) return metadata.status();
+    for (core::ProjectMetadata& m : *metadata) *r->add_project_metadata() = std::move(m);
+    return absl::OkStatus();
+  });
+}
+grpc::Status RegistryService::UpdateInfra(grpc::ServerContext* c,
+                                          const reg::UpdateInfraRequest* q, Empty*) {
+  return Handle(c, [&] { return registry_.UpdateInfra(q->project(), q->infra()); });
+}
+grpc::Status RegistryService::GetInfra(grpc::ServerContext* c, const reg::GetInfraRequest* q,
+                                       core::Infra* r) {
+  return Handle(c, [&] { return Respond(registry_.GetInfra(q->project()), r); });
+}
+grpc::Status RegistryService::Commit(grpc::ServerContext* c, const Empty*, Empty*) {
+  // Every write already committed in its own transaction; there is nothing buffered.
+  return Handle(c, [] { return absl::OkStatus(); });
+}
+grpc::Status RegistryService::Refresh(grpc::ServerContext* c, const reg::RefreshRequest*, Empty*) {
+  return Handle(c, [&] { return registry_.Refresh(); });
+}
+grpc::Status RegistryService::Proto(grpc::ServerContext* c, const Empty*, core::Registry* r) {
+  return Handle(c, [&] { return Respond(registry_.Proto(), r); });
+}
+
+// --- Lineage
+grpc::Status RegistryService::GetRegistryLineage(grpc::ServerContext* c,
+                                                 const reg::GetRegistryLineageRequest* q,
+                                                 reg::GetRegistryLineageResponse* r) {
+  return Handle(c, [&]() -> absl::Status {
+    absl::StatusOr<registry::ProjectObjects> objects =
+        registry_.LoadProjectObjects(q->project(), q->allow_cache());
+    if (!objects.ok()) return objects.status();
+    registry::Lineage lineage = registry::ComputeLineage(*objects);
+    if (!q->filter_object_type().empty() && !q->filter_object_name().empty()) {
+      for (auto* list : {&lineage.direct, &lineage.indirect}) {
+        std::erase_if(*list, [&](const reg::EntityRelation& relation) {
+          return !registry::RelationTouches(relation, q->filter_object_type(),
+                                            q->filter_object_name());
+        });
+      }
+    }
+    const ListOptions paging = PagingOf(*q);
+    FillPage(registry::SortAndPaginate(std::move(lineage.direct), paging),
+             r->mutable_relationships(), r->mutable_relationships_pagination())
+        .IgnoreError();
+    return FillPage(registry::SortAndPaginate(std::move(lineage.indirect), paging),
+                    r->mutable_indirect_relationships(),
+                    r->mutable_indirect_relationships_pagination());
+  });
+}
+grpc::Status RegistryService::GetObjectRelationships(grpc::ServerContext* c,
+                                                     const reg::GetObjectRelationshipsRequest* q,
+                                                     reg::GetObjectRelationshipsResponse* r) {
+  return Handle(c, [&]() -> absl::Status {
+    if (!registry::IsLineageObjectType(q->object_type())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown object_type '", q->object_type(),
+          "' (one of dataSource, entity, featureView, labelView, featureService, feature, "
+          "savedDataset)"));
+    }
+    absl::StatusOr<registry::ProjectObjects> objects =
+        registry_.LoadProjectObjects(q->project(), q->allow_cache());
+    if (!objects.ok()) return objects.status();
+    registry::Lineage lineage = registry::ComputeLineage(*objects);
+    std::vector<reg::EntityRelation> touching;
+    auto collect = [&](const std::vector<reg::EntityRelation>& list) {
+      for (const auto& relation : list) {
+        if (registry::RelationTouches(relation, q->object_type(), q->object_name())) {
+          touching.push_back(relation);
+        }
+      }
+    };
+    collect(lineage.direct);
+    if (q->include_indirect()) collect(lineage.indirect);
+    return RespondPage(absl::StatusOr<ListPage<reg::EntityRelation>>(
+                           registry::SortAndPaginate(std::move(touching), PagingOf(*q))),
+                       r->mutable_relationships(), r);
   });
 }
 
-grpc::Status RegistryService::DeleteEntity(grpc::ServerContext* context,
-                                           const feast::registry::DeleteEntityRequest* request,
-                                           google::protobuf::Empty*) {
-  return Handle(context,
-                [&] { return registry_.DeleteEntity(request->project(), request->name()); });
+// --- Features
+grpc::Status RegistryService::ListFeatures(grpc::ServerContext* c,
+                                           const reg::ListFeaturesRequest* q,
+                                           reg::ListFeaturesResponse* r) {
+  return Handle(c, [&]() -> absl::Status {
+    absl::StatusOr<registry::ProjectObjects> objects =
+        registry_.LoadProjectObjects(q->project(), q->allow_cache());
+    if (!objects.ok()) return objects.status();
+    std::vector<reg::Feature> features = registry::ListFeatureRecords(*objects, q->project());
+    std::erase_if(features, [&](const reg::Feature& f) {
+      return (!q->feature_view().empty() && f.feature_view() != q->feature_view()) ||
+             (!q->name().empty() && f.name() != q->name()) ||
+             (!q->kind().empty() && f.kind() != q->kind());
+    });
+    return RespondPage(absl::StatusOr<ListPage<reg::Feature>>(
+                           registry::SortAndPaginate(std::move(features), PagingOf(*q))),
+                       r->mutable_features(), r);
+  });
+}
+grpc::Status RegistryService::GetFeature(grpc::ServerContext* c, const reg::GetFeatureRequest* q,
+                                         reg::Feature* r) {
+  return Handle(c, [&]() -> absl::Status {
+    absl::StatusOr<registry::ProjectObjects> objects =
+        registry_.LoadProjectObjects(q->project(), q->allow_cache());
+    if (!objects.ok()) return objects.status();
+    for (reg::Feature& f : registry::ListFeatureRecords(*objects, q->project())) {
+      if (f.feature_view() == q->feature_view() && f.name() == q->name()) {
+        *r = std::move(f);
+        return absl::OkStatus();
+      }
+    }
+    return registry::FeastObjectNotFound(absl::StrCat("Feature ", q->name(),
+                                                      " not found in feature view ",
+                                                      q->feature_view(), " in project ",
+                                                      q->project()));
+  });
 }
 
 }  // namespace larder::api

@@ -21,19 +21,53 @@ std::optional<std::string> FeastClassOf(const absl::Status& status) {
   return std::string(*payload);
 }
 
+namespace {
+absl::Status NotFoundIn(absl::string_view feast_class, absl::string_view what,
+                        absl::string_view name, absl::string_view project) {
+  return FeastError(absl::StatusCode::kNotFound, feast_class,
+                    absl::StrCat(what, " ", name, " does not exist in project ", project));
+}
+}  // namespace
+
 absl::Status ProjectNotFound(absl::string_view name) {
   return FeastError(absl::StatusCode::kNotFound, "ProjectObjectNotFoundException",
                     absl::StrCat("Project ", name, " does not exist"));
 }
 
 absl::Status EntityNotFound(absl::string_view name, absl::string_view project) {
-  return FeastError(absl::StatusCode::kNotFound, "EntityNotFoundException",
-                    absl::StrCat("Entity ", name, " does not exist in project ", project));
+  return NotFoundIn("EntityNotFoundException", "Entity", name, project);
 }
 
 absl::Status FeatureViewNotFound(absl::string_view name, absl::string_view project) {
-  return FeastError(absl::StatusCode::kNotFound, "FeatureViewNotFoundException",
-                    absl::StrCat("Feature view ", name, " does not exist in project ", project));
+  return NotFoundIn("FeatureViewNotFoundException", "Feature view", name, project);
+}
+
+absl::Status DataSourceNotFound(absl::string_view name, absl::string_view project) {
+  return NotFoundIn("DataSourceObjectNotFoundException", "Data source", name, project);
+}
+absl::Status FeatureServiceNotFound(absl::string_view name, absl::string_view project) {
+  return NotFoundIn("FeatureServiceNotFoundException", "Feature service", name, project);
+}
+absl::Status SavedDatasetNotFound(absl::string_view name, absl::string_view project) {
+  return NotFoundIn("SavedDatasetNotFound", "Saved dataset", name, project);
+}
+absl::Status ValidationReferenceNotFound(absl::string_view name, absl::string_view project) {
+  return NotFoundIn("ValidationReferenceNotFound", "Validation reference", name, project);
+}
+absl::Status PermissionNotFound(absl::string_view name, absl::string_view project) {
+  return NotFoundIn("PermissionObjectNotFoundException", "Permission", name, project);
+}
+absl::Status FeastObjectNotFound(absl::string_view message) {
+  return FeastError(absl::StatusCode::kNotFound, "FeastObjectNotFoundException", message);
+}
+absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_view existing_type,
+                                         absl::string_view new_type) {
+  // Larder answers ALREADY_EXISTS where Feast says INTERNAL; clients only read the class.
+  return FeastError(absl::StatusCode::kAlreadyExists, "ConflictingFeatureViewNames",
+                    absl::StrCat("Feature view name '", name, "' is already used by a ",
+                                 existing_type, ". A ", new_type,
+                                 " cannot have the same name. Feature view names must be "
+                                 "unique across all feature view types in a project."));
 }
 
 }  // namespace larder::registry

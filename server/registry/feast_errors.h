@@ -21,5 +21,17 @@ std::optional<std::string> FeastClassOf(const absl::Status& status);
 absl::Status ProjectNotFound(absl::string_view name);
 absl::Status EntityNotFound(absl::string_view name, absl::string_view project);
 absl::Status FeatureViewNotFound(absl::string_view name, absl::string_view project);
+absl::Status DataSourceNotFound(absl::string_view name, absl::string_view project);
+absl::Status FeatureServiceNotFound(absl::string_view name, absl::string_view project);
+absl::Status SavedDatasetNotFound(absl::string_view name, absl::string_view project);
+absl::Status ValidationReferenceNotFound(absl::string_view name, absl::string_view project);
+// Always PermissionObjectNotFoundException/NOT_FOUND (Feast's database path raises the
+// INTERNAL PermissionNotFoundException; see docs/feast-compatibility.md).
+absl::Status PermissionNotFound(absl::string_view name, absl::string_view project);
+// FeastObjectNotFoundException, the base class, with free text.
+absl::Status FeastObjectNotFound(absl::string_view message);
+// ConflictingFeatureViewNames: the name is taken by a view of another kind.
+absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_view existing_type,
+                                         absl::string_view new_type);
 
 }  // namespace larder::registry

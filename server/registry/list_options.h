@@ -1,5 +1,6 @@
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -38,22 +39,30 @@ feast::registry::PaginationMetadata Paginate(size_t total,
                                              const feast::registry::PaginationParams& params,
                                              size_t& begin, size_t& end);
 
-// Applies sorting and pagination to an already filtered list.
-template <typename Message>
-ListPage<Message> SortAndPaginate(std::vector<Message> filtered, const ListOptions& options) {
+// Applies sorting and pagination to an already filtered list. `sort_view` gives the message
+// whose fields the sort keys name (the item itself, or e.g. the view inside an AnyFeatureView).
+template <typename Message, typename SortView>
+ListPage<Message> SortAndPaginateBy(std::vector<Message> filtered, const ListOptions& options,
+                                    SortView sort_view) {
   ListPage<Message> page;
   if (filtered.empty()) return page;  // Feast: present, all-zero metadata
   std::vector<const google::protobuf::Message*> order;
   order.reserve(filtered.size());
-  for (const Message& m : filtered) order.push_back(&m);
+  for (const Message& m : filtered) order.push_back(&sort_view(m));
   SortMessages(order, options.sorting);
+  std::map<const google::protobuf::Message*, size_t> position;
+  for (size_t i = 0; i < filtered.size(); ++i) position[&sort_view(filtered[i])] = i;
   size_t begin = 0, end = 0;
   page.pagination = Paginate(order.size(), options.pagination, begin, end);
   page.items.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) {
-    page.items.push_back(static_cast<const Message&>(*order[i]));
-  }
+  for (size_t i = begin; i < end; ++i) page.items.push_back(filtered[position[order[i]]]);
   return page;
+}
+
+template <typename Message>
+ListPage<Message> SortAndPaginate(std::vector<Message> filtered, const ListOptions& options) {
+  return SortAndPaginateBy(std::move(filtered), options,
+                           [](const Message& m) -> const google::protobuf::Message& { return m; });
 }
 
 }  // namespace larder::registry

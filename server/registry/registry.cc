@@ -5,20 +5,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/registry/feast_errors.h"
-#include "server/registry/object_traits.h"
-#include "server/registry/write_context.h"
+#include "server/registry/registry_internal.h"
 
 namespace larder::registry {
-namespace {
+namespace internal {
 
-using storage::ChangeOp;
-using storage::Lock;
 using storage::ObjectKind;
-using storage::ObjectRow;
-using storage::Transaction;
-using storage::TxMode;
-
-constexpr absl::string_view kProtectedProjectTag = "feast.dev/protected-project";
 
 absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::string_view name) {
   if (name.empty()) {
@@ -31,31 +23,50 @@ absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::str
   return absl::OkStatus();
 }
 
-template <typename Message>
-absl::StatusOr<Message> Decode(const ObjectRow& row) {
-  Message message;
-  if (!message.ParseFromString(row.proto)) {
-    return absl::DataLossError(absl::StrCat("stored ",
-                                            storage::TableOf(ObjectTraits<Message>::kKind).kind_name,
-                                            " '", row.name, "' cannot be decoded"));
+absl::string_view ViewTypeName(ObjectKind kind) {
+  switch (kind) {
+    case ObjectKind::kStreamFeatureView:
+      return "StreamFeatureView";
+    case ObjectKind::kOnDemandFeatureView:
+      return "OnDemandFeatureView";
+    case ObjectKind::kLabelView:
+      return "LabelView";
+    default:
+      return "FeatureView";
   }
-  // Responses name their project (Feast leaves it empty; filling it is wire-compatible).
-  ObjectTraits<Message>::SetProject(message, row.project);
-  return message;
 }
 
-// Feast's "latest" version markers; anything else pins a version.
-bool IsLatestVersion(absl::string_view version) {
-  return version.empty() || absl::AsciiStrToLower(version) == "latest";
+absl::Status ValidateViewName(absl::string_view name) {
+  if (name.find_first_of("@:") != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "feature view name '", name, "' must not contain '@' or ':' (they separate versions "
+        "and features in feature references)"));
+  }
+  return absl::OkStatus();
 }
+
+absl::Status CheckViewNameUnique(storage::Transaction& tx, ObjectKind kind,
+                                 absl::string_view project, absl::string_view name,
+                                 absl::string_view new_type) {
+  for (ObjectKind other : {ObjectKind::kFeatureView, ObjectKind::kStreamFeatureView,
+                           ObjectKind::kOnDemandFeatureView, ObjectKind::kLabelView}) {
+    if (other == kind) continue;
+    absl::StatusOr<std::optional<storage::ObjectRow>> row = tx.GetObject(other, project, name);
+    if (!row.ok()) return row.status();
+    if (row->has_value()) return ConflictingFeatureViewNames(name, ViewTypeName(other), new_type);
+  }
+  return absl::OkStatus();
+}
+
+namespace {
 
 // Maintains feature_view_version_history for an effective write of a versioned kind, inside the
-// write's transaction, and stamps `object` with its current version number (Feast §5.4, latest
+// write's transaction, and stamps `object` with its current version number (Feast's "latest"
 // apply): a new view is version 0; a schema change appends max+1 (first saving the previous
 // definition as version 0 when the history is empty); other changes keep the number.
 template <typename Message>
-absl::Status RecordVersion(Transaction& tx, const WriteContext& write, absl::string_view project,
-                           const Message* stored, Message& object) {
+absl::Status RecordVersion(storage::Transaction& tx, const WriteContext& write,
+                           absl::string_view project, const Message* stored, Message& object) {
   using Traits = ObjectTraits<Message>;
   const std::string name = Traits::Name(object);
   if (stored != nullptr && Traits::SchemaKey(*stored) == Traits::SchemaKey(object)) {
@@ -63,8 +74,14 @@ absl::Status RecordVersion(Transaction& tx, const WriteContext& write, absl::str
     return absl::OkStatus();
   }
   auto record = [&](int32_t number, const std::string& bytes) {
-    storage::VersionRecord r{std::string(project), name,     number, std::string(Traits::kVersionType),
-                             bytes,                write.now_seconds(), "",   NewUuid4()};
+    storage::VersionRecord r{std::string(project),
+                             name,
+                             number,
+                             std::string(Traits::kVersionType),
+                             bytes,
+                             write.now_seconds(),
+                             "",
+                             NewUuid4()};
     absl::Status s = tx.InsertVersion(r);
     // The view's row lock serializes versioners, so a taken number means a writer outside
     // Larder raced us: redo the whole write.
@@ -86,23 +103,95 @@ absl::Status RecordVersion(Transaction& tx, const WriteContext& write, absl::str
 }
 
 }  // namespace
+}  // namespace internal
+
+using internal::Decode;
+using storage::ChangeOp;
+using storage::Lock;
+using storage::ObjectKind;
+using storage::ObjectRow;
+using storage::Transaction;
+using storage::TxMode;
+
+namespace {
+constexpr absl::string_view kProtectedProjectTag = "feast.dev/protected-project";
+}  // namespace
+
+Registry::Registry(storage::Store& store, Clock& clock, absl::Duration cache_ttl)
+    : store_(store), clock_(clock), cache_(store, cache_ttl) {}
+
+absl::Time Registry::Now() { return TruncateToMicros(clock_.Now()); }
+
+absl::Status Registry::Write(absl::FunctionRef<absl::Status(Transaction&)> body) {
+  absl::Status status = store_.Run(TxMode::kReadWrite, body);
+  // Even a failed write may have committed before its connection broke: invalidating is cheap.
+  cache_.Invalidate();
+  return status;
+}
+
+absl::StatusOr<std::vector<ObjectRow>> Registry::Rows(ObjectKind kind, absl::string_view project,
+                                                      bool allow_cache) {
+  if (allow_cache) {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
+    if (!snapshot.ok()) return snapshot.status();
+    return (*snapshot)->Rows(kind, kind == ObjectKind::kProject ? "" : project);
+  }
+  std::vector<ObjectRow> rows;
+  absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<std::vector<ObjectRow>> listed = tx.ListObjects(kind, project);
+    if (!listed.ok()) return listed.status();
+    rows = *std::move(listed);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return rows;
+}
+
+absl::StatusOr<std::optional<ObjectRow>> Registry::Row(ObjectKind kind, absl::string_view project,
+                                                       absl::string_view name, bool allow_cache) {
+  if (allow_cache) {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
+    if (!snapshot.ok()) return snapshot.status();
+    const ObjectRow* row = (*snapshot)->Find(kind, project, name);
+    if (row == nullptr) return std::optional<ObjectRow>();
+    return std::optional<ObjectRow>(*row);
+  }
+  std::optional<ObjectRow> row;
+  absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+    absl::StatusOr<std::optional<ObjectRow>> got = tx.GetObject(kind, project, name);
+    if (!got.ok()) return got.status();
+    row = *std::move(got);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return row;
+}
 
 template <typename Message>
 absl::Status Registry::Apply(absl::string_view project, const Message& incoming) {
   using Traits = ObjectTraits<Message>;
   constexpr ObjectKind kind = Traits::kKind;
+  constexpr bool kIsView = storage::IsFeatureViewKind(kind);
   const std::string name = Traits::Name(incoming);
   const std::string key_project = kind == ObjectKind::kProject ? name : std::string(project);
-  if (absl::Status s = ValidateNames(kind, key_project, name); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateNames(kind, key_project, name); !s.ok()) return s;
+  if constexpr (kIsView) {
+    if (absl::Status s = internal::ValidateViewName(name); !s.ok()) return s;
+  }
   if constexpr (Traits::kVersioned) {
-    if (!IsLatestVersion(Traits::PinnedVersion(incoming))) {
+    const std::string& version = Traits::PinnedVersion(incoming);
+    if (!version.empty() && absl::AsciiStrToLower(version) != "latest") {
       return absl::UnimplementedError(
           "applying a pinned feature-view version (spec.version = vN) is not supported yet");
     }
   }
-  const absl::Time now = TruncateToMicros(clock_.Now());
+  std::string new_type(internal::ViewTypeName(kind));
+  if constexpr (kind == ObjectKind::kFeatureView) {
+    if (incoming.spec().has_feature_transformation()) new_type = "BatchFeatureView";
+  }
+  const absl::Time now = Now();
 
-  return store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+  return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);
     Message object = incoming;  // fresh per attempt: the body may be retried
     Traits::SetProject(object, key_project);
@@ -115,7 +204,6 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
         tx.GetObject(kind, key_project, name, Lock::kForUpdate);
     if (!existing.ok()) return existing.status();
 
-    auto* meta = Traits::MutableMeta(object);
     ObjectRow row{key_project, name, {}, write.now_seconds(), 1};
     ChangeOp op = ChangeOp::kCreate;
     if (existing->has_value()) {
@@ -124,29 +212,32 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
       Traits::InheritFromStored(object, *stored);
       if (Traits::SameContent(*stored, object)) return absl::OkStatus();  // nothing to write
       // Server-owned timestamps: creation time survives updates, whatever the client sent.
-      if (stored->meta().has_created_timestamp()) {
-        *meta->mutable_created_timestamp() = stored->meta().created_timestamp();
-      } else {
-        *meta->mutable_created_timestamp() = write.now_proto();
-      }
-      *meta->mutable_last_updated_timestamp() = write.now_proto();
+      const google::protobuf::Timestamp* created = Traits::Created(*stored);
+      Traits::SetTimestamps(object, created != nullptr ? *created : write.now_proto(),
+                            write.now_proto());
       if constexpr (Traits::kVersioned) {
-        if (absl::Status s = RecordVersion(tx, write, key_project, &*stored, object); !s.ok()) {
-          return s;
-        }
+        absl::Status s = internal::RecordVersion(tx, write, key_project, &*stored, object);
+        if (!s.ok()) return s;
       }
       row.version = (*existing)->version + 1;
-      row.proto = object.SerializeAsString();
       op = ChangeOp::kUpdate;
+      row.proto = object.SerializeAsString();
       if (absl::Status s = tx.UpdateObject(kind, row); !s.ok()) return s;
     } else {
-      *meta->mutable_created_timestamp() = write.now_proto();
-      *meta->mutable_last_updated_timestamp() = write.now_proto();
+      if constexpr (kIsView) {
+        // Creating a view: lock the project row so two creators of one name in different
+        // kinds cannot both pass the uniqueness check.
+        absl::StatusOr<std::optional<ObjectRow>> locked =
+            tx.GetObject(ObjectKind::kProject, key_project, key_project, Lock::kForUpdate);
+        if (!locked.ok()) return locked.status();
+        absl::Status unique =
+            internal::CheckViewNameUnique(tx, kind, key_project, name, new_type);
+        if (!unique.ok()) return unique;
+      }
+      Traits::SetTimestamps(object, write.now_proto(), write.now_proto());
       if constexpr (Traits::kVersioned) {
-        if (absl::Status s = RecordVersion<Message>(tx, write, key_project, nullptr, object);
-            !s.ok()) {
-          return s;
-        }
+        absl::Status s = internal::RecordVersion<Message>(tx, write, key_project, nullptr, object);
+        if (!s.ok()) return s;
       }
       row.proto = object.SerializeAsString();
       absl::Status inserted = tx.InsertObject(kind, row);
@@ -162,46 +253,39 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
 }
 
 template <typename Message>
-absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_view name) {
+absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_view name,
+                                      bool allow_cache) {
   using Traits = ObjectTraits<Message>;
-  absl::StatusOr<Message> result = Traits::NotFound(name, project);
-  absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<std::optional<ObjectRow>> row = tx.GetObject(Traits::kKind, project, name);
-    if (!row.ok()) return row.status();
-    if (row->has_value()) result = Decode<Message>(**row);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
-  return result;
+  absl::StatusOr<std::optional<ObjectRow>> row = Row(Traits::kKind, project, name, allow_cache);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return Traits::NotFound(name, project);
+  return Decode<Message>(**row);
 }
 
 template <typename Message>
-absl::StatusOr<std::vector<Message>> Registry::ListAll(absl::string_view project,
-                                                       const ListOptions& options) {
+absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
+                                                 const ListOptions& options, bool allow_cache,
+                                                 const std::function<bool(const Message&)>& keep) {
   using Traits = ObjectTraits<Message>;
-  std::vector<ObjectRow> rows;
-  absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
-    absl::StatusOr<std::vector<ObjectRow>> listed = tx.ListObjects(Traits::kKind, project);
-    if (!listed.ok()) return listed.status();
-    rows = *std::move(listed);
-    return absl::OkStatus();
-  });
-  if (!status.ok()) return status;
+  absl::StatusOr<std::vector<ObjectRow>> rows = Rows(Traits::kKind, project, allow_cache);
+  if (!rows.ok()) return rows.status();
   std::vector<Message> matching;
-  matching.reserve(rows.size());
-  for (const ObjectRow& row : rows) {
+  matching.reserve(rows->size());
+  for (const ObjectRow& row : *rows) {
     absl::StatusOr<Message> message = Decode<Message>(row);
     if (!message.ok()) return message.status();
-    if (HasAllTags(Traits::Tags(*message), options.tags)) matching.push_back(*std::move(message));
+    if (!HasAllTags(Traits::Tags(*message), options.tags)) continue;
+    if (keep && !keep(*message)) continue;
+    matching.push_back(*std::move(message));
   }
-  return matching;
+  return SortAndPaginate(std::move(matching), options);
 }
 
 template <typename Message>
 absl::Status Registry::Delete(absl::string_view project, absl::string_view name) {
   using Traits = ObjectTraits<Message>;
-  const absl::Time now = TruncateToMicros(clock_.Now());
-  return store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+  const absl::Time now = Now();
+  return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(Traits::kKind, project, name, Lock::kForUpdate);
@@ -214,29 +298,48 @@ absl::Status Registry::Delete(absl::string_view project, absl::string_view name)
   });
 }
 
+// The kinds the generic methods serve.
+#define LARDER_REGISTRY_KIND(Message)                                                         \
+  template absl::Status Registry::Apply<Message>(absl::string_view, const Message&);          \
+  template absl::StatusOr<Message> Registry::Get<Message>(absl::string_view,                  \
+                                                          absl::string_view, bool);           \
+  template absl::StatusOr<ListPage<Message>> Registry::List<Message>(                         \
+      absl::string_view, const ListOptions&, bool, const std::function<bool(const Message&)>&); \
+  template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view);
+LARDER_REGISTRY_KIND(feast::core::Entity)
+LARDER_REGISTRY_KIND(feast::core::DataSource)
+LARDER_REGISTRY_KIND(feast::core::FeatureView)
+LARDER_REGISTRY_KIND(feast::core::StreamFeatureView)
+LARDER_REGISTRY_KIND(feast::core::OnDemandFeatureView)
+LARDER_REGISTRY_KIND(feast::core::LabelView)
+LARDER_REGISTRY_KIND(feast::core::FeatureService)
+LARDER_REGISTRY_KIND(feast::core::SavedDataset)
+LARDER_REGISTRY_KIND(feast::core::ValidationReference)
+LARDER_REGISTRY_KIND(feast::core::Permission)
+#undef LARDER_REGISTRY_KIND
+
 absl::Status Registry::ApplyProject(const feast::core::Project& project) {
   return Apply(project.spec().name(), project);
 }
 
-absl::StatusOr<feast::core::Project> Registry::GetProject(absl::string_view name) {
-  return Get<feast::core::Project>(name, name);
+absl::StatusOr<feast::core::Project> Registry::GetProject(absl::string_view name,
+                                                          bool allow_cache) {
+  return Get<feast::core::Project>(name, name, allow_cache);
 }
 
-absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(const ListOptions& options) {
-  absl::StatusOr<std::vector<feast::core::Project>> all = ListAll<feast::core::Project>("", options);
-  if (!all.ok()) return all.status();
-  std::vector<feast::core::Project> visible;
-  for (feast::core::Project& p : *all) {
-    auto it = p.spec().tags().find(std::string(kProtectedProjectTag));
-    if (it != p.spec().tags().end() && it->second == "true") continue;
-    visible.push_back(std::move(p));
-  }
-  return SortAndPaginate(std::move(visible), options);
+absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(const ListOptions& options,
+                                                                      bool allow_cache) {
+  return List<feast::core::Project>("", options, allow_cache,
+                                    [](const feast::core::Project& p) {
+                                      auto it = p.spec().tags().find(
+                                          std::string(kProtectedProjectTag));
+                                      return it == p.spec().tags().end() || it->second != "true";
+                                    });
 }
 
 absl::Status Registry::DeleteProject(absl::string_view name) {
-  const absl::Time now = TruncateToMicros(clock_.Now());
-  return store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+  const absl::Time now = Now();
+  return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(ObjectKind::kProject, name, name, Lock::kForUpdate);
@@ -246,68 +349,6 @@ absl::Status Registry::DeleteProject(absl::string_view name) {
     if (!deleted.ok()) return deleted.status();
     return write.Committed(ObjectKind::kProject, name, name, ChangeOp::kDelete,
                            (*existing)->version + 1, {});
-  });
-}
-
-absl::Status Registry::ApplyEntity(absl::string_view project, const feast::core::Entity& entity) {
-  return Apply(project, entity);
-}
-
-absl::StatusOr<feast::core::Entity> Registry::GetEntity(absl::string_view project,
-                                                        absl::string_view name) {
-  return Get<feast::core::Entity>(project, name);
-}
-
-absl::StatusOr<ListPage<feast::core::Entity>> Registry::ListEntities(absl::string_view project,
-                                                                     const ListOptions& options) {
-  absl::StatusOr<std::vector<feast::core::Entity>> all =
-      ListAll<feast::core::Entity>(project, options);
-  if (!all.ok()) return all.status();
-  return SortAndPaginate(*std::move(all), options);
-}
-
-absl::Status Registry::DeleteEntity(absl::string_view project, absl::string_view name) {
-  return Delete<feast::core::Entity>(project, name);
-}
-
-absl::Status Registry::ApplyFeatureView(absl::string_view project,
-                                        const feast::core::FeatureView& view) {
-  return Apply(project, view);
-}
-
-absl::StatusOr<feast::core::FeatureView> Registry::GetFeatureView(absl::string_view project,
-                                                                  absl::string_view name) {
-  return Get<feast::core::FeatureView>(project, name);
-}
-
-absl::Status Registry::ApplyMaterialization(absl::string_view project, absl::string_view view_name,
-                                            const google::protobuf::Timestamp& start,
-                                            const google::protobuf::Timestamp& end) {
-  if (absl::Status s = ValidateNames(ObjectKind::kFeatureView, project, view_name); !s.ok()) {
-    return s;
-  }
-  const absl::Time now = TruncateToMicros(clock_.Now());
-  return store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
-    // The row lock makes read-append-write atomic against every other writer of this view.
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
-    absl::StatusOr<feast::core::FeatureView> view =
-        Decode<feast::core::FeatureView>(**existing);
-    if (!view.ok()) return view.status();
-    feast::core::MaterializationInterval* interval =
-        view->mutable_meta()->add_materialization_intervals();
-    *interval->mutable_start_time() = start;
-    *interval->mutable_end_time() = end;
-    view->mutable_meta()->set_state(feast::core::AVAILABLE_ONLINE);
-    *view->mutable_meta()->mutable_last_updated_timestamp() = write.now_proto();
-    ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
-                  write.now_seconds(), (*existing)->version + 1};
-    if (absl::Status s = tx.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;
-    return write.Committed(ObjectKind::kFeatureView, project, view_name, ChangeOp::kUpdate,
-                           row.version, std::move(row.proto));
   });
 }
 

@@ -1,51 +1,91 @@
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <string>
-#include "absl/strings/string_view.h"
+#include <vector>
 
 #include "absl/status/statusor.h"
-#include "feast/core/Entity.pb.h"
-#include "feast/core/FeatureView.pb.h"
-#include "feast/core/Project.pb.h"
+#include "absl/strings/string_view.h"
+#include "feast/core/InfraObject.pb.h"
+#include "feast/core/Registry.pb.h"
+#include "feast/registry/RegistryServer.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/registry/clock.h"
 #include "server/registry/list_options.h"
+#include "server/registry/project_objects.h"
+#include "server/registry/snapshot.h"
 #include "storage/store.h"
 
 namespace larder::registry {
 
+// The filters of ListAllFeatureViews; empty strings and an unset timestamp mean "any".
+struct FeatureViewFilters {
+  std::string entity;
+  std::string feature;
+  std::string feature_service;
+  std::string data_source;
+  std::optional<google::protobuf::Timestamp> updated_since;
+};
+
 // Feast's registry semantics over a Store: naming rules, project auto-creation, server-owned
-// timestamps, change detection, not-found errors, tag filters, sorting and pagination. Every
+// timestamps, change detection, feature-view name uniqueness across kinds, version history,
+// not-found errors, tag filters, sorting and pagination, and the allow_cache snapshot. Every
 // mutation is one database transaction that also writes the project row (when auto-created),
 // feast_metadata and the change log. No gRPC types here.
 //
-// Thread-safe. Errors: INVALID_ARGUMENT for bad input (empty names, empty project on a write);
-// NOT_FOUND with a Feast exception class (see feast_errors.h) for missing objects; the store's
-// UNAVAILABLE/ABORTED/INTERNAL otherwise.
+// The generic methods (Apply/Get/List/Delete) work for every object kind with an ObjectTraits
+// specialization: Entity, DataSource, FeatureView, StreamFeatureView, OnDemandFeatureView,
+// LabelView, FeatureService, SavedDataset, ValidationReference, Permission.
+//
+// Thread-safe. Errors: INVALID_ARGUMENT for bad input (empty names, empty project on a write,
+// malformed feature-view names); Feast exception classes (feast_errors.h) for missing or
+// conflicting objects; the store's UNAVAILABLE/ABORTED/INTERNAL otherwise.
 class Registry {
  public:
-  // `store` and `clock` are not owned and must outlive the registry.
-  Registry(storage::Store& store, Clock& clock) : store_(store), clock_(clock) {}
+  // `store` and `clock` are not owned and must outlive the registry. `cache_ttl` bounds how
+  // stale allow_cache reads may be with respect to other replicas' writes.
+  Registry(storage::Store& store, Clock& clock, absl::Duration cache_ttl = absl::Seconds(60));
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
+  template <typename Message>
+  absl::Status Apply(absl::string_view project, const Message& object);
+  template <typename Message>
+  absl::StatusOr<Message> Get(absl::string_view project, absl::string_view name,
+                              bool allow_cache = false);
+  // `keep`, when set, is an extra filter applied after the tag filter.
+  template <typename Message>
+  absl::StatusOr<ListPage<Message>> List(absl::string_view project, const ListOptions& options,
+                                         bool allow_cache = false,
+                                         const std::function<bool(const Message&)>& keep = {});
+  template <typename Message>
+  absl::Status Delete(absl::string_view project, absl::string_view name);
+
   absl::Status ApplyProject(const feast::core::Project& project);
-  absl::StatusOr<feast::core::Project> GetProject(absl::string_view name);
+  absl::StatusOr<feast::core::Project> GetProject(absl::string_view name, bool allow_cache = false);
   // Projects tagged feast.dev/protected-project=true are not listed (GetProject returns them).
-  absl::StatusOr<ListPage<feast::core::Project>> ListProjects(const ListOptions& options);
+  absl::StatusOr<ListPage<feast::core::Project>> ListProjects(const ListOptions& options,
+                                                              bool allow_cache = false);
   // Removes the project and everything in it, version history and metadata included.
   absl::Status DeleteProject(absl::string_view name);
 
-  absl::Status ApplyEntity(absl::string_view project, const feast::core::Entity& entity);
-  absl::StatusOr<feast::core::Entity> GetEntity(absl::string_view project, absl::string_view name);
-  absl::StatusOr<ListPage<feast::core::Entity>> ListEntities(absl::string_view project,
-                                                             const ListOptions& options);
-  absl::Status DeleteEntity(absl::string_view project, absl::string_view name);
+  // Fills projections that list no features (or untyped ones) from the stored views, as Feast's
+  // prepare_for_apply does, then applies.
+  absl::Status ApplyFeatureService(absl::string_view project,
+                                   const feast::core::FeatureService& service);
 
-  // Plain feature views (the other three kinds arrive with the full API).
-  absl::Status ApplyFeatureView(absl::string_view project, const feast::core::FeatureView& view);
-  absl::StatusOr<feast::core::FeatureView> GetFeatureView(absl::string_view project,
-                                                          absl::string_view name);
+  // Deletes the view of that name whatever its kind, and its version history.
+  absl::Status DeleteFeatureView(absl::string_view project, absl::string_view name);
+  // Looks in FeatureView, OnDemandFeatureView, StreamFeatureView, LabelView order.
+  absl::StatusOr<feast::registry::AnyFeatureView> GetAnyFeatureView(absl::string_view project,
+                                                                    absl::string_view name,
+                                                                    bool allow_cache);
+  // FeatureViews, StreamFeatureViews and OnDemandFeatureViews (never label views), filtered.
+  absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> ListAllFeatureViews(
+      absl::string_view project, const FeatureViewFilters& filters, const ListOptions& options,
+      bool allow_cache);
+
   // Appends [start, end) to the stored view's materialization intervals and marks it
   // AVAILABLE_ONLINE, under the view's row lock: concurrent calls never lose an interval.
   // NOT_FOUND (FeatureViewNotFoundException) unless a plain feature view of that name exists.
@@ -53,19 +93,37 @@ class Registry {
                                     const google::protobuf::Timestamp& start,
                                     const google::protobuf::Timestamp& end);
 
+  // The project's {project, project_uuid}, or nothing when it has no UUID.
+  absl::StatusOr<std::vector<feast::core::ProjectMetadata>> ListProjectMetadata(
+      absl::string_view project);
+  absl::Status UpdateInfra(absl::string_view project, const feast::core::Infra& infra);
+  // The stored Infra, or an empty one.
+  absl::StatusOr<feast::core::Infra> GetInfra(absl::string_view project);
+
+  // Brings the allow_cache snapshot up to date; one revision query when nothing changed.
+  absl::Status Refresh();
+  // The whole registry, project by project, read consistently in one transaction.
+  absl::StatusOr<feast::core::Registry> Proto();
+
+  // The objects lineage and feature listing look at.
+  absl::StatusOr<ProjectObjects> LoadProjectObjects(absl::string_view project, bool allow_cache);
+
  private:
-  template <typename Message>
-  absl::Status Apply(absl::string_view project, const Message& incoming);
-  template <typename Message>
-  absl::StatusOr<Message> Get(absl::string_view project, absl::string_view name);
-  template <typename Message>
-  absl::StatusOr<std::vector<Message>> ListAll(absl::string_view project,
-                                               const ListOptions& options);
-  template <typename Message>
-  absl::Status Delete(absl::string_view project, absl::string_view name);
+  // Rows of a kind from the snapshot or the database.
+  absl::StatusOr<std::vector<storage::ObjectRow>> Rows(storage::ObjectKind kind,
+                                                       absl::string_view project,
+                                                       bool allow_cache);
+  absl::StatusOr<std::optional<storage::ObjectRow>> Row(storage::ObjectKind kind,
+                                                        absl::string_view project,
+                                                        absl::string_view name,
+                                                        bool allow_cache);
+  // Runs a write and invalidates the snapshot when it succeeded.
+  absl::Status Write(absl::FunctionRef<absl::Status(storage::Transaction&)> body);
+  absl::Time Now();
 
   storage::Store& store_;
   Clock& clock_;
+  SnapshotCache cache_;
 };
 
 }  // namespace larder::registry

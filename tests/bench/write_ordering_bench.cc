@@ -3,7 +3,7 @@
 // same machine noise:
 //   upsert     one transaction: SELECT ... FOR UPDATE + UPDATE of one of 1000 rows (the ceiling)
 //   +changelog the same plus a change-log row and the revision-counter bump (the ordering cost)
-//   registry   Registry::ApplyEntity of a changed entity (everything a real apply does)
+//   registry   Registry::Apply of a changed entity (everything a real apply does)
 // Usage: larder-bench-write-ordering [--threads=8] [--seconds=3] URL...
 #include <algorithm>
 #include <atomic>
@@ -133,7 +133,7 @@ int Bench(const std::string& url_text, int threads, double seconds) {
     feast::core::Entity e;
     e.mutable_spec()->set_name(absl::StrCat("entity", (t * 7919 + i * 31) % kRows));
     e.mutable_spec()->set_description(absl::StrCat("t", t, "i", i, payload.substr(0, 1500)));
-    return registry.ApplyEntity("bench", e).ok();
+    return registry.Apply("bench", e).ok();
   };
   const std::string backend(store->get()->backend_name());
   // Warm up connections and caches, then measure.

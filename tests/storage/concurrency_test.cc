@@ -27,7 +27,7 @@ void ConcurrentMaterializations(ScratchDatabase& db) {
   feast::core::FeatureView view;
   view.mutable_spec()->set_name("driver_hourly_stats");
   view.mutable_spec()->add_entities("driver");
-  REQUIRE(registry.ApplyFeatureView("demo", view).ok());
+  REQUIRE(registry.Apply("demo", view).ok());
 
   constexpr int kThreads = 8, kCalls = 200;
   std::vector<std::thread> threads;
@@ -47,7 +47,7 @@ void ConcurrentMaterializations(ScratchDatabase& db) {
   for (auto& thread : threads) thread.join();
   REQUIRE(failures == 0);
 
-  auto stored = registry.GetFeatureView("demo", "driver_hourly_stats");
+  auto stored = registry.Get<feast::core::FeatureView>("demo", "driver_hourly_stats");
   REQUIRE(stored.ok());
   REQUIRE(stored->meta().materialization_intervals_size() == kThreads * kCalls);
   std::set<int64_t> starts;
@@ -86,7 +86,7 @@ void ConcurrentCreators(ScratchDatabase& db) {
       feast::core::Entity e;
       e.mutable_spec()->set_name("driver");
       e.mutable_spec()->set_description("writer " + std::to_string(t));
-      results[t] = registry.ApplyEntity("race", e);
+      results[t] = registry.Apply("race", e);
     });
   }
   for (auto& thread : threads) thread.join();
@@ -94,7 +94,7 @@ void ConcurrentCreators(ScratchDatabase& db) {
     INFO(status.ToString());
     CHECK(status.ok());
   }
-  auto entity = registry.GetEntity("race", "driver");
+  auto entity = registry.Get<feast::core::Entity>("race", "driver");
   REQUIRE(entity.ok());
   REQUIRE(registry.GetProject("race").ok());
 

@@ -128,13 +128,13 @@ void AdoptsFeastDatabase(ScratchDatabase& db) {
   // Larder reads what Feast wrote, and writes alongside it.
   registry::SystemClock clock;
   registry::Registry registry(*store, clock);
-  auto entity = registry.GetEntity("legacy", "driver");
+  auto entity = registry.Get<feast::core::Entity>("legacy", "driver");
   REQUIRE(entity.ok());
   CHECK(entity->spec().join_key() == "driver_id");
   google::protobuf::Timestamp start, end;
   end.set_seconds(1700000000);
   REQUIRE(registry.ApplyMaterialization("legacy", "driver_stats", start, end).ok());
-  auto view = registry.GetFeatureView("legacy", "driver_stats");
+  auto view = registry.Get<feast::core::FeatureView>("legacy", "driver_stats");
   REQUIRE(view.ok());
   CHECK(view->meta().materialization_intervals_size() == 1);
   CHECK(view->meta().created_timestamp().seconds() == 1600000002);
@@ -153,7 +153,7 @@ void AdoptsFeastDatabase(ScratchDatabase& db) {
   Execute(*store, "INSERT INTO entities (entity_name, project_id, last_updated_timestamp, "
                   "entity_proto) VALUES ('rider', 'legacy', 1600000003, " +
                       BlobLiteral(db.backend(), rider.SerializeAsString()) + ")");
-  auto read_back = registry.GetEntity("legacy", "rider");
+  auto read_back = registry.Get<feast::core::Entity>("legacy", "rider");
   REQUIRE(read_back.ok());
 }
 LARDER_BACKEND_TEST("An existing Feast SqlRegistry database is adopted in place",

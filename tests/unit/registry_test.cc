@@ -52,9 +52,9 @@ TEST_CASE("ApplyEntity sets server timestamps and GetEntity returns it", "[regis
   feast::core::Entity sent = MakeEntity("driver");
   // A client-sent creation time is ignored: the server owns timestamps.
   sent.mutable_meta()->mutable_created_timestamp()->set_seconds(42);
-  REQUIRE(f.registry->ApplyEntity("demo", sent).ok());
+  REQUIRE(f.registry->Apply("demo", sent).ok());
 
-  auto got = f.registry->GetEntity("demo", "driver");
+  auto got = f.registry->Get<feast::core::Entity>("demo", "driver");
   REQUIRE(got.ok());
   CHECK(got->spec().join_key() == "driver_id");
   CHECK(got->spec().project() == "demo");
@@ -64,18 +64,18 @@ TEST_CASE("ApplyEntity sets server timestamps and GetEntity returns it", "[regis
 
 TEST_CASE("Re-applying an unchanged entity writes nothing; a change keeps created", "[registry]") {
   Fixture f;
-  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v1")).ok());
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "v1")).ok());
   const absl::Time created = f.clock.now;
 
   f.clock.now += absl::Seconds(5);
-  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v1")).ok());
-  auto same = f.registry->GetEntity("demo", "driver");
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "v1")).ok());
+  auto same = f.registry->Get<feast::core::Entity>("demo", "driver");
   REQUIRE(same.ok());
   CHECK(Micros(same->meta().last_updated_timestamp()) == absl::ToUnixMicros(created));
 
   f.clock.now += absl::Seconds(5);
-  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver", "v2")).ok());
-  auto changed = f.registry->GetEntity("demo", "driver");
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "v2")).ok());
+  auto changed = f.registry->Get<feast::core::Entity>("demo", "driver");
   REQUIRE(changed.ok());
   CHECK(changed->spec().description() == "v2");
   CHECK(Micros(changed->meta().created_timestamp()) == absl::ToUnixMicros(created));
@@ -102,7 +102,7 @@ TEST_CASE("Re-applying an unchanged entity writes nothing; a change keeps create
 TEST_CASE("Writing to an unknown project creates it with a project_uuid", "[registry]") {
   Fixture f;
   CHECK(absl::IsNotFound(f.registry->GetProject("fresh").status()));
-  REQUIRE(f.registry->ApplyEntity("fresh", MakeEntity("driver")).ok());
+  REQUIRE(f.registry->Apply("fresh", MakeEntity("driver")).ok());
   auto project = f.registry->GetProject("fresh");
   REQUIRE(project.ok());
   CHECK(project->spec().name() == "fresh");
@@ -121,12 +121,12 @@ TEST_CASE("Writing to an unknown project creates it with a project_uuid", "[regi
 
 TEST_CASE("Missing objects raise Feast's not-found classes", "[registry]") {
   Fixture f;
-  absl::Status entity = f.registry->GetEntity("demo", "nope").status();
+  absl::Status entity = f.registry->Get<feast::core::Entity>("demo", "nope").status();
   CHECK(absl::IsNotFound(entity));
   CHECK(FeastClassOf(entity) == "EntityNotFoundException");
   CHECK(entity.message() == "Entity nope does not exist in project demo");
 
-  absl::Status deleted = f.registry->DeleteEntity("demo", "nope");
+  absl::Status deleted = f.registry->Delete<feast::core::Entity>("demo", "nope");
   CHECK(FeastClassOf(deleted) == "EntityNotFoundException");
 
   absl::Status project = f.registry->DeleteProject("ghost");
@@ -136,8 +136,8 @@ TEST_CASE("Missing objects raise Feast's not-found classes", "[registry]") {
 
 TEST_CASE("Invalid names are rejected and nothing is written", "[registry]") {
   Fixture f;
-  CHECK(absl::IsInvalidArgument(f.registry->ApplyEntity("demo", MakeEntity(""))));
-  CHECK(absl::IsInvalidArgument(f.registry->ApplyEntity("", MakeEntity("driver"))));
+  CHECK(absl::IsInvalidArgument(f.registry->Apply("demo", MakeEntity(""))));
+  CHECK(absl::IsInvalidArgument(f.registry->Apply("", MakeEntity("driver"))));
   auto projects = f.registry->ListProjects({});
   REQUIRE(projects.ok());
   CHECK(projects->items.empty());
@@ -148,10 +148,10 @@ TEST_CASE("ListEntities filters by tags, sorts and paginates as Feast does", "[r
   for (const char* name : {"b", "A", "c", "d", "E"}) {
     feast::core::Entity e = MakeEntity(name);
     (*e.mutable_spec()->mutable_tags())["team"] = std::string(name) == "c" ? "other" : "core";
-    REQUIRE(f.registry->ApplyEntity("demo", e).ok());
+    REQUIRE(f.registry->Apply("demo", e).ok());
   }
   ListOptions none;
-  auto all = f.registry->ListEntities("demo", none);
+  auto all = f.registry->List<feast::core::Entity>("demo", none);
   REQUIRE(all.ok());
   REQUIRE(all->items.size() == 5);
   CHECK(all->pagination.total_pages() == 1);
@@ -162,7 +162,7 @@ TEST_CASE("ListEntities filters by tags, sorts and paginates as Feast does", "[r
   paged.sorting.set_sort_by("name");
   paged.pagination.set_page(2);
   paged.pagination.set_limit(2);
-  auto page = f.registry->ListEntities("demo", paged);
+  auto page = f.registry->List<feast::core::Entity>("demo", paged);
   REQUIRE(page.ok());
   REQUIRE(page->items.size() == 2);
   // Case-insensitive: A b c d E -> page 2 is c, d.
@@ -174,12 +174,12 @@ TEST_CASE("ListEntities filters by tags, sorts and paginates as Feast does", "[r
 
   ListOptions tagged;
   tagged.tags["team"] = "other";
-  auto filtered = f.registry->ListEntities("demo", tagged);
+  auto filtered = f.registry->List<feast::core::Entity>("demo", tagged);
   REQUIRE(filtered.ok());
   REQUIRE(filtered->items.size() == 1);
   CHECK(filtered->items[0].spec().name() == "c");
 
-  auto empty = f.registry->ListEntities("elsewhere", none);
+  auto empty = f.registry->List<feast::core::Entity>("elsewhere", none);
   REQUIRE(empty.ok());
   CHECK(empty->items.empty());
   CHECK(empty->pagination.total_pages() == 0);
@@ -187,13 +187,13 @@ TEST_CASE("ListEntities filters by tags, sorts and paginates as Feast does", "[r
 
 TEST_CASE("DeleteProject removes the project and everything in it", "[registry]") {
   Fixture f;
-  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver")).ok());
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver")).ok());
   REQUIRE(f.registry->DeleteProject("demo").ok());
   CHECK(absl::IsNotFound(f.registry->GetProject("demo").status()));
-  CHECK(absl::IsNotFound(f.registry->GetEntity("demo", "driver").status()));
+  CHECK(absl::IsNotFound(f.registry->Get<feast::core::Entity>("demo", "driver").status()));
   // The name can be reused at once.
-  REQUIRE(f.registry->ApplyEntity("demo", MakeEntity("driver")).ok());
-  CHECK(f.registry->GetEntity("demo", "driver").ok());
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver")).ok());
+  CHECK(f.registry->Get<feast::core::Entity>("demo", "driver").ok());
 }
 
 TEST_CASE("ListProjects hides protected projects but GetProject returns them", "[registry]") {
@@ -237,19 +237,19 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   view.mutable_spec()->set_name("stats");
   view.mutable_spec()->add_entities("driver");
   view.mutable_spec()->add_features()->set_name("trips");
-  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
-  auto v0 = f.registry->GetFeatureView("demo", "stats");
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  auto v0 = f.registry->Get<feast::core::FeatureView>("demo", "stats");
   REQUIRE(v0.ok());
   CHECK(v0->meta().current_version_number() == 0);
   REQUIRE(History(f, "stats").size() == 1);
 
   view.mutable_spec()->set_description("described");  // not a schema change
-  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  REQUIRE(f.registry->Apply("demo", view).ok());
   CHECK(History(f, "stats").size() == 1);
-  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().current_version_number() == 0);
+  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 0);
 
   view.mutable_spec()->add_features()->set_name("rating");  // schema change
-  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  REQUIRE(f.registry->Apply("demo", view).ok());
   auto history = History(f, "stats");
   REQUIRE(history.size() == 2);
   CHECK(history[1].version_number == 1);
@@ -258,10 +258,10 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   REQUIRE(recorded.ParseFromString(history[1].proto));
   CHECK(recorded.spec().features_size() == 2);
   CHECK(recorded.spec().project() == "demo");
-  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().current_version_number() == 1);
+  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 1);
 
   view.mutable_spec()->set_version("v0");
-  CHECK(absl::IsUnimplemented(f.registry->ApplyFeatureView("demo", view)));
+  CHECK(absl::IsUnimplemented(f.registry->Apply("demo", view)));
 }
 
 TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep them",
@@ -270,22 +270,22 @@ TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep t
   feast::core::FeatureView view;
   view.mutable_spec()->set_name("stats");
   view.mutable_spec()->add_entities("driver");
-  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
+  REQUIRE(f.registry->Apply("demo", view).ok());
   google::protobuf::Timestamp a, b, c;
   a.set_seconds(100);
   b.set_seconds(200);
   c.set_seconds(300);
   REQUIRE(f.registry->ApplyMaterialization("demo", "stats", a, b).ok());
   REQUIRE(f.registry->ApplyMaterialization("demo", "stats", b, c).ok());
-  auto stored = f.registry->GetFeatureView("demo", "stats");
+  auto stored = f.registry->Get<feast::core::FeatureView>("demo", "stats");
   REQUIRE(stored.ok());
   REQUIRE(stored->meta().materialization_intervals_size() == 2);
   CHECK(stored->meta().materialization_intervals(1).end_time().seconds() == 300);
   CHECK(stored->meta().state() == feast::core::AVAILABLE_ONLINE);
 
   view.mutable_spec()->set_description("changed");
-  REQUIRE(f.registry->ApplyFeatureView("demo", view).ok());
-  CHECK(f.registry->GetFeatureView("demo", "stats")->meta().materialization_intervals_size() ==
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().materialization_intervals_size() ==
         2);
 
   absl::Status missing = f.registry->ApplyMaterialization("demo", "nope", a, b);

@@ -1,0 +1,179 @@
+// Registry operations beyond single objects: project metadata, infra, the snapshot, Proto().
+#include "feast/core/InfraObject.pb.h"
+#include "server/registry/registry.h"
+#include "server/registry/registry_internal.h"
+
+namespace larder::registry {
+namespace {
+
+using internal::Decode;
+using storage::ChangeOp;
+using storage::Lock;
+using storage::ObjectKind;
+using storage::ObjectRow;
+using storage::Transaction;
+
+// Feast stores one Infra per project under this row name.
+constexpr absl::string_view kInfraRowName = "infra_obj";
+
+// Appends every row of `kind` in `project` of `snapshot`, decoded, to `out`.
+template <typename Message>
+absl::Status AppendDecoded(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
+                           google::protobuf::RepeatedPtrField<Message>* out) {
+  for (const ObjectRow& row : snapshot.Rows(kind, project)) {
+    absl::StatusOr<Message> message = Decode<Message>(row);
+    if (!message.ok()) return message.status();
+    *out->Add() = *std::move(message);
+  }
+  return absl::OkStatus();
+}
+
+template <typename Message>
+absl::Status DecodeInto(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
+                        std::vector<Message>& out) {
+  for (const ObjectRow& row : snapshot.Rows(kind, project)) {
+    absl::StatusOr<Message> message = Decode<Message>(row);
+    if (!message.ok()) return message.status();
+    out.push_back(*std::move(message));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<feast::core::ProjectMetadata>> Registry::ListProjectMetadata(
+    absl::string_view project) {
+  std::optional<std::string> uuid;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<std::optional<std::string>> value = tx.GetMetadata(project, "project_uuid");
+        if (!value.ok()) return value.status();
+        uuid = *value;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  std::vector<feast::core::ProjectMetadata> out;
+  if (uuid.has_value()) {
+    feast::core::ProjectMetadata& metadata = out.emplace_back();
+    metadata.set_project(std::string(project));
+    metadata.set_project_uuid(*uuid);
+  }
+  return out;
+}
+
+absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core::Infra& infra) {
+  if (absl::Status s = internal::ValidateNames(ObjectKind::kInfra, project, kInfraRowName);
+      !s.ok()) {
+    return s;
+  }
+  const absl::Time now = Now();
+  const std::string bytes = infra.SerializeAsString();
+  return Write([&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now);
+    if (absl::Status s = write.EnsureProject(project); !s.ok()) return s;
+    absl::StatusOr<std::optional<ObjectRow>> existing =
+        tx.GetObject(ObjectKind::kInfra, project, kInfraRowName, Lock::kForUpdate);
+    if (!existing.ok()) return existing.status();
+    ObjectRow row{std::string(project), std::string(kInfraRowName), bytes, write.now_seconds(), 1};
+    if (existing->has_value()) {
+      // `feast apply` sends the same infra on every run: identical bytes change nothing.
+      if ((*existing)->proto == bytes) return absl::OkStatus();
+      row.version = (*existing)->version + 1;
+      if (absl::Status s = tx.UpdateObject(ObjectKind::kInfra, row); !s.ok()) return s;
+    } else {
+      absl::Status inserted = tx.InsertObject(ObjectKind::kInfra, row);
+      if (absl::IsAlreadyExists(inserted)) return absl::AbortedError("infra created concurrently");
+      if (!inserted.ok()) return inserted;
+    }
+    return write.Committed(ObjectKind::kInfra, project, kInfraRowName,
+                           row.version == 1 ? ChangeOp::kCreate : ChangeOp::kUpdate, row.version,
+                           bytes);
+  });
+}
+
+absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project) {
+  // Always from the database, as Feast does.
+  absl::StatusOr<std::optional<ObjectRow>> row =
+      Row(ObjectKind::kInfra, project, kInfraRowName, /*allow_cache=*/false);
+  if (!row.ok()) return row.status();
+  feast::core::Infra infra;
+  if (row->has_value() && !infra.ParseFromString((*row)->proto)) {
+    return absl::DataLossError("stored infra cannot be decoded");
+  }
+  return infra;
+}
+
+absl::Status Registry::Refresh() { return cache_.Refresh(Now()); }
+
+absl::StatusOr<feast::core::Registry> Registry::Proto() {
+  absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadSnapshot(store_, Now());
+  if (!loaded.ok()) return loaded.status();
+  const Snapshot& snapshot = **loaded;
+  feast::core::Registry registry;
+  registry.set_registry_schema_version("1");
+  // The change-log revision identifies this state of the registry.
+  registry.set_version_id(std::to_string(snapshot.revision));
+  for (const ObjectRow& project_row : snapshot.Rows(ObjectKind::kProject, "")) {
+    absl::StatusOr<feast::core::Project> project = Decode<feast::core::Project>(project_row);
+    if (!project.ok()) return project.status();
+    const auto& updated = project->meta().last_updated_timestamp();
+    if (!registry.has_last_updated() ||
+        std::make_pair(updated.seconds(), updated.nanos()) >
+            std::make_pair(registry.last_updated().seconds(), registry.last_updated().nanos())) {
+      *registry.mutable_last_updated() = updated;
+    }
+    *registry.add_projects() = *std::move(project);
+    const std::string& p = project_row.name;
+    for (absl::Status s : {
+             AppendDecoded(snapshot, ObjectKind::kEntity, p, registry.mutable_entities()),
+             AppendDecoded(snapshot, ObjectKind::kDataSource, p, registry.mutable_data_sources()),
+             AppendDecoded(snapshot, ObjectKind::kFeatureView, p, registry.mutable_feature_views()),
+             AppendDecoded(snapshot, ObjectKind::kStreamFeatureView, p,
+                           registry.mutable_stream_feature_views()),
+             AppendDecoded(snapshot, ObjectKind::kOnDemandFeatureView, p,
+                           registry.mutable_on_demand_feature_views()),
+             AppendDecoded(snapshot, ObjectKind::kLabelView, p, registry.mutable_label_views()),
+             AppendDecoded(snapshot, ObjectKind::kFeatureService, p,
+                           registry.mutable_feature_services()),
+             AppendDecoded(snapshot, ObjectKind::kSavedDataset, p,
+                           registry.mutable_saved_datasets()),
+             AppendDecoded(snapshot, ObjectKind::kValidationReference, p,
+                           registry.mutable_validation_references()),
+             AppendDecoded(snapshot, ObjectKind::kPermission, p, registry.mutable_permissions()),
+         }) {
+      if (!s.ok()) return s;
+    }
+  }
+  return registry;
+}
+
+absl::StatusOr<ProjectObjects> Registry::LoadProjectObjects(absl::string_view project,
+                                                            bool allow_cache) {
+  std::shared_ptr<const Snapshot> snapshot;
+  if (allow_cache) {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> current = cache_.Current(Now());
+    if (!current.ok()) return current.status();
+    snapshot = *std::move(current);
+  } else {
+    absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadSnapshot(store_, Now());
+    if (!loaded.ok()) return loaded.status();
+    snapshot = *std::move(loaded);
+  }
+  ProjectObjects objects;
+  for (absl::Status s : {
+           DecodeInto(*snapshot, ObjectKind::kEntity, project, objects.entities),
+           DecodeInto(*snapshot, ObjectKind::kDataSource, project, objects.data_sources),
+           DecodeInto(*snapshot, ObjectKind::kFeatureView, project, objects.feature_views),
+           DecodeInto(*snapshot, ObjectKind::kStreamFeatureView, project,
+                      objects.stream_feature_views),
+           DecodeInto(*snapshot, ObjectKind::kOnDemandFeatureView, project,
+                      objects.on_demand_feature_views),
+           DecodeInto(*snapshot, ObjectKind::kLabelView, project, objects.label_views),
+           DecodeInto(*snapshot, ObjectKind::kFeatureService, project, objects.feature_services),
+       }) {
+    if (!s.ok()) return s;
+  }
+  return objects;
+}
+
+}  // namespace larder::registry

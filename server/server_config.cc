@@ -35,8 +35,9 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
     config.listen_address = addr;
   }
   if (const char* max = getenv("LARDER_MAX_MESSAGE_BYTES"); max != nullptr && *max != '\0') {
-    if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0) {
-      return absl::InvalidArgumentError("LARDER_MAX_MESSAGE_BYTES is not a positive number");
+    if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
+        config.max_message_bytes > INT32_MAX) {
+      return absl::InvalidArgumentError("LARDER_MAX_MESSAGE_BYTES must be in 1..2147483647");
     }
   }
 
@@ -69,7 +70,10 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
     if (flag == "--help" || flag == "-h") {
       config.command = Command::kHelp;
     } else if (flag == "--migrate") {
-      config.migrate = true;
+      if (has_value && value != "true" && value != "false") {
+        return absl::InvalidArgumentError("--migrate takes no value, or true/false");
+      }
+      config.migrate = !has_value || value == "true";
     } else if (flag == "--db" || flag == "--addr" || flag == "--max-message-bytes" ||
                flag == "--db-connections") {
       absl::StatusOr<std::string> v = take_value();

@@ -42,6 +42,8 @@ class ConnectionPool {
   // database cannot be reached) if a new connection must be opened and that fails.
   absl::StatusOr<Lease> Acquire();
 
+  int max_connections() const { return max_connections_; }
+
  private:
   void Release(std::unique_ptr<Connection> connection);
 

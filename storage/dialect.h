@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 namespace larder::storage {
@@ -25,7 +27,7 @@ struct Dialect {
   absl::string_view table_exists_sql;
 
   std::string Placeholder(int one_based_index) const {
-    return numbered_placeholders ? "$" + std::to_string(one_based_index) : "?";
+    return numbered_placeholders ? absl::StrCat("$", one_based_index) : std::string("?");
   }
 };
 

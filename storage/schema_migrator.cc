@@ -65,7 +65,12 @@ absl::Status ApplyOne(Connection& connection, const Dialect& dialect,
   for (const std::string& statement : SplitStatements(m.sql)) {
     if (absl::Status s = connection.ExecuteScript(statement); !s.ok()) {
       connection.Rollback();
-      return absl::Status(s.code(), absl::StrCat(context, s.message()));
+      // MySQL commits DDL as it goes, so earlier statements of this step may have stayed.
+      const absl::string_view repair =
+          dialect.backend == "mysql"
+              ? " (MySQL keeps the DDL that ran before the failure: undo it by hand, then rerun)"
+              : "";
+      return absl::Status(s.code(), absl::StrCat(context, s.message(), repair));
     }
   }
   const Statement record{
@@ -91,9 +96,12 @@ absl::StatusOr<SchemaState> InspectSchema(Connection& connection, const Dialect&
   for (const migrations::Migration* m : MigrationsOf(dialect.backend)) {
     state.latest_version = std::max(state.latest_version, m->version);
   }
-  absl::StatusOr<bool> feast = TableExists(connection, dialect, "projects");
-  if (!feast.ok()) return feast.status();
-  state.has_feast_tables = *feast;
+  // Any of Feast's tables marks a Feast registry (older Feast versions lack `projects`).
+  for (absl::string_view table : {"projects", "entities", "feature_views", "feast_metadata"}) {
+    absl::StatusOr<bool> feast = TableExists(connection, dialect, table);
+    if (!feast.ok()) return feast.status();
+    state.has_feast_tables |= *feast;
+  }
   absl::StatusOr<bool> larder = TableExists(connection, dialect, kMigrationsTable);
   if (!larder.ok()) return larder.status();
   if (!*larder) return state;

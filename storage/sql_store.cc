@@ -14,10 +14,11 @@ absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transacti
 
 absl::StatusOr<ConnectionPool::Lease> SqlStore::AcquireAndBegin(TxMode mode) {
   absl::Status status;
-  // A pooled connection that died while idle fails at BEGIN, before anything ran, so one more
-  // try on a freshly opened connection is safe. Later failures are never retried here: a lost
+  // A pooled connection that died while idle (server restart, idle timeout) fails at BEGIN,
+  // before anything ran, so trying the next one is safe; after as many tries as the pool holds,
+  // the pool must open a fresh connection. Later failures are never retried here: a lost
   // COMMIT may or may not have landed.
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  for (int attempt = 0; attempt <= pool_->max_connections(); ++attempt) {
     absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) return lease.status();
     status = (*lease)->Begin(mode);

@@ -130,7 +130,7 @@ CREATE TABLE IF NOT EXISTS feature_view_version_history (
 
 CREATE TABLE IF NOT EXISTS feast_metadata (
   project_id VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
-  metadata_key VARCHAR(50) NOT NULL,
+  metadata_key VARCHAR(50) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin NOT NULL,
   metadata_value TEXT NOT NULL,
   last_updated_timestamp BIGINT NOT NULL,
   PRIMARY KEY (project_id, metadata_key),

@@ -88,15 +88,15 @@ absl::Status RecordVersion(storage::Transaction& tx, const WriteContext& write,
     if (absl::IsAlreadyExists(s)) return absl::AbortedError("version number taken; retrying");
     return s;
   };
+  // History can exist for a view being created: Feast's DeleteProject leaves it behind, and
+  // numbering then continues after it instead of colliding with it.
+  absl::StatusOr<std::vector<storage::VersionRecord>> history = tx.ListVersions(project, name);
+  if (!history.ok()) return history.status();
   int32_t next = 0;
-  if (stored != nullptr) {
-    absl::StatusOr<std::vector<storage::VersionRecord>> history = tx.ListVersions(project, name);
-    if (!history.ok()) return history.status();
-    for (const storage::VersionRecord& r : *history) next = std::max(next, r.version_number + 1);
-    if (next == 0) {
-      if (absl::Status s = record(0, stored->SerializeAsString()); !s.ok()) return s;
-      next = 1;
-    }
+  for (const storage::VersionRecord& r : *history) next = std::max(next, r.version_number + 1);
+  if (stored != nullptr && next == 0) {
+    if (absl::Status s = record(0, stored->SerializeAsString()); !s.ok()) return s;
+    next = 1;
   }
   Traits::SetVersionNumber(object, next);
   return record(next, object.SerializeAsString());

@@ -39,8 +39,10 @@ absl::Status WriteContext::EnsureProjectUuid(absl::string_view project) {
 }
 
 absl::Status WriteContext::EnsureProject(absl::string_view project) {
+  // Locked, so a concurrent DeleteProject either finishes first (and the project is re-created
+  // here) or waits for this write: no object is ever left in a deleted project.
   absl::StatusOr<std::optional<storage::ObjectRow>> existing =
-      tx_.GetObject(storage::ObjectKind::kProject, project, project);
+      tx_.GetObject(storage::ObjectKind::kProject, project, project, storage::Lock::kForUpdate);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return absl::OkStatus();
   feast::core::Project bare;

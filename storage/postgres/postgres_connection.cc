@@ -105,6 +105,8 @@ class PostgresConnection : public Connection {
     return status;
   }
   absl::Status RollbackImpl() override {
+    // A failed COMMIT has already ended (and dropped) the transaction.
+    if (transaction_ == nullptr) return absl::OkStatus();
     absl::Status status = Guard("rollback", [&] { transaction_->abort(); });
     transaction_.reset();
     return status;
@@ -117,7 +119,10 @@ class PostgresConnection : public Connection {
     for (const SqlParam& param : params) text_params.push_back(ToText(param));
     SqlResult out;
     absl::Status status = Guard(statement.id, [&] {
-      if (prepared_.insert(statement.id).second) connection_->prepare(statement.id, statement.sql);
+      if (prepared_.count(statement.id) == 0) {
+        connection_->prepare(statement.id, statement.sql);
+        prepared_.insert(statement.id);
+      }
       std::optional<pqxx::nontransaction> autocommit;
       pqxx::transaction_base* tx = transaction_.get();
       if (tx == nullptr) tx = &autocommit.emplace(*connection_);

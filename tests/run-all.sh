@@ -11,7 +11,6 @@ build_dir="${LARDER_BUILD_DIR:-$root/build}"
 
 work=$(mktemp -d /tmp/larder-dbs.XXXXXX)
 chmod 755 "$work"
-pids_to_stop=()
 cleanup() {
   set +e
   if [[ -n "${pg_bin:-}" && -d "$work/pg" ]]; then
@@ -20,7 +19,6 @@ cleanup() {
   if [[ -n "${maria_sock:-}" ]]; then
     mariadb-admin --no-defaults --socket="$maria_sock" -uroot shutdown >/dev/null 2>&1
   fi
-  for pid in "${pids_to_stop[@]}"; do kill "$pid" 2>/dev/null; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -47,15 +45,27 @@ mkdir -p "$work/maria"
 chown mysql:mysql "$work/maria" 2>/dev/null || true
 mariadb-install-db --no-defaults --user=mysql --datadir="$work/maria/data" \
   --auth-root-authentication-method=normal >/dev/null 2>&1
-mariadbd --no-defaults --user=mysql --datadir="$work/maria/data" --port="$maria_port" \
-  --bind-address=127.0.0.1 --socket="$maria_sock" --pid-file="$work/maria/pid" \
-  --log-error="$work/maria/err" --skip-name-resolve --character-set-server=utf8mb4 \
-  --max-connections=500 >/dev/null 2>&1 &
-pids_to_stop+=($!)
-for _ in $(seq 1 100); do
-  mariadb-admin --no-defaults --socket="$maria_sock" -uroot ping >/dev/null 2>&1 && break
-  sleep 0.1
+# Start and restart scripts, so the torture test can restart the server mid-storm.
+cat > "$work/maria/start.sh" <<START
+#!/usr/bin/env bash
+setsid mariadbd --no-defaults --user=mysql --datadir="$work/maria/data" --port="$maria_port" \\
+  --bind-address=127.0.0.1 --socket="$maria_sock" --pid-file="$work/maria/pid" \\
+  --log-error="$work/maria/err" --skip-name-resolve --character-set-server=utf8mb4 \\
+  --max-connections=500 </dev/null >/dev/null 2>&1 &
+for _ in \$(seq 1 200); do
+  mariadb-admin --no-defaults --socket="$maria_sock" -uroot ping >/dev/null 2>&1 && exit 0
+  sleep 0.05
 done
+exit 1
+START
+cat > "$work/maria/restart.sh" <<RESTART
+#!/usr/bin/env bash
+mariadb-admin --no-defaults --socket="$maria_sock" -uroot shutdown >/dev/null 2>&1
+for _ in \$(seq 1 200); do [[ -e "$work/maria/pid" ]] || break; sleep 0.05; done
+exec "$work/maria/start.sh"
+RESTART
+chmod +x "$work/maria/start.sh" "$work/maria/restart.sh"
+"$work/maria/start.sh"
 mariadb --no-defaults --socket="$maria_sock" -uroot -e "
   CREATE USER 'larder'@'%' IDENTIFIED BY 'larder';
   GRANT ALL PRIVILEGES ON *.* TO 'larder'@'%' WITH GRANT OPTION;
@@ -63,13 +73,15 @@ mariadb --no-defaults --socket="$maria_sock" -uroot -e "
 
 export LARDER_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
 export LARDER_TEST_MYSQL_URL="mysql://larder:larder@127.0.0.1:$maria_port/larder"
+export LARDER_TEST_POSTGRES_RESTART="${as_postgres[*]} $pg_bin/pg_ctl -D $work/pg/data -m fast -w restart"
+export LARDER_TEST_MYSQL_RESTART="$work/maria/restart.sh"
 # Backend suites fail instead of skipping when a database is missing.
 export LARDER_TEST_REQUIRE_ALL_BACKENDS=1
 
 if [[ "${LARDER_KEEP_DATABASES:-}" == 1 ]]; then
   # Development aid: leave the servers running and print how to reach them.
   trap - EXIT
-  echo "export LARDER_TEST_POSTGRES_URL=$LARDER_TEST_POSTGRES_URL LARDER_TEST_MYSQL_URL=$LARDER_TEST_MYSQL_URL LARDER_TEST_REQUIRE_ALL_BACKENDS=1"
+  echo "export LARDER_TEST_POSTGRES_URL=$LARDER_TEST_POSTGRES_URL LARDER_TEST_MYSQL_URL=$LARDER_TEST_MYSQL_URL LARDER_TEST_REQUIRE_ALL_BACKENDS=1 LARDER_TEST_POSTGRES_RESTART='$LARDER_TEST_POSTGRES_RESTART' LARDER_TEST_MYSQL_RESTART='$LARDER_TEST_MYSQL_RESTART'"
   exit 0
 fi
 

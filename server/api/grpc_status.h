@@ -14,7 +14,4 @@ namespace larder::api {
 // that class; any other status keeps its code and a plain-text message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-// Python json.dumps of a string (ASCII-only output, \uXXXX escapes), including the quotes.
-std::string PythonJsonString(absl::string_view utf8);
-
 }  // namespace larder::api

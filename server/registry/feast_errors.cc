@@ -1,26 +1,8 @@
 #include "server/registry/feast_errors.h"
 
-#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 
 namespace larder::registry {
-namespace {
-constexpr absl::string_view kFeastClassPayload = "type.larder.dev/feast-exception-class";
-}  // namespace
-
-absl::Status FeastError(absl::StatusCode code, absl::string_view feast_class,
-                        absl::string_view message) {
-  absl::Status status(code, message);
-  status.SetPayload(kFeastClassPayload, absl::Cord(feast_class));
-  return status;
-}
-
-std::optional<std::string> FeastClassOf(const absl::Status& status) {
-  auto payload = status.GetPayload(kFeastClassPayload);
-  if (!payload.has_value()) return std::nullopt;
-  return std::string(*payload);
-}
-
 namespace {
 absl::Status NotFoundIn(absl::string_view feast_class, absl::string_view what,
                         absl::string_view name, absl::string_view project) {

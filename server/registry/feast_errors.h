@@ -5,17 +5,16 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "client/feast_error.h"
 
 namespace larder::registry {
 
 // Feast clients re-raise errors by exception class name, so a registry error that corresponds to
-// a Feast exception carries that class name as a status payload; the gRPC edge turns it into
-// Feast's JSON details. Errors without one (bad input, database trouble) stay plain statuses.
-absl::Status FeastError(absl::StatusCode code, absl::string_view feast_class,
-                        absl::string_view message);
-
-// The Feast exception class attached by FeastError, if any.
-std::optional<std::string> FeastClassOf(const absl::Status& status);
+// a Feast exception carries that class name as a status payload (client/feast_error.h); the
+// gRPC edge turns it into Feast's JSON details. Errors without one (bad input, database
+// trouble) stay plain statuses.
+using ::larder::FeastClassOf;
+using ::larder::FeastError;
 
 // The Feast exceptions the registry raises (feast.errors, v0.66), with Feast's exact messages.
 absl::Status ProjectNotFound(absl::string_view name);

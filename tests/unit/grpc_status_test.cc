@@ -22,13 +22,32 @@ TEST_CASE("Other errors stay plain text with their own code", "[api]") {
   CHECK(ToGrpcStatus(absl::OkStatus()).ok());
 }
 
+// The message part of Feast's JSON details for `message`.
+std::string JsonMessage(const std::string& message) {
+  const std::string json = FeastErrorDetailsJson("X", message);
+  const std::string prefix = R"({"module": "feast.errors", "class": "X", "message": )";
+  return json.substr(prefix.size(), json.size() - prefix.size() - 1);
+}
+
 TEST_CASE("JSON strings are escaped as Python's json.dumps does", "[api]") {
-  CHECK(PythonJsonString("plain") == "\"plain\"");
-  CHECK(PythonJsonString("q\"b\\n\n") == R"("q\"b\\n\n")");
-  CHECK(PythonJsonString("caf\xc3\xa9") == R"("caf\u00e9")");
-  CHECK(PythonJsonString("\xf0\x9f\x8d\x95") == R"("\ud83c\udf55")");
-  CHECK(PythonJsonString(std::string("a\x01", 2)) == R"("a\u0001")");
-  CHECK(PythonJsonString("\xff") == R"("\ufffd")");
+  CHECK(JsonMessage("plain") == "\"plain\"");
+  CHECK(JsonMessage("q\"b\\n\n") == R"("q\"b\\n\n")");
+  CHECK(JsonMessage("caf\xc3\xa9") == R"("caf\u00e9")");
+  CHECK(JsonMessage("\xf0\x9f\x8d\x95") == R"("\ud83c\udf55")");
+  CHECK(JsonMessage(std::string("a\x01", 2)) == R"("a\u0001")");
+  CHECK(JsonMessage("\xff") == R"("\ufffd")");
+}
+
+TEST_CASE("Feast JSON details parse back into class and message", "[api]") {
+  const std::string json = FeastErrorDetailsJson("EntityNotFoundException",
+                                                 "caf\xc3\xa9 \"q\" \xf0\x9f\x8d\x95");
+  auto parsed = ParseFeastErrorDetails(json);
+  REQUIRE(parsed.has_value());
+  CHECK(parsed->module == "feast.errors");
+  CHECK(parsed->feast_class == "EntityNotFoundException");
+  CHECK(parsed->message == "caf\xc3\xa9 \"q\" \xf0\x9f\x8d\x95");
+  CHECK_FALSE(ParseFeastErrorDetails("Exception calling application: boom").has_value());
+  CHECK_FALSE(ParseFeastErrorDetails(R"({"module": "feast.errors"})").has_value());
 }
 
 }  // namespace

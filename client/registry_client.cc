@@ -1,0 +1,172 @@
+#include "client/registry_client.h"
+
+#include <algorithm>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "client/feast_error.h"
+#include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+
+namespace larder::client {
+
+using feast::registry::RegistryServer;
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  if (std::optional<FeastErrorDetails> details = ParseFeastErrorDetails(status.error_message())) {
+    return FeastError(code, details->feast_class, details->message);
+  }
+  return absl::Status(code, status.error_message());
+}
+
+bool ShouldRetry(const absl::Status& status, Idempotency idempotency) {
+  if (absl::IsAborted(status)) return true;  // the server committed nothing
+  if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
+    return idempotency == Idempotency::kIdempotent;
+  }
+  return false;
+}
+
+absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::Create(ClientOptions options) {
+  if (options.addresses.empty()) {
+    return absl::InvalidArgumentError("RegistryClient needs at least one address");
+  }
+  if (options.max_attempts < 1) options.max_attempts = 1;
+  return std::unique_ptr<RegistryClient>(new RegistryClient(std::move(options)));
+}
+
+RegistryClient::RegistryClient(ClientOptions options) : options_(std::move(options)) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials;
+  if (options_.use_tls) {
+    grpc::SslCredentialsOptions ssl;
+    ssl.pem_root_certs = options_.root_certificates_pem;
+    ssl.pem_cert_chain = options_.client_certificate_pem;
+    ssl.pem_private_key = options_.client_private_key_pem;
+    credentials = grpc::SslCredentials(ssl);
+  } else {
+    credentials = grpc::InsecureChannelCredentials();
+  }
+  grpc::ChannelArguments arguments;
+  if (!options_.authority_override.empty()) {
+    arguments.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options_.authority_override);
+  }
+  // Unbounded message sizes on the client: Proto() of a large registry can be big.
+  arguments.SetMaxReceiveMessageSize(-1);
+  for (const std::string& address : options_.addresses) {
+    stubs_.push_back(
+        RegistryServer::NewStub(grpc::CreateCustomChannel(address, credentials, arguments)));
+  }
+}
+
+std::pair<RegistryServer::Stub*, size_t> RegistryClient::CurrentStub() const {
+  absl::MutexLock lock(&mu_);
+  return {stubs_[current_].get(), current_};
+}
+
+void RegistryClient::FailOver(size_t failed_index) {
+  absl::MutexLock lock(&mu_);
+  if (current_ == failed_index) current_ = (current_ + 1) % stubs_.size();
+}
+
+std::string RegistryClient::current_address() const {
+  absl::MutexLock lock(&mu_);
+  return options_.addresses[current_];
+}
+
+void RegistryClient::PrepareContext(grpc::ClientContext& context) const {
+  context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  if (options_.token_provider) {
+    const std::string token = options_.token_provider();
+    if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+  }
+}
+
+absl::Duration RegistryClient::Backoff(int attempt) const {
+  absl::Duration ceiling = options_.initial_backoff;
+  for (int i = 1; i < attempt && ceiling < options_.max_backoff; ++i) ceiling *= 2;
+  ceiling = std::min(ceiling, options_.max_backoff);
+  // Full jitter keeps many retrying workers from arriving together.
+  absl::BitGen jitter;
+  return absl::Microseconds(absl::Uniform<int64_t>(
+      jitter, 0, std::max<int64_t>(1, absl::ToInt64Microseconds(ceiling))));
+}
+
+absl::StatusOr<feast::core::FeatureView> RegistryClient::GetFeatureView(const std::string& project,
+                                                                        const std::string& name,
+                                                                        bool allow_cache) {
+  feast::registry::GetFeatureViewRequest request;
+  request.set_project(project);
+  request.set_name(name);
+  request.set_allow_cache(allow_cache);
+  feast::core::FeatureView view;
+  absl::Status status =
+      Call(&RegistryServer::Stub::GetFeatureView, request, &view, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return view;
+}
+
+absl::StatusOr<feast::core::Entity> RegistryClient::GetEntity(const std::string& project,
+                                                              const std::string& name,
+                                                              bool allow_cache) {
+  feast::registry::GetEntityRequest request;
+  request.set_project(project);
+  request.set_name(name);
+  request.set_allow_cache(allow_cache);
+  feast::core::Entity entity;
+  absl::Status status =
+      Call(&RegistryServer::Stub::GetEntity, request, &entity, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return entity;
+}
+
+absl::Status RegistryClient::ApplyEntity(const std::string& project,
+                                         const feast::core::Entity& entity) {
+  feast::registry::ApplyEntityRequest request;
+  request.set_project(project);
+  *request.mutable_entity() = entity;
+  request.set_commit(true);
+  google::protobuf::Empty empty;
+  // Applying the same definition twice leaves the registry as applying it once.
+  return Call(&RegistryServer::Stub::ApplyEntity, request, &empty, Idempotency::kIdempotent);
+}
+
+absl::Status RegistryClient::ApplyFeatureView(const std::string& project,
+                                              const feast::core::FeatureView& view) {
+  feast::registry::ApplyFeatureViewRequest request;
+  request.set_project(project);
+  *request.mutable_feature_view() = view;
+  request.set_commit(true);
+  google::protobuf::Empty empty;
+  return Call(&RegistryServer::Stub::ApplyFeatureView, request, &empty, Idempotency::kIdempotent);
+}
+
+absl::Status RegistryClient::DeleteFeatureView(const std::string& project,
+                                               const std::string& name) {
+  feast::registry::DeleteFeatureViewRequest request;
+  request.set_project(project);
+  request.set_name(name);
+  request.set_commit(true);
+  google::protobuf::Empty empty;
+  // A retried delete that already happened answers NOT_FOUND, which callers can treat as done.
+  return Call(&RegistryServer::Stub::DeleteFeatureView, request, &empty,
+              Idempotency::kIdempotent);
+}
+
+absl::Status RegistryClient::ApplyMaterialization(const std::string& project,
+                                                  const feast::core::FeatureView& view,
+                                                  const google::protobuf::Timestamp& start,
+                                                  const google::protobuf::Timestamp& end) {
+  feast::registry::ApplyMaterializationRequest request;
+  request.set_project(project);
+  *request.mutable_feature_view() = view;
+  *request.mutable_start_date() = start;
+  *request.mutable_end_date() = end;
+  request.set_commit(true);
+  google::protobuf::Empty empty;
+  return Call(&RegistryServer::Stub::ApplyMaterialization, request, &empty,
+              Idempotency::kNotIdempotent);
+}
+
+}  // namespace larder::client

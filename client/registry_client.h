@@ -1,0 +1,119 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "feast/registry/RegistryServer.grpc.pb.h"
+
+namespace larder::client {
+
+// How a RegistryClient reaches and talks to Larder (or any Feast registry server).
+struct ClientOptions {
+  // One or more replicas; calls go to one at a time and move to the next after UNAVAILABLE.
+  std::vector<std::string> addresses;
+  // Deadline of each attempt.
+  absl::Duration deadline = absl::Seconds(10);
+  // Attempts per call (1 = no retries), with jittered exponential backoff between them.
+  int max_attempts = 6;
+  absl::Duration initial_backoff = absl::Milliseconds(20);
+  absl::Duration max_backoff = absl::Seconds(1);
+  // Called before every attempt; a non-empty result is sent as `authorization: Bearer <token>`.
+  std::function<std::string()> token_provider;
+  // TLS: off by default (plaintext, as Feast's default registry server).
+  bool use_tls = false;
+  std::string root_certificates_pem;  // empty: the system roots
+  std::string client_certificate_pem;  // both set: mutual TLS
+  std::string client_private_key_pem;
+  std::string authority_override;  // for certificates issued to another name
+};
+
+// Whether a call may be repeated after an outcome that leaves it unknown whether it took
+// effect (UNAVAILABLE: the request may have committed before the connection dropped).
+// ABORTED always means "nothing was committed", so it is retried for every call.
+enum class Idempotency { kIdempotent, kNotIdempotent };
+
+// A thin client of feast.registry.RegistryServer for materialization workers and tools: per-call
+// deadlines, bounded jittered retries (ABORTED always; UNAVAILABLE and DEADLINE_EXCEEDED only for
+// idempotent calls), failover across replicas, bearer tokens, TLS, and Feast's JSON error
+// details turned back into absl::Status values carrying the Feast exception class
+// (client/feast_error.h: FeastClassOf).
+//
+// Thread-safe: share one client between threads.
+class RegistryClient {
+ public:
+  // INVALID_ARGUMENT when no address is given.
+  static absl::StatusOr<std::unique_ptr<RegistryClient>> Create(ClientOptions options);
+
+  // Calls `method` (a RegistryServer::Stub member) with retries per `idempotency`.
+  template <typename Request, typename Response>
+  absl::Status Call(grpc::Status (feast::registry::RegistryServer::Stub::*method)(
+                        grpc::ClientContext*, const Request&, Response*),
+                    const Request& request, Response* response, Idempotency idempotency);
+
+  // Conveniences for the calls workers make most.
+  absl::StatusOr<feast::core::FeatureView> GetFeatureView(const std::string& project,
+                                                          const std::string& name,
+                                                          bool allow_cache = false);
+  absl::StatusOr<feast::core::Entity> GetEntity(const std::string& project,
+                                                const std::string& name,
+                                                bool allow_cache = false);
+  absl::Status ApplyEntity(const std::string& project, const feast::core::Entity& entity);
+  absl::Status ApplyFeatureView(const std::string& project, const feast::core::FeatureView& view);
+  absl::Status DeleteFeatureView(const std::string& project, const std::string& name);
+  // Not idempotent (each call appends an interval), so only ABORTED is retried: an UNAVAILABLE
+  // result means the interval may or may not have been recorded.
+  absl::Status ApplyMaterialization(const std::string& project,
+                                    const feast::core::FeatureView& view,
+                                    const google::protobuf::Timestamp& start,
+                                    const google::protobuf::Timestamp& end);
+
+  // The address calls currently go to.
+  std::string current_address() const;
+
+ private:
+  explicit RegistryClient(ClientOptions options);
+  // The stub of the current replica, and its index.
+  std::pair<feast::registry::RegistryServer::Stub*, size_t> CurrentStub() const;
+  // Moves to the next replica after `failed_index` failed (no-op if already moved).
+  void FailOver(size_t failed_index);
+  void PrepareContext(grpc::ClientContext& context) const;
+  absl::Duration Backoff(int attempt) const;
+
+  const ClientOptions options_;
+  std::vector<std::unique_ptr<feast::registry::RegistryServer::Stub>> stubs_;
+  mutable absl::Mutex mu_;
+  size_t current_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// The absl::Status for a gRPC status: same code; Feast JSON details become the message plus the
+// Feast exception class payload.
+absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// Whether a call that ended with `status` should be tried again.
+bool ShouldRetry(const absl::Status& status, Idempotency idempotency);
+
+template <typename Request, typename Response>
+absl::Status RegistryClient::Call(grpc::Status (feast::registry::RegistryServer::Stub::*method)(
+                                      grpc::ClientContext*, const Request&, Response*),
+                                  const Request& request, Response* response,
+                                  Idempotency idempotency) {
+  absl::Status status;
+  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
+    if (attempt > 0) absl::SleepFor(Backoff(attempt));
+    auto [stub, index] = CurrentStub();
+    grpc::ClientContext context;
+    PrepareContext(context);
+    status = FromGrpcStatus((stub->*method)(&context, request, response));
+    if (status.ok() || !ShouldRetry(status, idempotency)) return status;
+    if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) FailOver(index);
+  }
+  return status;
+}
+
+}  // namespace larder::client

@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Runs larder-torture against real replicas: 3 Larder processes over one PostgreSQL, 3 over one
+# MariaDB (plus a kill -9 of a replica and a database restart mid-storm on each), 1 process on
+# SQLite with writers in 3 client processes, and the file-registry baseline.
+# Needs the variables tests/run-all.sh exports (LARDER_TEST_{POSTGRES,MYSQL}_{URL,RESTART}).
+# Usage: tests/stress/run-torture.sh [--full]     (short by default: the CI version)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build="${LARDER_BUILD_DIR:-$root/build}"
+larder="$build/server/larder"
+torture="$build/tests/larder-torture"
+if [[ "${1:-}" == "--full" ]]; then
+  writers=32 calls=200 apply_writers=16
+else
+  writers=8 calls=20 apply_writers=8
+fi
+work=$(mktemp -d /tmp/larder-torture.XXXXXX)
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failed=0
+
+# start_replica URL LOG -> prints "PID ADDRESS" once the replica serves.
+start_replica() {
+  "$larder" serve --addr=127.0.0.1:0 --db="$1" >"$2" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 400); do
+    if grep -q "schema version" "$2"; then
+      echo "$pid $(grep -o '127.0.0.1:[0-9]*' "$2" | head -n 1)"
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "replica failed to start:" >&2
+  cat "$2" >&2
+  return 1
+}
+
+# A fresh database on the server behind an admin URL; prints its URL.
+fresh_database() {
+  local admin=$1 name="larder_torture_$RANDOM$RANDOM"
+  case "$admin" in
+    postgresql://*)
+      psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
+      echo "${admin%/*}/$name" ;;
+    mysql://*)
+      local rest=${admin#mysql://} creds=${rest%%@*} hostport=${rest#*@}
+      hostport=${hostport%%/*}
+      mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${creds%%:*}" \
+        -p"${creds#*:}" -e "CREATE DATABASE $name"
+      echo "mysql://$creds@$hostport/$name" ;;
+  esac
+}
+
+run() {  # label: then the torture arguments
+  local label=$1
+  shift
+  echo "== $label"
+  if ! "$torture" "$@"; then failed=1; fi
+}
+
+replicated() {  # backend admin_url restart_command
+  local backend=$1 admin=$2 restart=$3 url addresses pid address
+  local -a replica_pids=()
+  url=$(fresh_database "$admin")
+  addresses=""
+  for i in 1 2 3; do
+    read -r pid address < <(start_replica "$url" "$work/$backend-$i.log")
+    pids+=("$pid")
+    replica_pids+=("$pid")
+    addresses="${addresses:+$addresses,}$address"
+  done
+  run "$backend, 3 replicas" --addresses="$addresses" --db="$url" --backend="$backend" \
+    --writers="$writers" --calls="$calls"
+  run "$backend, 3 replicas, 16 overlapping apply runs" --addresses="$addresses" --db="$url" \
+    --backend="$backend" --writers="$apply_writers" --calls="$calls" \
+    --scenarios=overlapping_apply_runs
+  run "$backend, 3 replicas, kill -9 of one replica mid-storm" --addresses="$addresses" \
+    --db="$url" --backend="$backend" --writers="$writers" --calls="$calls" \
+    --scenarios=materialize_one_view,overlapping_apply_runs \
+    --chaos-command="kill -9 ${replica_pids[2]}" --chaos-after-ms=300
+  run "$backend, 2 surviving replicas, database restart mid-storm" \
+    --addresses="${addresses%,*}" --db="$url" --backend="$backend" --writers="$writers" \
+    --calls="$calls" --scenarios=materialize_one_view,overlapping_apply_runs \
+    --chaos-command="$restart" --chaos-after-ms=300
+}
+
+replicated postgres "$LARDER_TEST_POSTGRES_URL" "$LARDER_TEST_POSTGRES_RESTART"
+replicated mysql "$LARDER_TEST_MYSQL_URL" "$LARDER_TEST_MYSQL_RESTART"
+
+# SQLite: one server process, writers in three client processes at once.
+sqlite_url="sqlite://$work/registry.db"
+read -r pid address < <(start_replica "$sqlite_url" "$work/sqlite.log")
+pids+=("$pid")
+echo "== sqlite, 1 replica, 3 client processes"
+client_pids=()
+for i in 1 2 3; do
+  "$torture" --addresses="$address" --db="$sqlite_url" --backend=sqlite \
+    --writers="$writers" --calls="$calls" >"$work/sqlite-client-$i.out" 2>&1 &
+  client_pids+=($!)
+done
+for i in 0 1 2; do
+  if ! wait "${client_pids[$i]}"; then failed=1; fi
+  cat "$work/sqlite-client-$((i + 1)).out"
+done
+
+run "Feast file registry baseline (losses expected)" --baseline-file="$work/registry.pb" \
+  --writers="$writers" --calls="$calls"
+
+if [[ $failed -eq 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
+exit $failed

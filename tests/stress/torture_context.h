@@ -1,0 +1,90 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/registry_client.h"
+#include "storage/open_store.h"
+#include "tests/stress/torture_report.h"
+
+namespace larder::torture {
+
+// What one torture run is pointed at and how hard it pushes.
+struct TortureConfig {
+  std::vector<std::string> addresses;  // Larder replicas
+  std::string db_url;                  // the database behind them, for change-log checks
+  std::string backend;                 // label for the table
+  std::string run_id;                  // makes project names unique per run
+  int writers = 8;
+  int calls = 50;
+  // Chaos: run this shell command once, `chaos_after_ms` into each storm scenario.
+  std::string chaos_command;
+  int chaos_after_ms = 0;
+};
+
+// A client for worker `worker`: all replicas, starting at a different one per worker so the
+// load spreads, failing over on UNAVAILABLE.
+inline std::unique_ptr<client::RegistryClient> ClientFor(const TortureConfig& config, int worker,
+                                                         bool sticky = false) {
+  client::ClientOptions options;
+  const size_t n = config.addresses.size();
+  if (sticky) {
+    options.addresses = {config.addresses[worker % n]};
+  } else {
+    for (size_t i = 0; i < n; ++i) options.addresses.push_back(config.addresses[(worker + i) % n]);
+  }
+  options.deadline = absl::Seconds(20);
+  options.max_attempts = 10;
+  return *client::RegistryClient::Create(options);
+}
+
+// Opens the database for verification reads (change log, orphans).
+inline std::unique_ptr<storage::SqlStore> OpenVerifier(const TortureConfig& config) {
+  auto url = storage::ParseDatabaseUrl(config.db_url);
+  if (!url.ok()) return nullptr;
+  storage::StoreOptions options;
+  options.max_connections = 2;
+  auto store = storage::OpenStore(*url, options);
+  if (!store.ok()) return nullptr;
+  return *std::move(store);
+}
+
+// Runs `worker(index)` on `threads` threads, with the chaos command fired once mid-way.
+template <typename Worker>
+void RunStorm(const TortureConfig& config, int threads, Worker&& worker) {
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { worker(t); });
+  std::thread chaos;
+  if (!config.chaos_command.empty()) {
+    chaos = std::thread([&] {
+      std::this_thread::sleep_for(std::chrono::milliseconds(config.chaos_after_ms));
+      if (std::system(config.chaos_command.c_str()) != 0) {
+        std::fprintf(stderr, "torture: chaos command failed: %s\n", config.chaos_command.c_str());
+      }
+    });
+  }
+  for (auto& t : pool) t.join();
+  if (chaos.joinable()) chaos.join();
+}
+
+inline double MillisSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
+}
+
+// Scenarios (each returns its table row).
+ScenarioResult MaterializeOneView(const TortureConfig& config);
+ScenarioResult MaterializeManyViews(const TortureConfig& config);
+ScenarioResult OverlappingApplyRuns(const TortureConfig& config);
+ScenarioResult ApplyDeleteRaces(const TortureConfig& config);
+ScenarioResult ProjectRaces(const TortureConfig& config);
+ScenarioResult ReadersBesideWriters(const TortureConfig& config);
+// Feast's file registry under the materialization and apply storms, for contrast.
+std::vector<ScenarioResult> FileRegistryBaseline(const TortureConfig& config,
+                                                 const std::string& path);
+
+}  // namespace larder::torture

@@ -7,9 +7,11 @@
 #include <iostream>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
@@ -87,7 +89,18 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
             << " (database " << (*store)->backend_name() << ", schema version "
             << schema->current_version << ")" << std::endl;
 
+  // Other replicas' writes reach this replica's snapshot through the change log.
+  absl::Notification stopping;
+  std::thread poller([&] {
+    if (config.cache_poll_ms == 0) return;
+    while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(config.cache_poll_ms))) {
+      registry.Refresh().IgnoreError();  // a failed poll is retried at the next tick
+    }
+  });
+
   const int signal_number = WaitForTerminationSignal(signals);
+  stopping.Notify();
+  poller.join();
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   server->GetHealthCheckService()->SetServingStatus(false);
   // Stop accepting, let in-flight calls finish (bounded), then close the database.

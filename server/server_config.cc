@@ -23,6 +23,8 @@ flags:
   --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
                            default 268435456)
   --db-connections=N       database connection pool size (default 16)
+  --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
+                           (default 1000; 0: only on Refresh and local writes)
   --help                   this text
 )";
 }
@@ -75,7 +77,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       }
       config.migrate = !has_value || value == "true";
     } else if (flag == "--db" || flag == "--addr" || flag == "--max-message-bytes" ||
-               flag == "--db-connections") {
+               flag == "--db-connections" || flag == "--cache-poll-ms") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
       if (flag == "--db") {
@@ -86,6 +88,10 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
         if (!absl::SimpleAtoi(*v, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
             config.max_message_bytes > INT32_MAX) {
           return absl::InvalidArgumentError("--max-message-bytes must be in 1..2147483647");
+        }
+      } else if (flag == "--cache-poll-ms") {
+        if (!absl::SimpleAtoi(*v, &config.cache_poll_ms) || config.cache_poll_ms < 0) {
+          return absl::InvalidArgumentError("--cache-poll-ms must be 0 or more");
         }
       } else if (!absl::SimpleAtoi(*v, &config.max_db_connections) ||
                  config.max_db_connections <= 0) {

@@ -18,6 +18,7 @@ struct ServerConfig {
   bool migrate = false;                          // serve: apply pending migrations first
   int64_t max_message_bytes = 256LL << 20;       // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes
   int max_db_connections = 16;                   // --db-connections
+  int cache_poll_ms = 1000;  // --cache-poll-ms: how often the snapshot catches up (0: never)
 };
 
 // Usage text for --help and for errors.

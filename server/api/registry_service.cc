@@ -425,7 +425,12 @@ grpc::Status RegistryService::Refresh(grpc::ServerContext* c, const reg::Refresh
   return Handle(c, [&] { return registry_.Refresh(); });
 }
 grpc::Status RegistryService::Proto(grpc::ServerContext* c, const Empty*, core::Registry* r) {
-  return Handle(c, [&] { return Respond(registry_.Proto(), r); });
+  return Handle(c, [&]() -> absl::Status {
+    absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot = registry_.ProtoSnapshot();
+    if (!snapshot.ok()) return snapshot.status();
+    *r = (*snapshot)->RegistryProto();  // built once per revision, copied per call
+    return absl::OkStatus();
+  });
 }
 
 // --- Lineage

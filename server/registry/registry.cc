@@ -117,50 +117,51 @@ namespace {
 constexpr absl::string_view kProtectedProjectTag = "feast.dev/protected-project";
 }  // namespace
 
-Registry::Registry(storage::Store& store, Clock& clock, absl::Duration cache_ttl)
-    : store_(store), clock_(clock), cache_(store, cache_ttl) {}
+Registry::Registry(storage::Store& store, Clock& clock, absl::Duration full_reload_every)
+    : store_(store), clock_(clock), cache_(store, full_reload_every) {}
 
 absl::Time Registry::Now() { return TruncateToMicros(clock_.Now()); }
 
 absl::Status Registry::Write(absl::FunctionRef<absl::Status(Transaction&)> body) {
   absl::Status status = store_.Run(TxMode::kReadWrite, body);
-  // Even a failed write may have committed before its connection broke: invalidating is cheap.
-  cache_.Invalidate();
+  // Even a failed write may have committed before its connection broke; noting it makes the
+  // next cached read catch up first (one change-log query).
+  cache_.NoteLocalWrite();
   return status;
 }
 
-absl::StatusOr<std::vector<ObjectRow>> Registry::Rows(ObjectKind kind, absl::string_view project,
-                                                      bool allow_cache) {
+absl::StatusOr<RowList> Registry::Rows(ObjectKind kind, absl::string_view project,
+                                       bool allow_cache) {
   if (allow_cache) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
     if (!snapshot.ok()) return snapshot.status();
-    return (*snapshot)->Rows(kind, kind == ObjectKind::kProject ? "" : project);
+    return (*snapshot)->Rows(kind, project);
   }
-  std::vector<ObjectRow> rows;
+  RowList rows;
   absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
     absl::StatusOr<std::vector<ObjectRow>> listed = tx.ListObjects(kind, project);
     if (!listed.ok()) return listed.status();
-    rows = *std::move(listed);
+    rows.clear();
+    rows.reserve(listed->size());
+    for (ObjectRow& row : *listed) rows.push_back(std::make_shared<ObjectRow>(std::move(row)));
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
   return rows;
 }
 
-absl::StatusOr<std::optional<ObjectRow>> Registry::Row(ObjectKind kind, absl::string_view project,
-                                                       absl::string_view name, bool allow_cache) {
+absl::StatusOr<RowRef> Registry::Row(ObjectKind kind, absl::string_view project,
+                                     absl::string_view name, bool allow_cache) {
   if (allow_cache) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
     if (!snapshot.ok()) return snapshot.status();
-    const ObjectRow* row = (*snapshot)->Find(kind, project, name);
-    if (row == nullptr) return std::optional<ObjectRow>();
-    return std::optional<ObjectRow>(*row);
+    return (*snapshot)->Find(kind, project, name);
   }
-  std::optional<ObjectRow> row;
+  RowRef row;
   absl::Status status = store_.Run(TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
     absl::StatusOr<std::optional<ObjectRow>> got = tx.GetObject(kind, project, name);
     if (!got.ok()) return got.status();
-    row = *std::move(got);
+    row = got->has_value() ? std::make_shared<ObjectRow>(**std::move(got)) : nullptr;
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
@@ -256,9 +257,9 @@ template <typename Message>
 absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_view name,
                                       bool allow_cache) {
   using Traits = ObjectTraits<Message>;
-  absl::StatusOr<std::optional<ObjectRow>> row = Row(Traits::kKind, project, name, allow_cache);
+  absl::StatusOr<RowRef> row = Row(Traits::kKind, project, name, allow_cache);
   if (!row.ok()) return row.status();
-  if (!row->has_value()) return Traits::NotFound(name, project);
+  if (*row == nullptr) return Traits::NotFound(name, project);
   return Decode<Message>(**row);
 }
 
@@ -267,12 +268,12 @@ absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
                                                  const ListOptions& options, bool allow_cache,
                                                  const std::function<bool(const Message&)>& keep) {
   using Traits = ObjectTraits<Message>;
-  absl::StatusOr<std::vector<ObjectRow>> rows = Rows(Traits::kKind, project, allow_cache);
+  absl::StatusOr<RowList> rows = Rows(Traits::kKind, project, allow_cache);
   if (!rows.ok()) return rows.status();
   std::vector<Message> matching;
   matching.reserve(rows->size());
-  for (const ObjectRow& row : *rows) {
-    absl::StatusOr<Message> message = Decode<Message>(row);
+  for (const RowRef& row : *rows) {
+    absl::StatusOr<Message> message = Decode<Message>(*row);
     if (!message.ok()) return message.status();
     if (!HasAllTags(Traits::Tags(*message), options.tags)) continue;
     if (keep && !keep(*message)) continue;

@@ -43,9 +43,11 @@ struct FeatureViewFilters {
 // conflicting objects; the store's UNAVAILABLE/ABORTED/INTERNAL otherwise.
 class Registry {
  public:
-  // `store` and `clock` are not owned and must outlive the registry. `cache_ttl` bounds how
-  // stale allow_cache reads may be with respect to other replicas' writes.
-  Registry(storage::Store& store, Clock& clock, absl::Duration cache_ttl = absl::Seconds(60));
+  // `store` and `clock` are not owned and must outlive the registry. `full_reload_every` is how
+  // often the allow_cache snapshot is reloaded whole, to see writes by non-Larder processes
+  // (zero: never).
+  Registry(storage::Store& store, Clock& clock,
+           absl::Duration full_reload_every = absl::Minutes(10));
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
@@ -100,24 +102,23 @@ class Registry {
   // The stored Infra, or an empty one.
   absl::StatusOr<feast::core::Infra> GetInfra(absl::string_view project);
 
-  // Brings the allow_cache snapshot up to date; one revision query when nothing changed.
+  // Brings the allow_cache snapshot up to date: one change-log query, nothing more when nothing
+  // changed. Also what the server's poller calls.
   absl::Status Refresh();
-  // The whole registry, project by project, read consistently in one transaction.
-  absl::StatusOr<feast::core::Registry> Proto();
+  // The whole registry, project by project, at the latest revision; built once per revision.
+  absl::StatusOr<std::shared_ptr<const Snapshot>> ProtoSnapshot();
 
   // The objects lineage and feature listing look at.
   absl::StatusOr<ProjectObjects> LoadProjectObjects(absl::string_view project, bool allow_cache);
 
  private:
   // Rows of a kind from the snapshot or the database.
-  absl::StatusOr<std::vector<storage::ObjectRow>> Rows(storage::ObjectKind kind,
-                                                       absl::string_view project,
-                                                       bool allow_cache);
-  absl::StatusOr<std::optional<storage::ObjectRow>> Row(storage::ObjectKind kind,
-                                                        absl::string_view project,
-                                                        absl::string_view name,
-                                                        bool allow_cache);
-  // Runs a write and invalidates the snapshot when it succeeded.
+  absl::StatusOr<RowList> Rows(storage::ObjectKind kind, absl::string_view project,
+                               bool allow_cache);
+  // One row, or nullptr when absent.
+  absl::StatusOr<RowRef> Row(storage::ObjectKind kind, absl::string_view project,
+                             absl::string_view name, bool allow_cache);
+  // Runs a write and then brings the snapshot up to date (read-your-writes).
   absl::Status Write(absl::FunctionRef<absl::Status(storage::Transaction&)> body);
   absl::Time Now();
 

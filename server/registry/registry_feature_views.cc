@@ -161,9 +161,9 @@ const google::protobuf::Timestamp* LastUpdated(const feast::registry::AnyFeature
 absl::StatusOr<feast::registry::AnyFeatureView> Registry::GetAnyFeatureView(
     absl::string_view project, absl::string_view name, bool allow_cache) {
   for (ObjectKind kind : kAnyViewOrder) {
-    absl::StatusOr<std::optional<ObjectRow>> row = Row(kind, project, name, allow_cache);
+    absl::StatusOr<RowRef> row = Row(kind, project, name, allow_cache);
     if (!row.ok()) return row.status();
-    if (row->has_value()) return DecodeAny(kind, **row);
+    if (*row != nullptr) return DecodeAny(kind, **row);
   }
   return FeatureViewNotFound(name, project);
 }
@@ -186,9 +186,10 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
   // Label views are never part of this list (Feast §4.3).
   for (ObjectKind kind : {ObjectKind::kFeatureView, ObjectKind::kStreamFeatureView,
                           ObjectKind::kOnDemandFeatureView}) {
-    absl::StatusOr<std::vector<ObjectRow>> rows = Rows(kind, project, allow_cache);
+    absl::StatusOr<RowList> rows = Rows(kind, project, allow_cache);
     if (!rows.ok()) return rows.status();
-    for (const ObjectRow& row : *rows) {
+    for (const RowRef& row_ref : *rows) {
+      const ObjectRow& row = *row_ref;
       absl::StatusOr<feast::registry::AnyFeatureView> any = DecodeAny(kind, row);
       if (!any.ok()) return any.status();
       if (!HasAllTags(TagsOf(*any), options.tags)) continue;

@@ -16,23 +16,11 @@ using storage::Transaction;
 // Feast stores one Infra per project under this row name.
 constexpr absl::string_view kInfraRowName = "infra_obj";
 
-// Appends every row of `kind` in `project` of `snapshot`, decoded, to `out`.
-template <typename Message>
-absl::Status AppendDecoded(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
-                           google::protobuf::RepeatedPtrField<Message>* out) {
-  for (const ObjectRow& row : snapshot.Rows(kind, project)) {
-    absl::StatusOr<Message> message = Decode<Message>(row);
-    if (!message.ok()) return message.status();
-    *out->Add() = *std::move(message);
-  }
-  return absl::OkStatus();
-}
-
 template <typename Message>
 absl::Status DecodeInto(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
                         std::vector<Message>& out) {
-  for (const ObjectRow& row : snapshot.Rows(kind, project)) {
-    absl::StatusOr<Message> message = Decode<Message>(row);
+  for (const RowRef& row : snapshot.Rows(kind, project)) {
+    absl::StatusOr<Message> message = Decode<Message>(*row);
     if (!message.ok()) return message.status();
     out.push_back(*std::move(message));
   }
@@ -93,58 +81,22 @@ absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core:
 
 absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project) {
   // Always from the database, as Feast does.
-  absl::StatusOr<std::optional<ObjectRow>> row =
+  absl::StatusOr<RowRef> row =
       Row(ObjectKind::kInfra, project, kInfraRowName, /*allow_cache=*/false);
   if (!row.ok()) return row.status();
   feast::core::Infra infra;
-  if (row->has_value() && !infra.ParseFromString((*row)->proto)) {
+  if (*row != nullptr && !infra.ParseFromString((*row)->proto)) {
     return absl::DataLossError("stored infra cannot be decoded");
   }
   return infra;
 }
 
-absl::Status Registry::Refresh() { return cache_.Refresh(Now()); }
+absl::Status Registry::Refresh() { return cache_.Advance(Now()); }
 
-absl::StatusOr<feast::core::Registry> Registry::Proto() {
-  absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadSnapshot(store_, Now());
-  if (!loaded.ok()) return loaded.status();
-  const Snapshot& snapshot = **loaded;
-  feast::core::Registry registry;
-  registry.set_registry_schema_version("1");
-  // The change-log revision identifies this state of the registry.
-  registry.set_version_id(std::to_string(snapshot.revision));
-  for (const ObjectRow& project_row : snapshot.Rows(ObjectKind::kProject, "")) {
-    absl::StatusOr<feast::core::Project> project = Decode<feast::core::Project>(project_row);
-    if (!project.ok()) return project.status();
-    const auto& updated = project->meta().last_updated_timestamp();
-    if (!registry.has_last_updated() ||
-        std::make_pair(updated.seconds(), updated.nanos()) >
-            std::make_pair(registry.last_updated().seconds(), registry.last_updated().nanos())) {
-      *registry.mutable_last_updated() = updated;
-    }
-    *registry.add_projects() = *std::move(project);
-    const std::string& p = project_row.name;
-    for (absl::Status s : {
-             AppendDecoded(snapshot, ObjectKind::kEntity, p, registry.mutable_entities()),
-             AppendDecoded(snapshot, ObjectKind::kDataSource, p, registry.mutable_data_sources()),
-             AppendDecoded(snapshot, ObjectKind::kFeatureView, p, registry.mutable_feature_views()),
-             AppendDecoded(snapshot, ObjectKind::kStreamFeatureView, p,
-                           registry.mutable_stream_feature_views()),
-             AppendDecoded(snapshot, ObjectKind::kOnDemandFeatureView, p,
-                           registry.mutable_on_demand_feature_views()),
-             AppendDecoded(snapshot, ObjectKind::kLabelView, p, registry.mutable_label_views()),
-             AppendDecoded(snapshot, ObjectKind::kFeatureService, p,
-                           registry.mutable_feature_services()),
-             AppendDecoded(snapshot, ObjectKind::kSavedDataset, p,
-                           registry.mutable_saved_datasets()),
-             AppendDecoded(snapshot, ObjectKind::kValidationReference, p,
-                           registry.mutable_validation_references()),
-             AppendDecoded(snapshot, ObjectKind::kPermission, p, registry.mutable_permissions()),
-         }) {
-      if (!s.ok()) return s;
-    }
-  }
-  return registry;
+absl::StatusOr<std::shared_ptr<const Snapshot>> Registry::ProtoSnapshot() {
+  // Catch up with every committed change first: Proto() answers with the latest registry.
+  if (absl::Status s = cache_.Advance(Now()); !s.ok()) return s;
+  return cache_.Current(Now());
 }
 
 absl::StatusOr<ProjectObjects> Registry::LoadProjectObjects(absl::string_view project,
@@ -155,7 +107,8 @@ absl::StatusOr<ProjectObjects> Registry::LoadProjectObjects(absl::string_view pr
     if (!current.ok()) return current.status();
     snapshot = *std::move(current);
   } else {
-    absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadSnapshot(store_, Now());
+    absl::StatusOr<std::shared_ptr<const Snapshot>> loaded =
+        LoadSnapshot(store_, Now(), std::string(project));
     if (!loaded.ok()) return loaded.status();
     snapshot = *std::move(loaded);
   }

@@ -83,8 +83,13 @@ class MysqlConnection : public Connection {
 
  private:
   absl::Status BeginImpl(TxMode mode) override {
-    return ExecuteScriptImpl(mode == TxMode::kReadWrite ? "START TRANSACTION"
-                                                        : "START TRANSACTION READ ONLY");
+    if (mode == TxMode::kReadWrite) return ExecuteScriptImpl("START TRANSACTION");
+    // Reads that span several statements (a whole snapshot) must see one state; the session
+    // default (READ COMMITTED) gives each statement its own.
+    absl::Status isolation =
+        ExecuteScriptImpl("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
+    if (!isolation.ok()) return isolation;
+    return ExecuteScriptImpl("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
   }
   absl::Status CommitImpl() override { return ExecuteScriptImpl("COMMIT"); }
   absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }

@@ -94,8 +94,9 @@ class PostgresConnection : public Connection {
       if (mode == TxMode::kReadWrite) {
         transaction_ = std::make_unique<pqxx::work>(*connection_);
       } else {
+        // Reads that span several statements (a whole snapshot) must see one state.
         transaction_ = std::make_unique<
-            pqxx::transaction<pqxx::read_committed, pqxx::read_only>>(*connection_);
+            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(*connection_);
       }
     });
   }

@@ -16,12 +16,17 @@ struct Dialect {
   bool numbered_placeholders = false;
   // Appended to SELECTs that must lock the rows they read until the end of the transaction.
   absl::string_view for_update_suffix;
+  // Appended to SELECTs that take a shared lock (blocking only exclusive lockers).
+  absl::string_view for_share_suffix;
   // Clause that turns "INSERT INTO feast_metadata (...) VALUES (...)" into an upsert of the
   // value and timestamp columns.
   absl::string_view metadata_upsert_suffix;
   // Clause that turns the same INSERT into "insert unless the key exists", without an error.
   absl::string_view metadata_insert_ignore_prefix;  // replaces "INSERT"
   absl::string_view metadata_insert_ignore_suffix;
+  // Whether UPDATE ... RETURNING exists (PostgreSQL, SQLite >= 3.35; not MySQL/MariaDB): the
+  // revision bump then reads its result in the same round trip, while the counter is locked.
+  bool update_returning = false;
   // One parameter (a table name); returns one row with the count of such tables (0 or 1) in the
   // current database/schema.
   absl::string_view table_exists_sql;

@@ -51,7 +51,9 @@ absl::StatusOr<std::optional<ObjectRow>> SqlTransaction::GetObject(ObjectKind ki
                                                                    absl::string_view name,
                                                                    Lock lock) {
   const KindStatements& s = statements_.of(kind);
-  const Statement& statement = lock == Lock::kForUpdate ? s.get_for_update : s.get;
+  const Statement& statement = lock == Lock::kForUpdate ? s.get_for_update
+                               : lock == Lock::kShared  ? s.get_for_share
+                                                        : s.get;
   absl::StatusOr<SqlResult> result =
       kind == ObjectKind::kProject ? Exec(statement, {SqlParam(name)})
                                    : Exec(statement, {SqlParam(name), SqlParam(project)});
@@ -246,9 +248,11 @@ absl::Status SqlTransaction::WritePendingChanges() {
   const int64_t count = static_cast<int64_t>(pending_changes_.size());
   // Bumping the counter locks its row until COMMIT: committers pass this point one at a time,
   // so revision order is commit order and a reader never sees a gap fill in later.
-  absl::Status bumped = Exec(statements_.revision_bump, {SqlParam(count)}).status();
-  if (!bumped.ok()) return bumped;
-  absl::StatusOr<int64_t> last = CurrentRevision();
+  absl::StatusOr<SqlResult> bumped = Exec(statements_.revision_bump, {SqlParam(count)});
+  if (!bumped.ok()) return bumped.status();
+  absl::StatusOr<int64_t> last =
+      statements_.bump_returns_revision && !bumped->rows.empty() ? ToInt(bumped->rows[0][0])
+                                                                 : CurrentRevision();
   if (!last.ok()) return last.status();
   int64_t revision = *last - count;
   for (ChangeRecord& c : pending_changes_) {

@@ -36,6 +36,7 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
   s.get = {prefix + "get", absl::StrCat("SELECT ", columns, from, " WHERE ", key)};
   s.get_for_update = {prefix + "get_for_update",
                       absl::StrCat(s.get.sql, d.for_update_suffix)};
+  s.get_for_share = {prefix + "get_for_share", absl::StrCat(s.get.sql, d.for_share_suffix)};
   // list(project) / list_since(project, seconds); projects list everything.
   if (is_project) {
     s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " ORDER BY project_id")};
@@ -130,9 +131,10 @@ Statements::Statements(const Dialect& d) {
 
   // revision_bump(count): the single counter row serializes committers only from this
   // statement to COMMIT, which is what makes revisions follow commit order.
+  bump_returns_revision = d.update_returning;
   revision_bump = {"revision.bump",
                    absl::StrCat("UPDATE larder_revision SET revision = revision + ", p1,
-                                " WHERE id = 1")};
+                                " WHERE id = 1", d.update_returning ? " RETURNING revision" : "")};
   revision_read = {"revision.read", "SELECT revision FROM larder_revision WHERE id = 1"};
   // change_insert(revision, project, kind, name, op, version, actor, micros, proto)
   change_insert = {"change.insert",

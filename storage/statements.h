@@ -12,6 +12,7 @@ namespace larder::storage {
 struct KindStatements {
   Statement get;
   Statement get_for_update;
+  Statement get_for_share;
   Statement list;
   Statement list_since;
   Statement insert;
@@ -37,7 +38,8 @@ struct Statements {
   Statement versions_insert;
   Statement versions_remove;
   Statement versions_remove_project;
-  Statement revision_bump;
+  Statement revision_bump;  // returns the new revision when bump_returns_revision
+  bool bump_returns_revision = false;
   Statement revision_read;
   Statement change_insert;
   Statement changes_after;

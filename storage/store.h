@@ -52,7 +52,9 @@ struct ChangeRecord {
 };
 
 enum class TxMode { kReadOnly, kReadWrite };
-enum class Lock { kNone, kForUpdate };
+// Row locks held until the end of a read-write transaction. kShared excludes kForUpdate holders
+// but not other kShared ones.
+enum class Lock { kNone, kShared, kForUpdate };
 
 // The operations available inside one database transaction. Obtained only from Store::Run; not
 // thread-safe; must not outlive the callback it was passed to.
@@ -65,8 +67,8 @@ class Transaction {
  public:
   virtual ~Transaction() = default;
 
-  // Returns the row, or nullopt when absent. Lock::kForUpdate holds a row lock until the end of
-  // the transaction (a no-op on SQLite, whose write transactions already hold the database).
+  // Returns the row, or nullopt when absent. Lock::kShared / kForUpdate hold a row lock until the
+  // end of the transaction (no-ops on SQLite, whose write transactions hold the database).
   // For ObjectKind::kProject `project` is ignored and `name` is the project name.
   virtual absl::StatusOr<std::optional<ObjectRow>> GetObject(ObjectKind kind,
                                                              absl::string_view project,

@@ -39,10 +39,11 @@ absl::Status WriteContext::EnsureProjectUuid(absl::string_view project) {
 }
 
 absl::Status WriteContext::EnsureProject(absl::string_view project) {
-  // Locked, so a concurrent DeleteProject either finishes first (and the project is re-created
-  // here) or waits for this write: no object is ever left in a deleted project.
+  // A shared lock: a concurrent DeleteProject (exclusive) either finishes first (and the project
+  // is re-created here) or waits for this write, so no object is ever left in a deleted project,
+  // while writers of one project do not queue behind each other here.
   absl::StatusOr<std::optional<storage::ObjectRow>> existing =
-      tx_.GetObject(storage::ObjectKind::kProject, project, project, storage::Lock::kForUpdate);
+      tx_.GetObject(storage::ObjectKind::kProject, project, project, storage::Lock::kShared);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return absl::OkStatus();
   feast::core::Project bare;

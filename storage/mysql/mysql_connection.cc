@@ -62,6 +62,7 @@ const Dialect kMysqlDialect = {
     .backend = "mysql",
     .numbered_placeholders = false,
     .for_update_suffix = " FOR UPDATE",
+    .for_share_suffix = " LOCK IN SHARE MODE",
     .metadata_upsert_suffix =
         "ON DUPLICATE KEY UPDATE metadata_value = VALUES(metadata_value), "
         "last_updated_timestamp = VALUES(last_updated_timestamp)",

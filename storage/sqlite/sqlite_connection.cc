@@ -48,11 +48,13 @@ const Dialect kSqliteDialect = {
     .backend = "sqlite",
     .numbered_placeholders = false,
     .for_update_suffix = "",  // a write transaction (BEGIN IMMEDIATE) already excludes writers
+    .for_share_suffix = "",
     .metadata_upsert_suffix =
         "ON CONFLICT (project_id, metadata_key) DO UPDATE SET metadata_value = "
         "excluded.metadata_value, last_updated_timestamp = excluded.last_updated_timestamp",
     .metadata_insert_ignore_prefix = "INSERT",
     .metadata_insert_ignore_suffix = "ON CONFLICT (project_id, metadata_key) DO NOTHING",
+    .update_returning = true,
     .table_exists_sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 };
 

@@ -18,6 +18,9 @@ struct Dialect {
   absl::string_view for_update_suffix;
   // Appended to SELECTs that take a shared lock (blocking only exclusive lockers).
   absl::string_view for_share_suffix;
+  // Appended to ORDER BY name columns so lists come back in byte order whatever the database's
+  // default collation (the snapshot orders by bytes too).
+  absl::string_view byte_order_collation;
   // Clause that turns "INSERT INTO feast_metadata (...) VALUES (...)" into an upsert of the
   // value and timestamp columns.
   absl::string_view metadata_upsert_suffix;

@@ -39,17 +39,21 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
   s.get_for_share = {prefix + "get_for_share", absl::StrCat(s.get.sql, d.for_share_suffix)};
   // list(project) / list_since(project, seconds); projects list everything.
   if (is_project) {
-    s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " ORDER BY project_id")};
+    s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " ORDER BY project_id",
+                                            d.byte_order_collation)};
     s.list_since = {prefix + "list_since",
                     absl::StrCat("SELECT ", columns, from, " WHERE last_updated_timestamp >= ",
-                                 d.Placeholder(1), " ORDER BY project_id")};
+                                 d.Placeholder(1), " ORDER BY project_id",
+                                 d.byte_order_collation)};
   } else {
     s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
-                                            d.Placeholder(1), " ORDER BY ", t.name_column)};
+                                            d.Placeholder(1), " ORDER BY ", t.name_column,
+                                            d.byte_order_collation)};
     s.list_since = {prefix + "list_since",
                     absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
                                  d.Placeholder(1), " AND last_updated_timestamp >= ",
-                                 d.Placeholder(2), " ORDER BY ", t.name_column)};
+                                 d.Placeholder(2), " ORDER BY ", t.name_column,
+                                 d.byte_order_collation)};
   }
   // insert(name, project, last_updated, proto, version)
   if (is_project) {

@@ -12,6 +12,24 @@ namespace internal {
 
 using storage::ObjectKind;
 
+absl::Status ValidateName(absl::string_view what, absl::string_view name) {
+  constexpr size_t kMaxCharacters = 255;
+  size_t characters = 0;
+  for (unsigned char c : name) characters += (c & 0xc0) != 0x80;  // count UTF-8 lead bytes
+  if (characters > kMaxCharacters) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " is longer than ", kMaxCharacters, " characters"));
+  }
+  if (name.find('\0') != absl::string_view::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(what, " contains a NUL character"));
+  }
+  if (!name.empty() && (absl::ascii_isspace(name.front()) || absl::ascii_isspace(name.back()))) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(what, " '", name, "' starts or ends with whitespace"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::string_view name) {
   if (name.empty()) {
     return absl::InvalidArgumentError(
@@ -20,7 +38,8 @@ absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::str
   if (kind != ObjectKind::kProject && project.empty()) {
     return absl::InvalidArgumentError("request has no project");
   }
-  return absl::OkStatus();
+  if (absl::Status s = ValidateName("project name", project); !s.ok()) return s;
+  return ValidateName(absl::StrCat(storage::TableOf(kind).kind_name, " name"), name);
 }
 
 absl::string_view ViewTypeName(ObjectKind kind) {
@@ -132,6 +151,7 @@ absl::Status Registry::Write(absl::FunctionRef<absl::Status(Transaction&)> body)
 
 absl::StatusOr<RowList> Registry::Rows(ObjectKind kind, absl::string_view project,
                                        bool allow_cache) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   if (allow_cache) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
     if (!snapshot.ok()) return snapshot.status();
@@ -152,6 +172,8 @@ absl::StatusOr<RowList> Registry::Rows(ObjectKind kind, absl::string_view projec
 
 absl::StatusOr<RowRef> Registry::Row(ObjectKind kind, absl::string_view project,
                                      absl::string_view name, bool allow_cache) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateName("name", name); !s.ok()) return s;
   if (allow_cache) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> snapshot = cache_.Current(Now());
     if (!snapshot.ok()) return snapshot.status();
@@ -285,6 +307,8 @@ absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
 template <typename Message>
 absl::Status Registry::Delete(absl::string_view project, absl::string_view name) {
   using Traits = ObjectTraits<Message>;
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateName("name", name); !s.ok()) return s;
   const absl::Time now = Now();
   return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);
@@ -339,6 +363,7 @@ absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(const List
 }
 
 absl::Status Registry::DeleteProject(absl::string_view name) {
+  if (absl::Status s = internal::ValidateName("project name", name); !s.ok()) return s;
   const absl::Time now = Now();
   return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);

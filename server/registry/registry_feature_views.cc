@@ -211,6 +211,8 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
 }
 
 absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateName("feature view name", name); !s.ok()) return s;
   const absl::Time now = Now();
   return Write([&](Transaction& tx) -> absl::Status {
     WriteContext write(tx, now);

@@ -15,6 +15,12 @@ namespace larder::registry::internal {
 absl::Status ValidateNames(storage::ObjectKind kind, absl::string_view project,
                            absl::string_view name);
 
+// A name every backend stores and compares exactly as given: at most 255 characters (Feast's
+// VARCHAR(255) columns), no NUL (PostgreSQL text cannot hold it), no leading or trailing
+// whitespace (MariaDB's binary collation ignores trailing spaces). Empty names pass here; writes
+// refuse them in ValidateNames. INVALID_ARGUMENT naming `what` otherwise.
+absl::Status ValidateName(absl::string_view what, absl::string_view name);
+
 // Parses a stored row and fills in its project (Feast leaves it empty; filling it is
 // wire-compatible and lets multi-project clients attribute objects).
 template <typename Message>

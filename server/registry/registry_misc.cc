@@ -31,6 +31,7 @@ absl::Status DecodeInto(const Snapshot& snapshot, ObjectKind kind, absl::string_
 
 absl::StatusOr<std::vector<feast::core::ProjectMetadata>> Registry::ListProjectMetadata(
     absl::string_view project) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   std::optional<std::string> uuid;
   absl::Status status =
       store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
@@ -101,6 +102,7 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> Registry::ProtoSnapshot() {
 
 absl::StatusOr<ProjectObjects> Registry::LoadProjectObjects(absl::string_view project,
                                                             bool allow_cache) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   std::shared_ptr<const Snapshot> snapshot;
   if (allow_cache) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> current = cache_.Current(Now());

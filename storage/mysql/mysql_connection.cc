@@ -63,6 +63,7 @@ const Dialect kMysqlDialect = {
     .numbered_placeholders = false,
     .for_update_suffix = " FOR UPDATE",
     .for_share_suffix = " LOCK IN SHARE MODE",
+    .byte_order_collation = "",  // the name columns are created utf8mb4_bin
     .metadata_upsert_suffix =
         "ON DUPLICATE KEY UPDATE metadata_value = VALUES(metadata_value), "
         "last_updated_timestamp = VALUES(last_updated_timestamp)",

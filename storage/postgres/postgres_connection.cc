@@ -74,6 +74,7 @@ const Dialect kPostgresDialect = {
     .numbered_placeholders = true,
     .for_update_suffix = " FOR UPDATE",
     .for_share_suffix = " FOR SHARE",
+    .byte_order_collation = " COLLATE \"C\"",
     .metadata_upsert_suffix =
         "ON CONFLICT (project_id, metadata_key) DO UPDATE SET metadata_value = "
         "EXCLUDED.metadata_value, last_updated_timestamp = EXCLUDED.last_updated_timestamp",

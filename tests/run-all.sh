@@ -73,7 +73,7 @@ mariadb --no-defaults --socket="$maria_sock" -uroot -e "
 
 export LARDER_TEST_POSTGRES_URL="postgresql://postgres@127.0.0.1:$pg_port/postgres"
 export LARDER_TEST_MYSQL_URL="mysql://larder:larder@127.0.0.1:$maria_port/larder"
-export LARDER_TEST_POSTGRES_RESTART="${as_postgres[*]} $pg_bin/pg_ctl -D $work/pg/data -m fast -w restart"
+export LARDER_TEST_POSTGRES_RESTART="${as_postgres[*]} $pg_bin/pg_ctl -D $work/pg/data -l $work/pg/log -m fast -w restart"
 export LARDER_TEST_MYSQL_RESTART="$work/maria/restart.sh"
 # Backend suites fail instead of skipping when a database is missing.
 export LARDER_TEST_REQUIRE_ALL_BACKENDS=1

@@ -62,7 +62,10 @@ void RunStorm(const TortureConfig& config, int threads, Worker&& worker) {
   if (!config.chaos_command.empty()) {
     chaos = std::thread([&] {
       std::this_thread::sleep_for(std::chrono::milliseconds(config.chaos_after_ms));
-      if (std::system(config.chaos_command.c_str()) != 0) {
+      // Detached from our output: a restarted database server must not inherit (and hold
+      // open) the pipe CTest reads this tool's output from.
+      const std::string detached = "(" + config.chaos_command + ") </dev/null >/dev/null 2>&1";
+      if (std::system(detached.c_str()) != 0) {
         std::fprintf(stderr, "torture: chaos command failed: %s\n", config.chaos_command.c_str());
       }
     });

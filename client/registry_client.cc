@@ -21,6 +21,12 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   return absl::Status(code, status.error_message());
 }
 
+std::string NewRequestId() {
+  absl::BitGen gen;
+  return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16),
+                      absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16));
+}
+
 bool ShouldRetry(const absl::Status& status, Idempotency idempotency) {
   if (absl::IsAborted(status)) return true;  // the server committed nothing
   if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) {
@@ -75,8 +81,10 @@ std::string RegistryClient::current_address() const {
   return options_.addresses[current_];
 }
 
-void RegistryClient::PrepareContext(grpc::ClientContext& context) const {
+void RegistryClient::PrepareContext(grpc::ClientContext& context,
+                                    const std::string& request_id) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
+  if (options_.server_deduplicates_requests) context.AddMetadata("x-larder-request-id", request_id);
   if (options_.token_provider) {
     const std::string token = options_.token_provider();
     if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
@@ -166,7 +174,8 @@ absl::Status RegistryClient::ApplyMaterialization(const std::string& project,
   request.set_commit(true);
   google::protobuf::Empty empty;
   return Call(&RegistryServer::Stub::ApplyMaterialization, request, &empty,
-              Idempotency::kNotIdempotent);
+              options_.server_deduplicates_requests ? Idempotency::kIdempotent
+                                                    : Idempotency::kNotIdempotent);
 }
 
 }  // namespace larder::client

@@ -31,6 +31,11 @@ struct ClientOptions {
   std::string client_certificate_pem;  // both set: mutual TLS
   std::string client_private_key_pem;
   std::string authority_override;  // for certificates issued to another name
+  // Every call carries a random request id (metadata x-larder-request-id), the same on each of
+  // its attempts. Larder records it with the change and answers a retry of a request that
+  // already committed without applying it again, so with this on, ApplyMaterialization is
+  // retried after UNAVAILABLE too. Feast's Python server ignores the header: turn it off there.
+  bool server_deduplicates_requests = true;
 };
 
 // Whether a call may be repeated after an outcome that leaves it unknown whether it took
@@ -66,8 +71,9 @@ class RegistryClient {
   absl::Status ApplyEntity(const std::string& project, const feast::core::Entity& entity);
   absl::Status ApplyFeatureView(const std::string& project, const feast::core::FeatureView& view);
   absl::Status DeleteFeatureView(const std::string& project, const std::string& name);
-  // Not idempotent (each call appends an interval), so only ABORTED is retried: an UNAVAILABLE
-  // result means the interval may or may not have been recorded.
+  // Appends an interval each time it takes effect: retried after UNAVAILABLE only when the
+  // server deduplicates requests (see ClientOptions); otherwise only after ABORTED, and an
+  // UNAVAILABLE result means the interval may or may not have been recorded.
   absl::Status ApplyMaterialization(const std::string& project,
                                     const feast::core::FeatureView& view,
                                     const google::protobuf::Timestamp& start,
@@ -82,7 +88,7 @@ class RegistryClient {
   std::pair<feast::registry::RegistryServer::Stub*, size_t> CurrentStub() const;
   // Moves to the next replica after `failed_index` failed (no-op if already moved).
   void FailOver(size_t failed_index);
-  void PrepareContext(grpc::ClientContext& context) const;
+  void PrepareContext(grpc::ClientContext& context, const std::string& request_id) const;
   absl::Duration Backoff(int attempt) const;
 
   const ClientOptions options_;
@@ -95,6 +101,9 @@ class RegistryClient {
 // Feast exception class payload.
 absl::Status FromGrpcStatus(const grpc::Status& status);
 
+// A random id for one logical request (128 bits, hex).
+std::string NewRequestId();
+
 // Whether a call that ended with `status` should be tried again.
 bool ShouldRetry(const absl::Status& status, Idempotency idempotency);
 
@@ -104,11 +113,12 @@ absl::Status RegistryClient::Call(grpc::Status (feast::registry::RegistryServer:
                                   const Request& request, Response* response,
                                   Idempotency idempotency) {
   absl::Status status;
+  const std::string request_id = NewRequestId();  // one id for every attempt of this call
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) absl::SleepFor(Backoff(attempt));
     auto [stub, index] = CurrentStub();
     grpc::ClientContext context;
-    PrepareContext(context);
+    PrepareContext(context, request_id);
     status = FromGrpcStatus((stub->*method)(&context, request, response));
     if (status.ok() || !ShouldRetry(status, idempotency)) return status;
     if (absl::IsUnavailable(status) || absl::IsDeadlineExceeded(status)) FailOver(index);

@@ -231,9 +231,16 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t af
     c.actor = ToText(cells[6]);
     c.changed_at_micros = *micros;
     c.proto = ToText(cells[8]);
+    c.request_id = ToText(cells[9]);
     changes.push_back(std::move(c));
   }
   return changes;
+}
+
+absl::StatusOr<bool> SqlTransaction::RequestCommitted(absl::string_view request_id) {
+  absl::StatusOr<SqlResult> result = Exec(statements_.change_by_request, {SqlParam(request_id)});
+  if (!result.ok()) return result.status();
+  return !result->rows.empty();
 }
 
 absl::StatusOr<int64_t> SqlTransaction::CurrentRevision() {
@@ -262,7 +269,8 @@ absl::Status SqlTransaction::WritePendingChanges() {
              {SqlParam(c.revision), SqlParam(c.project), SqlParam(TableOf(c.kind).kind_name),
               SqlParam(c.name), SqlParam(ChangeOpName(c.op)), SqlParam(c.object_version),
               SqlParam(c.actor), SqlParam(c.changed_at_micros),
-              c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto})})
+              c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto}),
+              c.request_id.empty() ? SqlParam(nullptr) : SqlParam(c.request_id)})
             .status();
     if (!status.ok()) return status;
   }

@@ -47,6 +47,7 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                         int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override;
 
   // Writes the queued change-log entries with their revisions. Called once, right before COMMIT.
   absl::Status WritePendingChanges();

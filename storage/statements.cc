@@ -140,16 +140,20 @@ Statements::Statements(const Dialect& d) {
                    absl::StrCat("UPDATE larder_revision SET revision = revision + ", p1,
                                 " WHERE id = 1", d.update_returning ? " RETURNING revision" : "")};
   revision_read = {"revision.read", "SELECT revision FROM larder_revision WHERE id = 1"};
-  // change_insert(revision, project, kind, name, op, version, actor, micros, proto)
+  // change_insert(revision, project, kind, name, op, version, actor, micros, proto, request)
   change_insert = {"change.insert",
                    absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "
                                 "object_name, operation, object_version, actor, changed_at_micros,"
-                                " object_proto) VALUES (", Placeholders(d, 9), ")")};
+                                " object_proto, request_id) VALUES (", Placeholders(d, 10), ")")};
+  // change_by_request(request_id)
+  change_by_request = {"change.by_request",
+                       absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1,
+                                    " LIMIT 1")};
   // changes_after(revision, limit)
   changes_after = {"change.after",
                    absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
                                 "operation, object_version, actor, changed_at_micros, "
-                                "object_proto FROM larder_changes WHERE revision > ", p1,
+                                "object_proto, request_id FROM larder_changes WHERE revision > ", p1,
                                 " ORDER BY revision LIMIT ", p2)};
 }
 

@@ -43,6 +43,7 @@ struct Statements {
   Statement revision_read;
   Statement change_insert;
   Statement changes_after;
+  Statement change_by_request;
 };
 
 }  // namespace larder::storage

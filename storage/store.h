@@ -49,6 +49,7 @@ struct ChangeRecord {
   std::string actor;
   int64_t changed_at_micros = 0;
   std::string proto;  // the object after the change; empty for deletes
+  std::string request_id;  // the client's id for the request that made it, or empty
 };
 
 enum class TxMode { kReadOnly, kReadWrite };
@@ -120,6 +121,8 @@ class Transaction {
   // Change-log entries with revision > `after_revision`, oldest first, at most `limit`.
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                                 int limit) = 0;
+  // Whether a change made by the request with this (non-empty) client id has committed.
+  virtual absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) = 0;
   // The highest committed revision (0 for an empty log).
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
 };

@@ -26,6 +26,19 @@ grpc::Status Handle(grpc::ServerContext* context, Body&& body) {
   return ToGrpcStatus(body());
 }
 
+// The metadata key Larder's client sends its per-request id under (kept across retries).
+constexpr char kRequestIdKey[] = "x-larder-request-id";
+
+// Request id (exactly-once retries) and actor of a write call.
+registry::WriteOptions WriteOptionsOf(const grpc::ServerContext* context) {
+  registry::WriteOptions options;
+  const auto& metadata = context->client_metadata();
+  if (auto it = metadata.find(kRequestIdKey); it != metadata.end()) {
+    options.request_id.assign(it->second.data(), std::min<size_t>(it->second.size(), 64));
+  }
+  return options;
+}
+
 // Stores `result` into `response` when OK.
 template <typename Message>
 absl::Status Respond(absl::StatusOr<Message> result, Message* response) {
@@ -92,7 +105,7 @@ absl::Status ListObjects(registry::Registry& r, const Request& request, Repeated
 // --- Entities
 grpc::Status RegistryService::ApplyEntity(grpc::ServerContext* c, const reg::ApplyEntityRequest* q,
                                           Empty*) {
-  return Handle(c, [&] { return registry_.Apply(q->project(), q->entity()); });
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->entity(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetEntity(grpc::ServerContext* c, const reg::GetEntityRequest* q,
                                         core::Entity* r) {
@@ -105,13 +118,13 @@ grpc::Status RegistryService::ListEntities(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeleteEntity(grpc::ServerContext* c,
                                            const reg::DeleteEntityRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Delete<core::Entity>(q->project(), q->name()); });
+  return Handle(c, [&] { return registry_.Delete<core::Entity>(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Data sources
 grpc::Status RegistryService::ApplyDataSource(grpc::ServerContext* c,
                                               const reg::ApplyDataSourceRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Apply(q->project(), q->data_source()); });
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->data_source(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetDataSource(grpc::ServerContext* c,
                                             const reg::GetDataSourceRequest* q,
@@ -127,7 +140,7 @@ grpc::Status RegistryService::ListDataSources(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeleteDataSource(grpc::ServerContext* c,
                                                const reg::DeleteDataSourceRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Delete<core::DataSource>(q->project(), q->name()); });
+  return Handle(c, [&] { return registry_.Delete<core::DataSource>(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Feature views of every kind
@@ -136,13 +149,13 @@ grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContext* c,
   return Handle(c, [&]() -> absl::Status {
     switch (q->base_feature_view_case()) {
       case reg::ApplyFeatureViewRequest::kFeatureView:
-        return registry_.Apply(q->project(), q->feature_view());
+        return registry_.Apply(q->project(), q->feature_view(), WriteOptionsOf(c));
       case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
-        return registry_.Apply(q->project(), q->on_demand_feature_view());
+        return registry_.Apply(q->project(), q->on_demand_feature_view(), WriteOptionsOf(c));
       case reg::ApplyFeatureViewRequest::kStreamFeatureView:
-        return registry_.Apply(q->project(), q->stream_feature_view());
+        return registry_.Apply(q->project(), q->stream_feature_view(), WriteOptionsOf(c));
       case reg::ApplyFeatureViewRequest::kLabelView:
-        return registry_.Apply(q->project(), q->label_view());
+        return registry_.Apply(q->project(), q->label_view(), WriteOptionsOf(c));
       default:
         return absl::InvalidArgumentError("ApplyFeatureViewRequest carries no feature view");
     }
@@ -150,7 +163,7 @@ grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeleteFeatureView(grpc::ServerContext* c,
                                                 const reg::DeleteFeatureViewRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.DeleteFeatureView(q->project(), q->name()); });
+  return Handle(c, [&] { return registry_.DeleteFeatureView(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetAnyFeatureView(grpc::ServerContext* c,
                                                 const reg::GetAnyFeatureViewRequest* q,
@@ -226,7 +239,8 @@ grpc::Status RegistryService::ListLabelViews(grpc::ServerContext* c,
 grpc::Status RegistryService::ApplyFeatureService(grpc::ServerContext* c,
                                                   const reg::ApplyFeatureServiceRequest* q,
                                                   Empty*) {
-  return Handle(c, [&] { return registry_.ApplyFeatureService(q->project(), q->feature_service()); });
+  return Handle(c, [&] { return registry_.ApplyFeatureService(q->project(), q->feature_service(),
+                                         WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetFeatureService(grpc::ServerContext* c,
                                                 const reg::GetFeatureServiceRequest* q,
@@ -254,13 +268,13 @@ grpc::Status RegistryService::DeleteFeatureService(grpc::ServerContext* c,
                                                    const reg::DeleteFeatureServiceRequest* q,
                                                    Empty*) {
   return Handle(c,
-                [&] { return registry_.Delete<core::FeatureService>(q->project(), q->name()); });
+                [&] { return registry_.Delete<core::FeatureService>(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Saved datasets
 grpc::Status RegistryService::ApplySavedDataset(grpc::ServerContext* c,
                                                 const reg::ApplySavedDatasetRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Apply(q->project(), q->saved_dataset()); });
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->saved_dataset(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetSavedDataset(grpc::ServerContext* c,
                                               const reg::GetSavedDatasetRequest* q,
@@ -284,7 +298,7 @@ grpc::Status RegistryService::ListSavedDatasets(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeleteSavedDataset(grpc::ServerContext* c,
                                                  const reg::DeleteSavedDatasetRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Delete<core::SavedDataset>(q->project(), q->name()); });
+  return Handle(c, [&] { return registry_.Delete<core::SavedDataset>(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Dataset jobs need an offline store, which a registry server does not have.
@@ -322,7 +336,7 @@ grpc::Status RegistryService::ListDatasetJobs(grpc::ServerContext* c,
 // --- Validation references
 grpc::Status RegistryService::ApplyValidationReference(
     grpc::ServerContext* c, const reg::ApplyValidationReferenceRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Apply(q->project(), q->validation_reference()); });
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->validation_reference(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetValidationReference(grpc::ServerContext* c,
                                                      const reg::GetValidationReferenceRequest* q,
@@ -340,14 +354,14 @@ grpc::Status RegistryService::ListValidationReferences(
 grpc::Status RegistryService::DeleteValidationReference(
     grpc::ServerContext* c, const reg::DeleteValidationReferenceRequest* q, Empty*) {
   return Handle(c, [&] {
-    return registry_.Delete<core::ValidationReference>(q->project(), q->name());
+    return registry_.Delete<core::ValidationReference>(q->project(), q->name(), WriteOptionsOf(c));
   });
 }
 
 // --- Permissions
 grpc::Status RegistryService::ApplyPermission(grpc::ServerContext* c,
                                               const reg::ApplyPermissionRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Apply(q->project(), q->permission()); });
+  return Handle(c, [&] { return registry_.Apply(q->project(), q->permission(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetPermission(grpc::ServerContext* c,
                                             const reg::GetPermissionRequest* q,
@@ -363,13 +377,13 @@ grpc::Status RegistryService::ListPermissions(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeletePermission(grpc::ServerContext* c,
                                                const reg::DeletePermissionRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.Delete<core::Permission>(q->project(), q->name()); });
+  return Handle(c, [&] { return registry_.Delete<core::Permission>(q->project(), q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Projects
 grpc::Status RegistryService::ApplyProject(grpc::ServerContext* c,
                                            const reg::ApplyProjectRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.ApplyProject(q->project()); });
+  return Handle(c, [&] { return registry_.ApplyProject(q->project(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetProject(grpc::ServerContext* c, const reg::GetProjectRequest* q,
                                          core::Project* r) {
@@ -386,7 +400,7 @@ grpc::Status RegistryService::ListProjects(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::DeleteProject(grpc::ServerContext* c,
                                             const reg::DeleteProjectRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.DeleteProject(q->name()); });
+  return Handle(c, [&] { return registry_.DeleteProject(q->name(), WriteOptionsOf(c)); });
 }
 
 // --- Materialization, metadata, infra, commit, refresh, proto
@@ -395,7 +409,7 @@ grpc::Status RegistryService::ApplyMaterialization(grpc::ServerContext* c,
                                                    Empty*) {
   return Handle(c, [&] {
     return registry_.ApplyMaterialization(q->project(), q->feature_view().spec().name(),
-                                          q->start_date(), q->end_date());
+                                          q->start_date(), q->end_date(), WriteOptionsOf(c));
   });
 }
 grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContext* c,
@@ -411,7 +425,7 @@ grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContext* c,
 }
 grpc::Status RegistryService::UpdateInfra(grpc::ServerContext* c,
                                           const reg::UpdateInfraRequest* q, Empty*) {
-  return Handle(c, [&] { return registry_.UpdateInfra(q->project(), q->infra()); });
+  return Handle(c, [&] { return registry_.UpdateInfra(q->project(), q->infra(), WriteOptionsOf(c)); });
 }
 grpc::Status RegistryService::GetInfra(grpc::ServerContext* c, const reg::GetInfraRequest* q,
                                        core::Infra* r) {

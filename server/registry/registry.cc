@@ -141,8 +141,17 @@ Registry::Registry(storage::Store& store, Clock& clock, absl::Duration full_relo
 
 absl::Time Registry::Now() { return TruncateToMicros(clock_.Now()); }
 
-absl::Status Registry::Write(absl::FunctionRef<absl::Status(Transaction&)> body) {
-  absl::Status status = store_.Run(TxMode::kReadWrite, body);
+absl::Status Registry::Write(const WriteOptions& options,
+                             absl::FunctionRef<absl::Status(Transaction&)> body) {
+  absl::Status status = store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+    if (!options.request_id.empty()) {
+      // A retry of a request that already committed (its reply was lost): done already.
+      absl::StatusOr<bool> done = tx.RequestCommitted(options.request_id);
+      if (!done.ok()) return done.status();
+      if (*done) return absl::OkStatus();
+    }
+    return body(tx);
+  });
   // Even a failed write may have committed before its connection broke; noting it makes the
   // next cached read catch up first (one change-log query).
   cache_.NoteLocalWrite();
@@ -191,7 +200,8 @@ absl::StatusOr<RowRef> Registry::Row(ObjectKind kind, absl::string_view project,
 }
 
 template <typename Message>
-absl::Status Registry::Apply(absl::string_view project, const Message& incoming) {
+absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
+                             const WriteOptions& options) {
   using Traits = ObjectTraits<Message>;
   constexpr ObjectKind kind = Traits::kKind;
   constexpr bool kIsView = storage::IsFeatureViewKind(kind);
@@ -214,8 +224,8 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming)
   }
   const absl::Time now = Now();
 
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     Message object = incoming;  // fresh per attempt: the body may be retried
     Traits::SetProject(object, key_project);
     if constexpr (kind != ObjectKind::kProject) {
@@ -305,13 +315,14 @@ absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
 }
 
 template <typename Message>
-absl::Status Registry::Delete(absl::string_view project, absl::string_view name) {
+absl::Status Registry::Delete(absl::string_view project, absl::string_view name,
+                              const WriteOptions& options) {
   using Traits = ObjectTraits<Message>;
   if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   if (absl::Status s = internal::ValidateName("name", name); !s.ok()) return s;
   const absl::Time now = Now();
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(Traits::kKind, project, name, Lock::kForUpdate);
     if (!existing.ok()) return existing.status();
@@ -325,12 +336,14 @@ absl::Status Registry::Delete(absl::string_view project, absl::string_view name)
 
 // The kinds the generic methods serve.
 #define LARDER_REGISTRY_KIND(Message)                                                         \
-  template absl::Status Registry::Apply<Message>(absl::string_view, const Message&);          \
+  template absl::Status Registry::Apply<Message>(absl::string_view, const Message&,            \
+                                                 const WriteOptions&);                         \
   template absl::StatusOr<Message> Registry::Get<Message>(absl::string_view,                  \
                                                           absl::string_view, bool);           \
   template absl::StatusOr<ListPage<Message>> Registry::List<Message>(                         \
       absl::string_view, const ListOptions&, bool, const std::function<bool(const Message&)>&); \
-  template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view);
+  template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view,        \
+                                                  const WriteOptions&);
 LARDER_REGISTRY_KIND(feast::core::Entity)
 LARDER_REGISTRY_KIND(feast::core::DataSource)
 LARDER_REGISTRY_KIND(feast::core::FeatureView)
@@ -343,8 +356,9 @@ LARDER_REGISTRY_KIND(feast::core::ValidationReference)
 LARDER_REGISTRY_KIND(feast::core::Permission)
 #undef LARDER_REGISTRY_KIND
 
-absl::Status Registry::ApplyProject(const feast::core::Project& project) {
-  return Apply(project.spec().name(), project);
+absl::Status Registry::ApplyProject(const feast::core::Project& project,
+                                    const WriteOptions& options) {
+  return Apply(project.spec().name(), project, options);
 }
 
 absl::StatusOr<feast::core::Project> Registry::GetProject(absl::string_view name,
@@ -362,11 +376,11 @@ absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(const List
                                     });
 }
 
-absl::Status Registry::DeleteProject(absl::string_view name) {
+absl::Status Registry::DeleteProject(absl::string_view name, const WriteOptions& options) {
   if (absl::Status s = internal::ValidateName("project name", name); !s.ok()) return s;
   const absl::Time now = Now();
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(ObjectKind::kProject, name, name, Lock::kForUpdate);
     if (!existing.ok()) return existing.status();

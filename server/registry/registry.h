@@ -15,6 +15,7 @@
 #include "server/registry/list_options.h"
 #include "server/registry/project_objects.h"
 #include "server/registry/snapshot.h"
+#include "server/registry/write_context.h"
 #include "storage/store.h"
 
 namespace larder::registry {
@@ -52,7 +53,8 @@ class Registry {
   Registry& operator=(const Registry&) = delete;
 
   template <typename Message>
-  absl::Status Apply(absl::string_view project, const Message& object);
+  absl::Status Apply(absl::string_view project, const Message& object,
+                     const WriteOptions& options = {});
   template <typename Message>
   absl::StatusOr<Message> Get(absl::string_view project, absl::string_view name,
                               bool allow_cache = false);
@@ -62,23 +64,26 @@ class Registry {
                                          bool allow_cache = false,
                                          const std::function<bool(const Message&)>& keep = {});
   template <typename Message>
-  absl::Status Delete(absl::string_view project, absl::string_view name);
+  absl::Status Delete(absl::string_view project, absl::string_view name,
+                      const WriteOptions& options = {});
 
-  absl::Status ApplyProject(const feast::core::Project& project);
+  absl::Status ApplyProject(const feast::core::Project& project, const WriteOptions& options = {});
   absl::StatusOr<feast::core::Project> GetProject(absl::string_view name, bool allow_cache = false);
   // Projects tagged feast.dev/protected-project=true are not listed (GetProject returns them).
   absl::StatusOr<ListPage<feast::core::Project>> ListProjects(const ListOptions& options,
                                                               bool allow_cache = false);
   // Removes the project and everything in it, version history and metadata included.
-  absl::Status DeleteProject(absl::string_view name);
+  absl::Status DeleteProject(absl::string_view name, const WriteOptions& options = {});
 
   // Fills projections that list no features (or untyped ones) from the stored views, as Feast's
   // prepare_for_apply does, then applies.
   absl::Status ApplyFeatureService(absl::string_view project,
-                                   const feast::core::FeatureService& service);
+                                   const feast::core::FeatureService& service,
+                                   const WriteOptions& options = {});
 
   // Deletes the view of that name whatever its kind, and its version history.
-  absl::Status DeleteFeatureView(absl::string_view project, absl::string_view name);
+  absl::Status DeleteFeatureView(absl::string_view project, absl::string_view name,
+                                 const WriteOptions& options = {});
   // Looks in FeatureView, OnDemandFeatureView, StreamFeatureView, LabelView order.
   absl::StatusOr<feast::registry::AnyFeatureView> GetAnyFeatureView(absl::string_view project,
                                                                     absl::string_view name,
@@ -93,12 +98,14 @@ class Registry {
   // NOT_FOUND (FeatureViewNotFoundException) unless a plain feature view of that name exists.
   absl::Status ApplyMaterialization(absl::string_view project, absl::string_view view_name,
                                     const google::protobuf::Timestamp& start,
-                                    const google::protobuf::Timestamp& end);
+                                    const google::protobuf::Timestamp& end,
+                                    const WriteOptions& options = {});
 
   // The project's {project, project_uuid}, or nothing when it has no UUID.
   absl::StatusOr<std::vector<feast::core::ProjectMetadata>> ListProjectMetadata(
       absl::string_view project);
-  absl::Status UpdateInfra(absl::string_view project, const feast::core::Infra& infra);
+  absl::Status UpdateInfra(absl::string_view project, const feast::core::Infra& infra,
+                           const WriteOptions& options = {});
   // The stored Infra, or an empty one.
   absl::StatusOr<feast::core::Infra> GetInfra(absl::string_view project);
 
@@ -118,8 +125,10 @@ class Registry {
   // One row, or nullptr when absent.
   absl::StatusOr<RowRef> Row(storage::ObjectKind kind, absl::string_view project,
                              absl::string_view name, bool allow_cache);
-  // Runs a write and then brings the snapshot up to date (read-your-writes).
-  absl::Status Write(absl::FunctionRef<absl::Status(storage::Transaction&)> body);
+  // Runs a write in one transaction, unless `options.request_id` already committed (then OK
+  // without running it), and notes it for the snapshot (read-your-writes).
+  absl::Status Write(const WriteOptions& options,
+                     absl::FunctionRef<absl::Status(storage::Transaction&)> body);
   absl::Time Now();
 
   storage::Store& store_;

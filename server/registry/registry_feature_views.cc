@@ -210,12 +210,13 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
   return SortAndPaginateBy(std::move(matching), options, Inner);
 }
 
-absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name) {
+absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name,
+                                         const WriteOptions& options) {
   if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   if (absl::Status s = internal::ValidateName("feature view name", name); !s.ok()) return s;
   const absl::Time now = Now();
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     for (ObjectKind kind : kAnyViewOrder) {
       absl::StatusOr<std::optional<ObjectRow>> existing =
           tx.GetObject(kind, project, name, Lock::kForUpdate);
@@ -231,13 +232,14 @@ absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string
 }
 
 absl::Status Registry::ApplyFeatureService(absl::string_view project,
-                                           const feast::core::FeatureService& service) {
+                                           const feast::core::FeatureService& service,
+                                           const WriteOptions& options) {
   bool ready = true;
   for (const auto& projection : service.spec().features()) {
     if (projection.feature_columns_size() == 0) ready = false;
     for (const auto& column : projection.feature_columns()) ready &= column.value_type() != 0;
   }
-  if (ready) return Apply(project, service);
+  if (ready) return Apply(project, service, options);
   // Fill the projections from the stored views (Feast's prepare_for_apply).
   feast::core::FeatureService prepared = service;
   for (auto& projection : *prepared.mutable_spec()->mutable_features()) {
@@ -261,19 +263,20 @@ absl::Status Registry::ApplyFeatureService(absl::string_view project,
     }
     *projection.mutable_feature_columns() = std::move(resolved);
   }
-  return Apply(project, prepared);
+  return Apply(project, prepared, options);
 }
 
 absl::Status Registry::ApplyMaterialization(absl::string_view project, absl::string_view view_name,
                                             const google::protobuf::Timestamp& start,
-                                            const google::protobuf::Timestamp& end) {
+                                            const google::protobuf::Timestamp& end,
+                                            const WriteOptions& options) {
   if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
       !s.ok()) {
     return s;
   }
   const absl::Time now = Now();
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     // The row lock makes read-append-write atomic against every other writer of this view.
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);

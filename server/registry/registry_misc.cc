@@ -50,15 +50,16 @@ absl::StatusOr<std::vector<feast::core::ProjectMetadata>> Registry::ListProjectM
   return out;
 }
 
-absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core::Infra& infra) {
+absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core::Infra& infra,
+                                   const WriteOptions& options) {
   if (absl::Status s = internal::ValidateNames(ObjectKind::kInfra, project, kInfraRowName);
       !s.ok()) {
     return s;
   }
   const absl::Time now = Now();
   const std::string bytes = infra.SerializeAsString();
-  return Write([&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now);
+  return Write(options, [&](Transaction& tx) -> absl::Status {
+    WriteContext write(tx, now, options);
     if (absl::Status s = write.EnsureProject(project); !s.ok()) return s;
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx.GetObject(ObjectKind::kInfra, project, kInfraRowName, Lock::kForUpdate);

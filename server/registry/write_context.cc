@@ -79,6 +79,8 @@ absl::Status WriteContext::Committed(storage::ObjectKind kind, absl::string_view
   change.object_version = version;
   change.changed_at_micros = absl::ToUnixMicros(now_);
   change.proto = std::move(proto_after);
+  change.request_id = options_.request_id;
+  change.actor = options_.actor;
   tx_.RecordChange(std::move(change));
   return absl::OkStatus();
 }

@@ -10,13 +10,21 @@
 
 namespace larder::registry {
 
+// Who asks for a write, and the client's id for the request. A request id makes retries
+// exactly-once: a write whose request id already appears in the change log is not applied again.
+struct WriteOptions {
+  std::string request_id;
+  std::string actor;
+};
+
 // The per-transaction bookkeeping every registry write shares: the server-owned timestamp, the
 // project's auto-creation and metadata rows, and the change-log entry. Not thread-safe; lives
 // inside one Store::Run body.
 class WriteContext {
  public:
-  // `tx` is borrowed for the duration of the transaction.
-  WriteContext(storage::Transaction& tx, absl::Time now) : tx_(tx), now_(now) {}
+  // `tx` and `options` are borrowed for the duration of the transaction.
+  WriteContext(storage::Transaction& tx, absl::Time now, const WriteOptions& options)
+      : tx_(tx), now_(now), options_(options) {}
 
   absl::Time now() const { return now_; }
   int64_t now_seconds() const { return absl::ToUnixSeconds(now_); }
@@ -38,6 +46,7 @@ class WriteContext {
  private:
   storage::Transaction& tx_;
   const absl::Time now_;
+  const WriteOptions& options_;
 };
 
 // A random RFC 4122 version-4 UUID, as Feast's uuid4() makes.

@@ -254,6 +254,7 @@ void ChangeLog(ScratchDatabase& db) {
         c.actor = "tester";
         c.changed_at_micros = 1000 + i;
         c.proto = std::string("\x00after", 6);
+        c.request_id = "req-" + std::to_string(i);
         tx.RecordChange(c);
       }
       return absl::OkStatus();
@@ -274,6 +275,12 @@ void ChangeLog(ScratchDatabase& db) {
     CHECK((*changes)[1].op == ChangeOp::kDelete);
     CHECK((*changes)[1].proto.empty());
     CHECK((*changes)[2].revision == 5);
+    CHECK((*changes)[2].request_id == "req-2");
+    auto seen = tx.RequestCommitted("req-1");
+    auto unseen = tx.RequestCommitted("req-9");
+    if (!seen.ok() || !unseen.ok()) return absl::InternalError("request lookup failed");
+    CHECK(*seen);
+    CHECK_FALSE(*unseen);
     return absl::OkStatus();
   });
 }

@@ -10,9 +10,10 @@ build="${LARDER_BUILD_DIR:-$root/build}"
 larder="$build/server/larder"
 torture="$build/tests/larder-torture"
 if [[ "${1:-}" == "--full" ]]; then
-  writers=32 calls=200 apply_writers=16
+  writers=32 calls=200 apply_writers=16 chaos_calls=200 chaos_after_ms=1000
 else
-  writers=8 calls=20 apply_writers=8
+  # Storms under chaos run long enough that the kill or restart lands in the middle.
+  writers=8 calls=20 apply_writers=8 chaos_calls=80 chaos_after_ms=150
 fi
 work=$(mktemp -d /tmp/larder-torture.XXXXXX)
 pids=()
@@ -48,7 +49,10 @@ fresh_database() {
       psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
       echo "${admin%/*}/$name" ;;
     mysql://*)
-      local rest=${admin#mysql://} creds=${rest%%@*} hostport=${rest#*@}
+      local rest creds hostport
+      rest=${admin#mysql://}
+      creds=${rest%%@*}
+      hostport=${rest#*@}
       hostport=${hostport%%/*}
       mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${creds%%:*}" \
         -p"${creds#*:}" -e "CREATE DATABASE $name"
@@ -80,13 +84,18 @@ replicated() {  # backend admin_url restart_command
     --backend="$backend" --writers="$apply_writers" --calls="$calls" \
     --scenarios=overlapping_apply_runs
   run "$backend, 3 replicas, kill -9 of one replica mid-storm" --addresses="$addresses" \
-    --db="$url" --backend="$backend" --writers="$writers" --calls="$calls" \
-    --scenarios=materialize_one_view,overlapping_apply_runs \
-    --chaos-command="kill -9 ${replica_pids[2]}" --chaos-after-ms=300
+    --db="$url" --backend="$backend" --writers="$writers" --calls="$chaos_calls" \
+    --scenarios=materialize_one_view \
+    --chaos-command="kill -9 ${replica_pids[2]}" --chaos-after-ms="$chaos_after_ms"
+  # A killed orphan may linger as a zombie until reaped; only a running process counts.
+  if [[ "$(ps -o stat= -p "${replica_pids[2]}" 2>/dev/null)" =~ ^[^Z] ]]; then
+    echo "the kill -9 did not happen"
+    failed=1
+  fi
   run "$backend, 2 surviving replicas, database restart mid-storm" \
     --addresses="${addresses%,*}" --db="$url" --backend="$backend" --writers="$writers" \
-    --calls="$calls" --scenarios=materialize_one_view,overlapping_apply_runs \
-    --chaos-command="$restart" --chaos-after-ms=300
+    --calls="$chaos_calls" --scenarios=materialize_one_view,overlapping_apply_runs \
+    --chaos-command="$restart" --chaos-after-ms="$chaos_after_ms"
 }
 
 replicated postgres "$LARDER_TEST_POSTGRES_URL" "$LARDER_TEST_POSTGRES_RESTART"

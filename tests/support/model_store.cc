@@ -114,6 +114,12 @@ class ModelTransaction : public storage::Transaction {
     }
     return out;
   }
+  absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override {
+    for (const auto& c : s_.changes) {
+      if (c.request_id == request_id) return true;
+    }
+    return false;
+  }
   absl::StatusOr<int64_t> CurrentRevision() override {
     return s_.changes.empty() ? 0 : s_.changes.back().revision;
   }

@@ -294,3 +294,34 @@ TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep t
 
 }  // namespace
 }  // namespace larder::registry
+
+namespace larder::registry {
+namespace {
+
+TEST_CASE("A retried request whose first attempt committed is not applied again", "[registry]") {
+  Fixture f;
+  WriteOptions first{"request-1", ""};
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "from request 1"), first).ok());
+  // Another writer changes the entity; then request 1 is retried (its reply had been lost).
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "from someone else")).ok());
+  REQUIRE(f.registry->Apply("demo", MakeEntity("driver", "from request 1"), first).ok());
+  auto stored = f.registry->Get<feast::core::Entity>("demo", "driver");
+  REQUIRE(stored.ok());
+  CHECK(stored->spec().description() == "from someone else");
+
+  google::protobuf::Timestamp a, b;
+  b.set_seconds(10);
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  WriteOptions materialize{"request-2", ""};
+  REQUIRE(f.registry->ApplyMaterialization("demo", "stats", a, b, materialize).ok());
+  REQUIRE(f.registry->ApplyMaterialization("demo", "stats", a, b, materialize).ok());
+  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")
+            ->meta()
+            .materialization_intervals_size() == 1);
+}
+
+}  // namespace
+}  // namespace larder::registry

@@ -232,6 +232,7 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t af
     c.changed_at_micros = *micros;
     c.proto = ToText(cells[8]);
     c.request_id = ToText(cells[9]);
+    if (c.revision != after_revision + 1 + static_cast<int64_t>(changes.size())) break;  // a gap
     changes.push_back(std::move(c));
   }
   return changes;

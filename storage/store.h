@@ -118,7 +118,11 @@ class Transaction {
   // Queues a change-log entry; it is written, with its revision, when the transaction commits.
   virtual void RecordChange(ChangeRecord change) = 0;
 
-  // Change-log entries with revision > `after_revision`, oldest first, at most `limit`.
+  // Change-log entries with revision > `after_revision`, oldest first, at most `limit`, and only
+  // the consecutive run starting at after_revision + 1. Revisions are dense (a rolled-back write
+  // also rolls back its counter bump), but on MySQL/InnoDB a transaction can become visible to
+  // readers a moment after the next one that took the counter from it; stopping at the gap means
+  // a reader that continues "after R" never skips that late one.
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                                 int limit) = 0;
   // Whether a change made by the request with this (non-empty) client id has committed.

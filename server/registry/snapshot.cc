@@ -141,7 +141,14 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshot(
     snapshot->groups.clear();
     absl::StatusOr<int64_t> revision = tx.CurrentRevision();
     if (!revision.ok()) return revision.status();
-    snapshot->revision = *revision;
+    // Label the snapshot with the end of the consecutive run of visible changes, not the counter:
+    // a change still becoming visible (see Transaction::ListChanges) is then applied by the next
+    // Advance instead of being skipped. Re-applying a change the rows already hold is harmless.
+    constexpr int64_t kLookBack = 1000;
+    const int64_t from = std::max<int64_t>(0, *revision - kLookBack);
+    absl::StatusOr<std::vector<ChangeRecord>> recent = tx.ListChanges(from, kLookBack);
+    if (!recent.ok()) return recent.status();
+    snapshot->revision = recent->empty() ? from : recent->back().revision;
     auto add = [&](ObjectKind kind, absl::string_view project, std::vector<ObjectRow> rows) {
       if (rows.empty()) return;
       auto list = std::make_shared<RowList>();

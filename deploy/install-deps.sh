@@ -11,7 +11,7 @@ packages=(
 )
 if [[ "${1:-}" == "--with-test-databases" ]]; then
   # The tests start throwaway PostgreSQL and MariaDB servers of their own.
-  packages+=(postgresql mariadb-server mariadb-client)
+  packages+=(postgresql mariadb-server mariadb-client procps)
 fi
 
 missing=()

@@ -51,7 +51,11 @@ absl::Status Guard(absl::string_view what, Fn&& fn) {
     fn();
     return absl::OkStatus();
   } catch (const sql::SQLException& e) {
-    if (e.getErrorCode() == 0) return absl::InternalError(absl::StrCat(what, ": connector error: ", e.what()));
+    // Error code 0: the connector itself refused (e.g. an unsupported call), not the server; its
+    // text names the connector method and carries no SQL.
+    if (e.getErrorCode() == 0) {
+      return absl::InternalError(absl::StrCat(what, ": connector error: ", e.what()));
+    }
     return FromMysqlError(e.getErrorCode(), what);
   } catch (const std::exception& e) {
     return absl::InternalError(absl::StrCat(what, ": ", e.what()));

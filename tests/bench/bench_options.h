@@ -10,25 +10,25 @@ namespace larder::bench {
 
 // larder-bench's command line.
 struct BenchOptions {
-  std::string target;  // --target=HOST:PORT: any Feast registry server
-  bool spawn = false;  // --spawn: start `larder` on 127.0.0.1:0 against --db
-  std::string db_url;  // --db=URL: spawned larder's database; also where write ceilings run
-  std::string larder_binary;             // --larder=PATH
+  std::string target;         // --target=HOST:PORT: any Feast registry server
+  bool spawn = false;         // --spawn: start `larder` on 127.0.0.1:0 against --db
+  std::string db_url;         // --db=URL: spawned larder's database; also where write ceilings run
+  std::string larder_binary;  // --larder=PATH
   std::vector<std::string> larder_args;  // --larder-arg=ARG (repeatable)
-  int server_pid = 0;  // --server-pid: with --target, whose CPU to account per call
-  bool reset_db = false;                 // --reset-db: delete the SQLite file first
-  double seconds = 2;                    // --seconds: measuring window per cell
-  double warmup = 0.3;                   // --warmup: per cell, not measured
-  bool quick = false;                    // --quick: one short cell per scenario, in-flight 8
-  std::vector<int> in_flight = {1, 8, 32};  // --in-flight=1,8,32
-  std::vector<std::string> scenarios;       // --scenarios=A,B (empty: all)
-  std::string project = "bench";            // --project
-  int small_views = 50;                     // --small-views
-  int list_views = 1000;                    // --list-views
-  int64_t proto_objects = 10000;            // --proto-objects
-  int seed_in_flight = 32;                  // --seed-in-flight
-  bool scaling = false;                     // --scaling
-  int64_t max_objects = 100000;             // --max-objects
+  int server_pid = 0;     // --server-pid: with --target, whose CPU to account per call
+  bool reset_db = false;  // --reset-db: delete the SQLite file first
+  double seconds = 2;     // --seconds: measuring window per cell
+  double warmup = 0.3;    // --warmup: per cell, not measured
+  bool quick = false;     // --quick: one short cell per scenario, in-flight 8
+  std::vector<int> in_flight = {1, 8, 32};                          // --in-flight=1,8,32
+  std::vector<std::string> scenarios;                               // --scenarios=A,B (empty: all)
+  std::string project = "bench";                                    // --project
+  int small_views = 50;                                             // --small-views
+  int list_views = 1000;                                            // --list-views
+  int64_t proto_objects = 10000;                                    // --proto-objects
+  int seed_in_flight = 32;                                          // --seed-in-flight
+  bool scaling = false;                                             // --scaling
+  int64_t max_objects = 100000;                                     // --max-objects
   std::vector<int64_t> scaling_sizes = {100, 1000, 10000, 100000};  // up to max_objects
 };
 

@@ -80,7 +80,8 @@ class LoopState : public std::enable_shared_from_this<LoopState<Request, Respons
     const auto start = Clock::now();
     counted_ = options_.max_calls >= 0;
     measure_from_ = counted_ ? start : start + Seconds(options_.warmup_seconds);
-    stop_at_ = counted_ ? Clock::time_point::max() : measure_from_ + Seconds(options_.measure_seconds);
+    stop_at_ =
+        counted_ ? Clock::time_point::max() : measure_from_ + Seconds(options_.measure_seconds);
     {
       absl::MutexLock lock(&mu_);
       active_ = options_.in_flight;
@@ -91,9 +92,8 @@ class LoopState : public std::enable_shared_from_this<LoopState<Request, Respons
       mu_.Await(absl::Condition(
           +[](int* active) { return *active == 0; }, &active_));
     }
-    const double window =
-        counted_ ? std::chrono::duration<double>(Clock::now() - start).count()
-                 : options_.measure_seconds;
+    const double window = counted_ ? std::chrono::duration<double>(Clock::now() - start).count()
+                                   : options_.measure_seconds;
     std::vector<float> all;
     CellResult totals;
     for (Slot& slot : slots_) {
@@ -140,10 +140,9 @@ class LoopState : public std::enable_shared_from_this<LoopState<Request, Respons
                                    std::chrono::duration<double>(options_.call_deadline_seconds)));
     prepare_(s, seq, slot.request);
     slot.started = Clock::now();
-    invoke_(slot.context.get(), &slot.request, &slot.response,
-            [self = this->shared_from_this(), s](grpc::Status status) {
-              self->Completed(s, status);
-            });
+    invoke_(
+        slot.context.get(), &slot.request, &slot.response,
+        [self = this->shared_from_this(), s](grpc::Status status) { self->Completed(s, status); });
   }
 
   void Completed(int s, const grpc::Status& status) {
@@ -158,8 +157,8 @@ class LoopState : public std::enable_shared_from_this<LoopState<Request, Respons
     } else {
       ++slot.errors;
       if (slot.first_error.empty()) {
-        slot.first_error = std::to_string(static_cast<int>(status.error_code())) + ": " +
-                           status.error_message();
+        slot.first_error =
+            std::to_string(static_cast<int>(status.error_code())) + ": " + status.error_message();
       }
     }
     Issue(s);
@@ -189,8 +188,8 @@ class LoopState : public std::enable_shared_from_this<LoopState<Request, Respons
 template <typename Request, typename Response>
 CellResult RunClosedLoop(const LoopOptions& options, PrepareFn<Request> prepare,
                          InvokeFn<Request, Response> invoke) {
-  auto state = std::make_shared<internal::LoopState<Request, Response>>(
-      options, std::move(prepare), std::move(invoke));
+  auto state = std::make_shared<internal::LoopState<Request, Response>>(options, std::move(prepare),
+                                                                        std::move(invoke));
   return state->Run();
 }
 

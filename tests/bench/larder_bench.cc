@@ -84,8 +84,7 @@ absl::Status MeasureCeilings(const BenchOptions& o, const std::shared_ptr<grpc::
     if (e.errors > 0) return absl::InternalError("echo calls failed: " + e.first_error);
     store(ceilings.echo[n], e);
     Log(absl::StrFormat("ceiling echo at %d in flight: %.0f QPS", n, e.qps));
-    const CellResult p =
-        WithCpu(echo_pid, [&] { return RunEchoCell(echo_process, Timing(o, n)); });
+    const CellResult p = WithCpu(echo_pid, [&] { return RunEchoCell(echo_process, Timing(o, n)); });
     if (p.errors > 0) return absl::InternalError("echo calls failed: " + p.first_error);
     store(ceilings.echo_process[n], p);
     Log(absl::StrFormat("ceiling echo (separate process) at %d in flight: %.0f QPS", n, p.qps));
@@ -104,8 +103,8 @@ absl::Status MeasureCeilings(const BenchOptions& o, const std::shared_ptr<grpc::
         return absl::InternalError("raw writes failed: " + w.first_error);
       }
       store(hot ? ceilings.hot_write[n] : ceilings.write[n], w);
-      Log(absl::StrFormat("ceiling raw write (%s) at %d: %.0f TPS", hot ? "one row" : "own rows",
-                          n, w.qps));
+      Log(absl::StrFormat("ceiling raw write (%s) at %d: %.0f TPS", hot ? "one row" : "own rows", n,
+                          w.qps));
     }
   }
   return absl::OkStatus();
@@ -171,8 +170,8 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   // ceilings run next to the writes so the database's after-work (purge, checkpoints) from heavy
   // writing does not land on the read cells.
   Ceilings ceilings;
-  if (absl::Status s = MeasureCeilings(o, echo, echo_process, echo_child.pid(), nullptr, false,
-                                       ceilings);
+  if (absl::Status s =
+          MeasureCeilings(o, echo, echo_process, echo_child.pid(), nullptr, false, ceilings);
       !s.ok()) {
     return Fail(std::string(s.message()));
   }
@@ -196,17 +195,15 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
         row.scenario = scenario.label;
         row.cache = cache;
         row.in_flight = n;
-        row.result = WithCpu(larder != nullptr ? larder->pid() : o.server_pid, [&] {
-          return scenario.run(Timing(o, n), cache == "yes", &row.note);
-        });
+        row.result = WithCpu(larder != nullptr ? larder->pid() : o.server_pid,
+                             [&] { return scenario.run(Timing(o, n), cache == "yes", &row.note); });
         failed |= row.result.errors > 0;
-        Log(absl::StrFormat("%s cache=%s in-flight=%d: %.0f QPS, p50 %.2f ms, p99 %.2f ms%s",
-                            row.scenario, cache, n, row.result.qps, row.result.p50_ms,
-                            row.result.p99_ms,
-                            row.result.errors > 0
-                                ? absl::StrCat(", ", row.result.errors,
-                                               " errors: ", row.result.first_error)
-                                : ""));
+        Log(absl::StrFormat(
+            "%s cache=%s in-flight=%d: %.0f QPS, p50 %.2f ms, p99 %.2f ms%s", row.scenario, cache,
+            n, row.result.qps, row.result.p50_ms, row.result.p99_ms,
+            row.result.errors > 0
+                ? absl::StrCat(", ", row.result.errors, " errors: ", row.result.first_error)
+                : ""));
         rows.push_back(std::move(row));
       }
     }
@@ -231,9 +228,9 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
     // one-hot-row ceiling is shown beside it.
     if (row.scenario == "ApplyMaterialization") {
       if (auto hot = ceilings.hot_write.find(row.in_flight); hot != ceilings.hot_write.end()) {
-        absl::StrAppend(&row.note, absl::StrFormat("; one-row raw ceiling %.0f (ratio %.2f)",
-                                                   hot->second.qps(),
-                                                   row.result.qps / hot->second.qps()));
+        absl::StrAppend(
+            &row.note, absl::StrFormat("; one-row raw ceiling %.0f (ratio %.2f)", hot->second.qps(),
+                                       row.result.qps / hot->second.qps()));
       }
     }
   }

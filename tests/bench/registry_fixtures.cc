@@ -75,8 +75,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-absl::Status WaitForServer(const std::shared_ptr<grpc::Channel>& channel,
-                           double timeout_seconds) {
+absl::Status WaitForServer(const std::shared_ptr<grpc::Channel>& channel, double timeout_seconds) {
   const auto deadline = std::chrono::system_clock::now() +
                         std::chrono::milliseconds(static_cast<int64_t>(timeout_seconds * 1000));
   if (!channel->WaitForConnected(deadline)) {
@@ -123,8 +122,8 @@ absl::Status ApplyViews(RegistryStub& stub, const std::string& project, int64_t 
     if (r.errors > 0) {
       // Re-apply the chunk: views already written are unchanged, so those calls are no-ops.
       if (++retries > kSeedRetries) {
-        return absl::InternalError(absl::StrCat("ApplyFeatureView failed while seeding ",
-                                                project, ": ", r.first_error));
+        return absl::InternalError(
+            absl::StrCat("ApplyFeatureView failed while seeding ", project, ": ", r.first_error));
       }
       // Concurrent creations can fail on some servers (Larder on PostgreSQL deadlocks on the
       // project row): seed one at a time from here on.
@@ -175,8 +174,7 @@ absl::StatusOr<int64_t> CountFeatureViews(RegistryStub& stub, const std::string&
   request.mutable_pagination()->set_page(1);
   request.mutable_pagination()->set_limit(1);
   feast::registry::ListFeatureViewsResponse response;
-  grpc::Status s =
-      CallOnce(stub, &RegistryStub::ListFeatureViews, request, &response);
+  grpc::Status s = CallOnce(stub, &RegistryStub::ListFeatureViews, request, &response);
   if (!s.ok()) {
     // Feast reports a missing project as an error; an empty project has no views.
     if (s.error_code() == grpc::StatusCode::NOT_FOUND) return 0;

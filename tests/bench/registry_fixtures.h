@@ -59,8 +59,8 @@ int64_t CountObjects(const feast::core::Registry& registry);
 
 // A unary call with a deadline; for one-off calls outside the measured loops.
 template <typename Request, typename Response, typename Method>
-grpc::Status CallOnce(RegistryStub& stub, Method method, const Request& request,
-                      Response* response, double deadline_seconds = 120) {
+grpc::Status CallOnce(RegistryStub& stub, Method method, const Request& request, Response* response,
+                      double deadline_seconds = 120) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(static_cast<int64_t>(deadline_seconds * 1000)));

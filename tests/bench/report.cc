@@ -64,14 +64,13 @@ void PrintRows(const std::vector<Row>& rows, std::FILE* out) {
       note = absl::StrCat(note.empty() ? "" : note + "; ", r.result.errors,
                           " FAILED calls, first: ", r.result.first_error);
     }
-    std::fprintf(out, "| %s | %s | %d | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n",
-                 r.scenario.c_str(), r.cache.c_str(), r.in_flight, Qps(r.result.qps).c_str(),
-                 r.result.p50_ms, r.result.p99_ms,
-                 r.ceiling_qps > 0 ? Qps(r.ceiling_qps).c_str() : "-",
-                 Ratio(r.result.qps, r.ceiling_qps).c_str(),
-                 Ratio(r.result.qps, r.process_ceiling_qps).c_str(),
-                 Cpu(r.result.client_cpu_us).c_str(), Cpu(r.result.server_cpu_us).c_str(),
-                 note.c_str());
+    std::fprintf(
+        out, "| %s | %s | %d | %s | %.2f | %.2f | %s | %s | %s | %s | %s | %s |\n",
+        r.scenario.c_str(), r.cache.c_str(), r.in_flight, Qps(r.result.qps).c_str(),
+        r.result.p50_ms, r.result.p99_ms, r.ceiling_qps > 0 ? Qps(r.ceiling_qps).c_str() : "-",
+        Ratio(r.result.qps, r.ceiling_qps).c_str(),
+        Ratio(r.result.qps, r.process_ceiling_qps).c_str(), Cpu(r.result.client_cpu_us).c_str(),
+        Cpu(r.result.server_cpu_us).c_str(), note.c_str());
   }
 }
 
@@ -84,9 +83,9 @@ void PrintCeilings(const Ceilings& ceilings, const std::string& backend, std::FI
     for (const auto& [n, pair] : m) {
       std::fprintf(out, "| %s | %d | %s | %s | %s | %.2f | %.2f | %s | %s |\n", name.c_str(), n,
                    Qps(pair.before.qps).c_str(),
-                   pair.measured_after ? Qps(pair.after.qps).c_str() : "-",
-                   Qps(pair.qps()).c_str(), pair.before.p50_ms, pair.before.p99_ms,
-                   Cpu(pair.before.client_cpu_us).c_str(), Cpu(pair.before.server_cpu_us).c_str());
+                   pair.measured_after ? Qps(pair.after.qps).c_str() : "-", Qps(pair.qps()).c_str(),
+                   pair.before.p50_ms, pair.before.p99_ms, Cpu(pair.before.client_cpu_us).c_str(),
+                   Cpu(pair.before.server_cpu_us).c_str());
     }
   };
   print("echo, in the bench process", ceilings.echo);
@@ -115,8 +114,10 @@ void PrintTargets(const std::vector<Row>& rows, const std::string& backend, std:
       PrintTarget(out, absl::StrCat("ApplyFeatureView at 8 clients vs raw write (", backend, ")"),
                   ratio >= goal, absl::StrFormat("%.2f", ratio), absl::StrFormat(">= %.2f", goal));
     } else {
-      std::fprintf(out, "  -       ApplyFeatureView at 8 clients vs raw write (%s): %.2f (no "
-                   "target for this backend)\n", backend.c_str(), ratio);
+      std::fprintf(out,
+                   "  -       ApplyFeatureView at 8 clients vs raw write (%s): %.2f (no "
+                   "target for this backend)\n",
+                   backend.c_str(), ratio);
     }
   }
   if (const Row* r = Find(rows, "ApplyMaterialization", "-", 32);

@@ -71,8 +71,8 @@ absl::StatusOr<int64_t> RegistryBytes(const std::shared_ptr<grpc::Channel>& chan
   grpc::Slice empty("");
   grpc::ByteBuffer request(&empty, 1), response;
   std::promise<grpc::Status> done;
-  generic.UnaryCall(&context, "/feast.registry.RegistryServer/Proto", grpc::StubOptions(),
-                    &request, &response, [&done](grpc::Status s) { done.set_value(s); });
+  generic.UnaryCall(&context, "/feast.registry.RegistryServer/Proto", grpc::StubOptions(), &request,
+                    &response, [&done](grpc::Status s) { done.set_value(s); });
   grpc::Status status = done.get_future().get();
   if (!status.ok()) return absl::UnavailableError("Proto(): " + status.error_message());
   return static_cast<int64_t>(response.Length());
@@ -145,8 +145,8 @@ int RunScaling(const BenchOptions& o) {
       }
       have = target;
     }
-    SizeRow row{have, SecondsSince(fill_start), MeasureApply(*stub, project, have, o,
-                                                             static_cast<int>(sizes.size()))};
+    SizeRow row{have, SecondsSince(fill_start),
+                MeasureApply(*stub, project, have, o, static_cast<int>(sizes.size()))};
     if (row.apply.errors > 0) {
       Log("ApplyFeatureView failed: " + row.apply.first_error);
       return 1;
@@ -193,8 +193,9 @@ int RunScaling(const BenchOptions& o) {
   std::printf("larder-bench --scaling: database %s, %.1f s cells, 1 in flight\n",
               o.db_url.substr(0, o.db_url.find("://")).c_str(), o.seconds);
   std::printf("machine: %s\n\n", MachineDescription().c_str());
-  std::printf("| views in registry | fill time s | ApplyFeatureView QPS | p50 ms | p99 ms | "
-              "p50 vs smallest | server RSS |\n|--:|--:|--:|--:|--:|--:|--:|\n");
+  std::printf(
+      "| views in registry | fill time s | ApplyFeatureView QPS | p50 ms | p99 ms | "
+      "p50 vs smallest | server RSS |\n|--:|--:|--:|--:|--:|--:|--:|\n");
   for (const SizeRow& r : sizes) {
     std::printf("| %lld | %.1f | %.0f | %.2f | %.2f | %.2f | %s |\n",
                 static_cast<long long>(r.objects), r.fill_seconds, r.apply.qps, r.apply.p50_ms,
@@ -211,9 +212,10 @@ int RunScaling(const BenchOptions& o) {
   }
   std::printf("  RSS of a fresh server after its first cached read: %s (%.2fx raw)\n",
               Mb(*rss_fresh).c_str(), static_cast<double>(*rss_fresh) / *raw);
-  std::printf("  cold start: %.2f s to the serving line, %.2f s to the first cached "
-              "GetFeatureView (exit code %d)\n\n",
-              to_serving, cold_start, stop_code);
+  std::printf(
+      "  cold start: %.2f s to the serving line, %.2f s to the first cached "
+      "GetFeatureView (exit code %d)\n\n",
+      to_serving, cold_start, stop_code);
 
   std::printf("targets:\n");
   const double latency_ratio = sizes.back().apply.p50_ms / sizes.front().apply.p50_ms;

@@ -57,19 +57,19 @@ absl::Status Scenarios::Seed(const std::function<void(const std::string&)>& log)
     return s;
   }
   // The objects the Apply* scenarios update, created now so no measured call is a creation.
-  if (absl::Status s = ApplyEntities(*stub_, WriteProject(), layout_.max_in_flight,
-                                     named("w_entity_"));
+  if (absl::Status s =
+          ApplyEntities(*stub_, WriteProject(), layout_.max_in_flight, named("w_entity_"));
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = ApplyViews(*stub_, WriteProject(), 0, layout_.max_in_flight, 8,
-                                  named("w_fv_"));
+  if (absl::Status s =
+          ApplyViews(*stub_, WriteProject(), 0, layout_.max_in_flight, 8, named("w_fv_"));
       !s.ok()) {
     return s;
   }
   for (int slot = 0; slot < layout_.max_in_flight; ++slot) {
-    if (absl::Status s = ApplyViews(*stub_, absl::StrCat(WriteProject(), slot), slot, 1, 1,
-                                    named("w_fv_"));
+    if (absl::Status s =
+            ApplyViews(*stub_, absl::StrCat(WriteProject(), slot), slot, 1, 1, named("w_fv_"));
         !s.ok()) {
       return s;
     }
@@ -108,16 +108,15 @@ std::vector<Scenario> Scenarios::All() {
   };
   const std::string& p = layout_.project;
   std::vector<Scenario> all;
-  all.push_back(read("GetEntity", "GetEntity", true,
-                     [this](const LoopOptions& o, bool cache, std::string*) {
-                       return Get(o, cache, true);
-                     }));
-  all.push_back(read("GetFeatureView", "GetFeatureView", true,
-                     [this](const LoopOptions& o, bool cache, std::string*) {
-                       return Get(o, cache, false);
-                     }));
-  all.push_back(read("ListFeatureViews", absl::StrCat("ListFeatureViews(", layout_.small_views, ")"),
-                     true, [this, p](const LoopOptions& o, bool cache, std::string*) {
+  all.push_back(
+      read("GetEntity", "GetEntity", true,
+           [this](const LoopOptions& o, bool cache, std::string*) { return Get(o, cache, true); }));
+  all.push_back(read(
+      "GetFeatureView", "GetFeatureView", true,
+      [this](const LoopOptions& o, bool cache, std::string*) { return Get(o, cache, false); }));
+  all.push_back(read("ListFeatureViews",
+                     absl::StrCat("ListFeatureViews(", layout_.small_views, ")"), true,
+                     [this, p](const LoopOptions& o, bool cache, std::string*) {
                        return List(o, cache, p, false);
                      }));
   all.push_back(read("ListFeatureViews", absl::StrCat("ListFeatureViews(", layout_.list_views, ")"),
@@ -129,10 +128,9 @@ std::vector<Scenario> Scenarios::All() {
                      [this, p](const LoopOptions& o, bool cache, std::string*) {
                        return List(o, cache, p, true);
                      }));
-  all.push_back(read("Proto", absl::StrCat("Proto(", registry_objects_, ")"), false,
-                     [this](const LoopOptions& o, bool, std::string* note) {
-                       return Proto(o, note);
-                     }));
+  all.push_back(
+      read("Proto", absl::StrCat("Proto(", registry_objects_, ")"), false,
+           [this](const LoopOptions& o, bool, std::string* note) { return Proto(o, note); }));
   auto write = [](std::string key, bool contended, auto run) {
     Scenario s;
     s.key = key;
@@ -142,23 +140,22 @@ std::vector<Scenario> Scenarios::All() {
     s.run = std::move(run);
     return s;
   };
-  all.push_back(write("ApplyEntity", false, [this](const LoopOptions& o, bool, std::string*) {
-    return ApplyEntity(o);
-  }));
+  all.push_back(write("ApplyEntity", false,
+                      [this](const LoopOptions& o, bool, std::string*) { return ApplyEntity(o); }));
   all.push_back(write("ApplyFeatureView", false, [this](const LoopOptions& o, bool, std::string*) {
     return ApplyFeatureView(o, false);
   }));
-  Scenario spread = write("ApplyFeatureViewSpread", false,
-                          [this](const LoopOptions& o, bool, std::string* note) {
-                            *note = "diagnostic: each writer in its own project";
-                            return ApplyFeatureView(o, true);
-                          });
+  Scenario spread =
+      write("ApplyFeatureViewSpread", false, [this](const LoopOptions& o, bool, std::string* note) {
+        *note = "diagnostic: each writer in its own project";
+        return ApplyFeatureView(o, true);
+      });
   spread.label = "ApplyFeatureView(own project)";
   all.push_back(std::move(spread));
-  all.push_back(write("ApplyMaterialization", true,
-                      [this](const LoopOptions& o, bool, std::string* note) {
-                        return ApplyMaterialization(o, note);
-                      }));
+  all.push_back(
+      write("ApplyMaterialization", true, [this](const LoopOptions& o, bool, std::string* note) {
+        return ApplyMaterialization(o, note);
+      }));
   return all;
 }
 
@@ -248,8 +245,7 @@ CellResult Scenarios::Proto(const LoopOptions& options, std::string* note) {
     const auto start = Clock::now();
     core::Registry parsed;
     const bool ok = parsed.ParseFromString(bytes);
-    const double parse_ms =
-        std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    const double parse_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
     *note = absl::StrFormat("%.1f MB; client parse %.0f ms%s", bytes.size() / 1e6, parse_ms,
                             ok ? "" : " (FAILED)");
   }
@@ -310,8 +306,7 @@ CellResult Scenarios::ApplyMaterialization(const LoopOptions& options, std::stri
   *create.mutable_feature_view() = MakeFeatureView(view_name);
   create.set_project(project);
   Empty empty;
-  if (grpc::Status s = CallOnce(*stub, &RegistryStub::ApplyFeatureView, create, &empty);
-      !s.ok()) {
+  if (grpc::Status s = CallOnce(*stub, &RegistryStub::ApplyFeatureView, create, &empty); !s.ok()) {
     CellResult failed;
     failed.errors = 1;
     failed.first_error = s.error_message();
@@ -343,10 +338,9 @@ CellResult Scenarios::ApplyMaterialization(const LoopOptions& options, std::stri
     return result;
   }
   const int64_t intervals = stored.meta().materialization_intervals_size();
-  *note = intervals == result.ok_calls
-              ? absl::StrCat(intervals, " intervals, none lost")
-              : absl::StrCat("LOST ", result.ok_calls - intervals, " of ", result.ok_calls,
-                             " acknowledged intervals");
+  *note = intervals == result.ok_calls ? absl::StrCat(intervals, " intervals, none lost")
+                                       : absl::StrCat("LOST ", result.ok_calls - intervals, " of ",
+                                                      result.ok_calls, " acknowledged intervals");
   absl::StrAppend(note, "; view ", stored.ByteSizeLong() / 1000, " KB at the end");
   return result;
 }

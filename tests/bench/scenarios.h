@@ -36,8 +36,8 @@ struct RegistryLayout {
 enum class CeilingKind { kRead, kWrite };
 
 struct Scenario {
-  std::string key;    // what --scenarios names, e.g. "ListFeatureViews"
-  std::string label;  // the table's row label, e.g. "ListFeatureViews(1000)"
+  std::string key;              // what --scenarios names, e.g. "ListFeatureViews"
+  std::string label;            // the table's row label, e.g. "ListFeatureViews(1000)"
   bool cache_variants = false;  // run with allow_cache=true and false
   CeilingKind ceiling = CeilingKind::kRead;
   bool contended = false;  // all writers on one object (ApplyMaterialization)

@@ -67,8 +67,7 @@ absl::Status WriteCeiling::Prepare() {
   return c.Commit();
 }
 
-absl::StatusOr<CellResult> WriteCeiling::Run(int threads, const LoopOptions& timing,
-                                             bool hot_key) {
+absl::StatusOr<CellResult> WriteCeiling::Run(int threads, const LoopOptions& timing, bool hot_key) {
   if (threads > kRows) return absl::InvalidArgumentError("too many ceiling threads");
   if (absl::Status s = EnsureConnections(threads); !s.ok()) return s;
   const auto start = Clock::now();

@@ -228,8 +228,17 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
     WriteContext write(tx, now, options);
     Message object = incoming;  // fresh per attempt: the body may be retried
     Traits::SetProject(object, key_project);
+    // Creating a view takes the project row exclusively (decided up front: upgrading a shared
+    // lock later would deadlock two creators), so two creators of one name in different view
+    // kinds cannot both pass the uniqueness check.
+    storage::Lock project_lock = storage::Lock::kShared;
+    if constexpr (kIsView) {
+      absl::StatusOr<std::optional<ObjectRow>> peek = tx.GetObject(kind, key_project, name);
+      if (!peek.ok()) return peek.status();
+      if (!peek->has_value()) project_lock = Lock::kForUpdate;
+    }
     if constexpr (kind != ObjectKind::kProject) {
-      if (absl::Status s = write.EnsureProject(key_project); !s.ok()) return s;
+      if (absl::Status s = write.EnsureProject(key_project, project_lock); !s.ok()) return s;
     } else {
       if (absl::Status s = write.EnsureProjectUuid(key_project); !s.ok()) return s;
     }
@@ -258,11 +267,10 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
       if (absl::Status s = tx.UpdateObject(kind, row); !s.ok()) return s;
     } else {
       if constexpr (kIsView) {
-        // Creating a view: lock the project row so two creators of one name in different
-        // kinds cannot both pass the uniqueness check.
-        absl::StatusOr<std::optional<ObjectRow>> locked =
-            tx.GetObject(ObjectKind::kProject, key_project, key_project, Lock::kForUpdate);
-        if (!locked.ok()) return locked.status();
+        // The view vanished after the peek: redo the write, which then locks for a creation.
+        if (project_lock != Lock::kForUpdate) {
+          return absl::AbortedError("feature view deleted concurrently; retrying");
+        }
         absl::Status unique =
             internal::CheckViewNameUnique(tx, kind, key_project, name, new_type);
         if (!unique.ok()) return unique;

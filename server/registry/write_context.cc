@@ -38,12 +38,12 @@ absl::Status WriteContext::EnsureProjectUuid(absl::string_view project) {
   return tx_.InsertMetadataIfAbsent(project, "project_uuid", NewUuid4(), now_seconds()).status();
 }
 
-absl::Status WriteContext::EnsureProject(absl::string_view project) {
+absl::Status WriteContext::EnsureProject(absl::string_view project, storage::Lock lock) {
   // A shared lock: a concurrent DeleteProject (exclusive) either finishes first (and the project
   // is re-created here) or waits for this write, so no object is ever left in a deleted project,
   // while writers of one project do not queue behind each other here.
   absl::StatusOr<std::optional<storage::ObjectRow>> existing =
-      tx_.GetObject(storage::ObjectKind::kProject, project, project, storage::Lock::kShared);
+      tx_.GetObject(storage::ObjectKind::kProject, project, project, lock);
   if (!existing.ok()) return existing.status();
   if (existing->has_value()) return absl::OkStatus();
   feast::core::Project bare;

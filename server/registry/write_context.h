@@ -33,7 +33,10 @@ class WriteContext {
   // Creates the project row (a bare Project) and its project_uuid metadata when absent, in this
   // transaction. Returns ABORTED when a concurrent writer created it first, so Store::Run
   // retries the whole write (which then sees the project).
-  absl::Status EnsureProject(absl::string_view project);
+  // `lock` is the lock taken on the project row: kShared for ordinary writes, kForUpdate for
+  // writes that must exclude each other within the project (feature-view creation).
+  absl::Status EnsureProject(absl::string_view project,
+                             storage::Lock lock = storage::Lock::kShared);
   // Ensures the project's project_uuid metadata row exists.
   absl::Status EnsureProjectUuid(absl::string_view project);
 

@@ -62,6 +62,11 @@ absl::Status Guard(absl::string_view what, Fn&& fn) {
     return absl::UnavailableError(absl::StrCat(what, ": database connection lost"));
   } catch (const pqxx::in_doubt_error&) {
     return absl::UnavailableError(absl::StrCat(what, ": connection lost during commit"));
+  } catch (const pqxx::statement_completion_unknown&) {
+    return absl::UnavailableError(absl::StrCat(what, ": statement outcome unknown"));
+  } catch (const pqxx::transaction_rollback&) {
+    // Deadlocks and serialization failures: in libpqxx 6.4 these do not derive from sql_error.
+    return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));
   } catch (const pqxx::sql_error& e) {
     return FromSqlState(e.sqlstate(), what);
   } catch (const std::exception& e) {

@@ -118,5 +118,33 @@ void ConcurrentCreators(ScratchDatabase& db) {
 LARDER_BACKEND_TEST("Concurrent first creates of one entity are all applied, none swallowed",
                     ConcurrentCreators)
 
+// Regression: creators took the project row shared, then upgraded it for the uniqueness check,
+// and two creators deadlocked on PostgreSQL (1 s each, then an unretried error).
+void ConcurrentViewCreations(ScratchDatabase& db) {
+  auto store = OpenMigratedStore(db);
+  registry::SystemClock clock;
+  registry::Registry registry(*store, clock);
+  constexpr int kThreads = 8, kViews = 10;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kViews; ++i) {
+        feast::core::FeatureView view;
+        view.mutable_spec()->set_name("fv_" + std::to_string(t) + "_" + std::to_string(i));
+        view.mutable_spec()->add_entities("driver");
+        if (!registry.Apply("views", view).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(failures == 0);
+  auto listed = registry.List<feast::core::FeatureView>("views", {});
+  REQUIRE(listed.ok());
+  CHECK(listed->items.size() == static_cast<size_t>(kThreads * kViews));
+}
+LARDER_BACKEND_TEST("Concurrent feature-view creations in one project all succeed",
+                    ConcurrentViewCreations)
+
 }  // namespace
 }  // namespace larder::testing

@@ -116,15 +116,10 @@ long VersionBreaks(const std::vector<ChangeRecord>& history) {
 }  // namespace
 
 ScenarioResult OverlappingApplyRuns(const TortureConfig& config) {
-  ScenarioResult result{"overlapping_apply_runs", config.backend,
-                        static_cast<int>(config.addresses.size())};
+  ScenarioResult result = NewResult("overlapping_apply_runs", config);
   const std::string project = absl::StrCat("torture_", config.run_id, "_apply");
-  auto verifier = OpenVerifier(config);
-  if (verifier == nullptr) {
-    result.violations = 1;
-    result.notes = "cannot open the database for verification";
-    return result;
-  }
+  auto verifier = VerifierOrFail(config, result);
+  if (verifier == nullptr) return result;
   constexpr int kNames = 10;
   const int iterations = std::max(1, config.calls / kNames);
   std::mutex mu;
@@ -184,15 +179,10 @@ ScenarioResult OverlappingApplyRuns(const TortureConfig& config) {
 }
 
 ScenarioResult ApplyDeleteRaces(const TortureConfig& config) {
-  ScenarioResult result{"apply_delete_races", config.backend,
-                        static_cast<int>(config.addresses.size())};
+  ScenarioResult result = NewResult("apply_delete_races", config);
   const std::string project = absl::StrCat("torture_", config.run_id, "_applydelete");
-  auto verifier = OpenVerifier(config);
-  if (verifier == nullptr) {
-    result.violations = 1;
-    result.notes = "cannot open the database for verification";
-    return result;
-  }
+  auto verifier = VerifierOrFail(config, result);
+  if (verifier == nullptr) return result;
   constexpr int kNames = 4;
   std::mutex mu;
   std::map<std::string, std::set<std::string>> acknowledged;
@@ -257,13 +247,9 @@ ScenarioResult ApplyDeleteRaces(const TortureConfig& config) {
 }
 
 ScenarioResult ProjectRaces(const TortureConfig& config) {
-  ScenarioResult result{"project_races", config.backend, static_cast<int>(config.addresses.size())};
-  auto verifier = OpenVerifier(config);
-  if (verifier == nullptr) {
-    result.violations = 1;
-    result.notes = "cannot open the database for verification";
-    return result;
-  }
+  ScenarioResult result = NewResult("project_races", config);
+  auto verifier = VerifierOrFail(config, result);
+  if (verifier == nullptr) return result;
   Latencies latencies;
   // (a) Feast issue #5977: every worker's first write lands in the same brand-new project.
   const std::string fresh = absl::StrCat("torture_", config.run_id, "_init");
@@ -342,8 +328,7 @@ ScenarioResult ProjectRaces(const TortureConfig& config) {
 }
 
 ScenarioResult ReadersBesideWriters(const TortureConfig& config) {
-  ScenarioResult result{"readers_beside_writers", config.backend,
-                        static_cast<int>(config.addresses.size())};
+  ScenarioResult result = NewResult("readers_beside_writers", config);
   const std::string project = absl::StrCat("torture_", config.run_id, "_readers");
   const int writers = std::max(1, config.writers / 2);
   std::atomic<long> acked{0}, present{0}, stale_own{0}, backwards{0};

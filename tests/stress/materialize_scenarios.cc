@@ -22,7 +22,7 @@ feast::core::FeatureView View(const std::string& name) {
 // Interval starts are unique per call (worker * 1e6 + call), so each one identifies a call.
 ScenarioResult Materialize(const TortureConfig& config, const std::string& scenario,
                            bool one_view) {
-  ScenarioResult result{scenario, config.backend, static_cast<int>(config.addresses.size())};
+  ScenarioResult result = NewResult(scenario, config);
   const std::string project = absl::StrCat("torture_", config.run_id, "_", scenario);
   auto setup = ClientFor(config, 0);
   const int views = one_view ? 1 : config.writers;

@@ -53,6 +53,23 @@ inline std::unique_ptr<storage::SqlStore> OpenVerifier(const TortureConfig& conf
   return *std::move(store);
 }
 
+// An empty result row for `scenario` run against `config`'s replicas.
+inline ScenarioResult NewResult(const std::string& scenario, const TortureConfig& config) {
+  return ScenarioResult(scenario, config.backend, static_cast<int>(config.addresses.size()));
+}
+
+// The verification store, or nullptr after recording in `result` that the scenario could not be
+// checked.
+inline std::unique_ptr<storage::SqlStore> VerifierOrFail(const TortureConfig& config,
+                                                         ScenarioResult& result) {
+  std::unique_ptr<storage::SqlStore> verifier = OpenVerifier(config);
+  if (verifier == nullptr) {
+    result.violations = 1;
+    result.notes = "cannot open the database for verification";
+  }
+  return verifier;
+}
+
 // Runs `worker(index)` on `threads` threads, with the chaos command fired once mid-way.
 template <typename Worker>
 void RunStorm(const TortureConfig& config, int threads, Worker&& worker) {

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-#include "server/api/grpc_status.h"
+#include "server/api/handle.h"
 #include "server/registry/feast_errors.h"
 #include "server/registry/feature_listing.h"
 #include "server/registry/lineage.h"
@@ -15,16 +15,6 @@ using registry::ListOptions;
 using registry::ListPage;
 namespace core = feast::core;
 namespace reg = feast::registry;
-
-// The single path every RPC takes: refuse calls whose deadline already passed (the client has
-// given up, so doing the work would only load the database), run the body, convert the status.
-template <typename Body>
-grpc::Status Handle(grpc::ServerContext* context, Body&& body) {
-  if (context->IsCancelled()) {
-    return grpc::Status(grpc::StatusCode::CANCELLED, "call cancelled or deadline exceeded");
-  }
-  return ToGrpcStatus(body());
-}
 
 // The metadata key Larder's client sends its per-request id under (kept across retries).
 constexpr char kRequestIdKey[] = "x-larder-request-id";
@@ -442,7 +432,11 @@ grpc::Status RegistryService::Proto(grpc::ServerContext* c, const Empty*, core::
   return Handle(c, [&]() -> absl::Status {
     absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot = registry_.ProtoSnapshot();
     if (!snapshot.ok()) return snapshot.status();
-    *r = (*snapshot)->RegistryProto();  // built once per revision, copied per call
+    // The server answers Proto() with these bytes as they are (RawRegistryService); this typed
+    // form serves in-process callers.
+    if (!r->ParseFromString(*(*snapshot)->RegistryBytes())) {
+      return absl::InternalError("the assembled registry does not parse");
+    }
     return absl::OkStatus();
   });
 }

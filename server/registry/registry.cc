@@ -42,6 +42,36 @@ absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::str
   return ValidateName(absl::StrCat(storage::TableOf(kind).kind_name, " name"), name);
 }
 
+namespace {
+template <typename Message>
+std::string ProjectFieldBytesOf(absl::string_view project) {
+  Message message;
+  ObjectTraits<Message>::SetProject(message, project);
+  return message.SerializeAsString();
+}
+}  // namespace
+
+std::string ProjectFieldBytes(ObjectKind kind, absl::string_view project) {
+  namespace core = feast::core;
+  switch (kind) {
+    case ObjectKind::kEntity: return ProjectFieldBytesOf<core::Entity>(project);
+    case ObjectKind::kDataSource: return ProjectFieldBytesOf<core::DataSource>(project);
+    case ObjectKind::kFeatureView: return ProjectFieldBytesOf<core::FeatureView>(project);
+    case ObjectKind::kStreamFeatureView: return ProjectFieldBytesOf<core::StreamFeatureView>(project);
+    case ObjectKind::kOnDemandFeatureView:
+      return ProjectFieldBytesOf<core::OnDemandFeatureView>(project);
+    case ObjectKind::kLabelView: return ProjectFieldBytesOf<core::LabelView>(project);
+    case ObjectKind::kFeatureService: return ProjectFieldBytesOf<core::FeatureService>(project);
+    case ObjectKind::kSavedDataset: return ProjectFieldBytesOf<core::SavedDataset>(project);
+    case ObjectKind::kValidationReference:
+      return ProjectFieldBytesOf<core::ValidationReference>(project);
+    case ObjectKind::kPermission: return ProjectFieldBytesOf<core::Permission>(project);
+    case ObjectKind::kProject:
+    case ObjectKind::kInfra: return std::string();
+  }
+  return std::string();
+}
+
 absl::string_view ViewTypeName(ObjectKind kind) {
   switch (kind) {
     case ObjectKind::kStreamFeatureView:
@@ -304,6 +334,19 @@ absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_vi
 }
 
 template <typename Message>
+absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project,
+                                                 absl::string_view name, bool allow_cache) {
+  using Traits = ObjectTraits<Message>;
+  absl::StatusOr<RowRef> row = Row(Traits::kKind, project, name, allow_cache);
+  if (!row.ok()) return row.status();
+  if (*row == nullptr) return Traits::NotFound(name, project);
+  StoredObject stored;
+  stored.project_field = internal::ProjectFieldBytes(Traits::kKind, (*row)->project);
+  stored.row = *std::move(row);
+  return stored;
+}
+
+template <typename Message>
 absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
                                                  const ListOptions& options, bool allow_cache,
                                                  const std::function<bool(const Message&)>& keep) {
@@ -348,6 +391,8 @@ absl::Status Registry::Delete(absl::string_view project, absl::string_view name,
                                                  const WriteOptions&);                         \
   template absl::StatusOr<Message> Registry::Get<Message>(absl::string_view,                  \
                                                           absl::string_view, bool);           \
+  template absl::StatusOr<StoredObject> Registry::GetStored<Message>(                          \
+      absl::string_view, absl::string_view, bool);                                            \
   template absl::StatusOr<ListPage<Message>> Registry::List<Message>(                         \
       absl::string_view, const ListOptions&, bool, const std::function<bool(const Message&)>&); \
   template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view,        \

@@ -20,6 +20,13 @@
 
 namespace larder::registry {
 
+// One stored object as wire bytes: `row->proto` followed by `project_field` is the serialized
+// message Get would return (project filled in). Shares the row, so no copy is made.
+struct StoredObject {
+  RowRef row;
+  std::string project_field;
+};
+
 // The filters of ListAllFeatureViews; empty strings and an unset timestamp mean "any".
 struct FeatureViewFilters {
   std::string entity;
@@ -58,6 +65,10 @@ class Registry {
   template <typename Message>
   absl::StatusOr<Message> Get(absl::string_view project, absl::string_view name,
                               bool allow_cache = false);
+  // What Get answers, as the stored bytes (no decode, no re-encode): same lookup, same errors.
+  template <typename Message>
+  absl::StatusOr<StoredObject> GetStored(absl::string_view project, absl::string_view name,
+                                         bool allow_cache = false);
   // `keep`, when set, is an extra filter applied after the tag filter.
   template <typename Message>
   absl::StatusOr<ListPage<Message>> List(absl::string_view project, const ListOptions& options,

@@ -35,6 +35,12 @@ absl::StatusOr<Message> Decode(const storage::ObjectRow& row) {
   return message;
 }
 
+// The wire bytes that, appended to a stored row of `kind`, give it project `project` exactly as
+// Decode's SetProject does: protobuf merges repeated occurrences of a message field and keeps the
+// last value of a scalar. Lets reads answer with stored bytes untouched. Empty for projects and
+// infra.
+std::string ProjectFieldBytes(storage::ObjectKind kind, absl::string_view project);
+
 // The Python class name Feast reports for a view kind in ConflictingFeatureViewNames.
 absl::string_view ViewTypeName(storage::ObjectKind kind);
 

@@ -35,14 +35,15 @@ class Snapshot {
   // A new snapshot with `changes` (revisions after this one, in order) applied.
   std::shared_ptr<const Snapshot> Advance(const std::vector<storage::ChangeRecord>& changes) const;
 
-  // The whole registry as Feast's Registry message, built once per snapshot on first use.
-  const feast::core::Registry& RegistryProto() const;
+  // The whole registry as a serialized feast.core.Registry, built once per snapshot on first use
+  // (Proto() answers with these bytes as they are).
+  std::shared_ptr<const std::string> RegistryBytes() const;
 
   std::map<std::pair<storage::ObjectKind, std::string>, std::shared_ptr<const RowList>> groups;
 
  private:
   mutable absl::Mutex proto_mu_;
-  mutable std::unique_ptr<feast::core::Registry> proto_ ABSL_GUARDED_BY(proto_mu_);
+  mutable std::shared_ptr<const std::string> proto_bytes_ ABSL_GUARDED_BY(proto_mu_);
 };
 
 // Reads a whole snapshot in one read-only transaction; with `only_project`, just that project's

@@ -118,6 +118,26 @@ TEST_CASE("larder answers gRPC health checks", "[e2e]") {
   grpc::ClientContext context;
   REQUIRE(health->Check(&context, request, &response).ok());
   CHECK(response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext by_name;
+  request.set_service("feast.registry.RegistryServer");
+  REQUIRE(health->Check(&by_name, request, &response).ok());
+  CHECK(response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+
+  grpc::ClientContext unknown;
+  request.set_service("no.such.Service");
+  CHECK(health->Check(&unknown, request, &response).error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // Watch sends the current status first; the stream ends when the server shuts down.
+  grpc::ClientContext watching;
+  request.set_service("");
+  auto stream = health->Watch(&watching, request);
+  REQUIRE(stream->Read(&response));
+  CHECK(response.status() == grpc::health::v1::HealthCheckResponse::SERVING);
+  CHECK(server.Stop() == 0);  // the open stream does not hold up shutdown
+  while (stream->Read(&response)) {
+  }
+  CHECK(stream->Finish().error_code() != grpc::StatusCode::OK);
 }
 
 TEST_CASE("Start-up failures exit non-zero with a clear message", "[e2e]") {

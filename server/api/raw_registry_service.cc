@@ -1,0 +1,195 @@
+#include "server/api/raw_registry_service.h"
+
+#include <memory>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/descriptor.h"
+#include "grpcpp/support/method_handler.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/proto_buffer_reader.h"
+#include "server/api/handle.h"
+
+namespace larder::api {
+namespace {
+
+namespace core = feast::core;
+namespace reg = feast::registry;
+
+// A slice over bytes someone else owns: `owner` is kept alive until gRPC has sent them, so a
+// snapshot row or the assembled registry goes out without a copy.
+grpc::Slice SharedSlice(std::shared_ptr<const void> owner, absl::string_view bytes) {
+  if (bytes.empty()) return grpc::Slice();
+  auto* keep_alive = new std::shared_ptr<const void>(std::move(owner));
+  return grpc::Slice(
+      const_cast<char*>(bytes.data()), bytes.size(),
+      [](void* held) { delete static_cast<std::shared_ptr<const void>*>(held); }, keep_alive);
+}
+
+template <typename Message>
+absl::Status ParseRequest(const grpc::ByteBuffer& bytes, size_t max_bytes, Message* request) {
+  if (bytes.Length() > max_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        Message::descriptor()->name(), " of ", bytes.Length(),
+        " bytes exceeds the server's limit of ", max_bytes, " bytes (--max-message-bytes)"));
+  }
+  grpc::ByteBuffer view(bytes);  // shares the slices; the reader needs a mutable buffer
+  grpc::ProtoBufferReader reader(&view);
+  if (!request->ParseFromZeroCopyStream(&reader)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "malformed request: the ", bytes.Length(), " bytes received are not a valid ",
+        Message::descriptor()->full_name()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registry& registry,
+                                       size_t max_request_bytes)
+    : typed_(typed), registry_(registry), max_request_bytes_(max_request_bytes) {
+#define LARDER_TYPED(Method) AddTyped(#Method, &RegistryService::Method)
+  LARDER_TYPED(ApplyEntity);
+  LARDER_TYPED(ListEntities);
+  LARDER_TYPED(DeleteEntity);
+  LARDER_TYPED(ApplyDataSource);
+  LARDER_TYPED(ListDataSources);
+  LARDER_TYPED(DeleteDataSource);
+  LARDER_TYPED(ApplyFeatureView);
+  LARDER_TYPED(DeleteFeatureView);
+  LARDER_TYPED(GetAnyFeatureView);
+  LARDER_TYPED(ListAllFeatureViews);
+  LARDER_TYPED(ListFeatureViews);
+  LARDER_TYPED(ListStreamFeatureViews);
+  LARDER_TYPED(ListOnDemandFeatureViews);
+  LARDER_TYPED(ListLabelViews);
+  LARDER_TYPED(ApplyFeatureService);
+  LARDER_TYPED(ListFeatureServices);
+  LARDER_TYPED(DeleteFeatureService);
+  LARDER_TYPED(ApplySavedDataset);
+  LARDER_TYPED(ListSavedDatasets);
+  LARDER_TYPED(DeleteSavedDataset);
+  LARDER_TYPED(CreateDatasetFromRetrieval);
+  LARDER_TYPED(GetDatasetData);
+  LARDER_TYPED(GetDatasetJobStatus);
+  LARDER_TYPED(ListDatasetJobs);
+  LARDER_TYPED(ApplyValidationReference);
+  LARDER_TYPED(ListValidationReferences);
+  LARDER_TYPED(DeleteValidationReference);
+  LARDER_TYPED(ApplyPermission);
+  LARDER_TYPED(ListPermissions);
+  LARDER_TYPED(DeletePermission);
+  LARDER_TYPED(ApplyProject);
+  LARDER_TYPED(GetProject);
+  LARDER_TYPED(ListProjects);
+  LARDER_TYPED(DeleteProject);
+  LARDER_TYPED(ApplyMaterialization);
+  LARDER_TYPED(ListProjectMetadata);
+  LARDER_TYPED(UpdateInfra);
+  LARDER_TYPED(GetInfra);
+  LARDER_TYPED(Commit);
+  LARDER_TYPED(Refresh);
+  LARDER_TYPED(GetRegistryLineage);
+  LARDER_TYPED(GetObjectRelationships);
+  LARDER_TYPED(ListFeatures);
+  LARDER_TYPED(GetFeature);
+#undef LARDER_TYPED
+  AddStoredGet<core::Entity, reg::GetEntityRequest>("GetEntity");
+  AddStoredGet<core::DataSource, reg::GetDataSourceRequest>("GetDataSource");
+  AddStoredGet<core::FeatureView, reg::GetFeatureViewRequest>("GetFeatureView");
+  AddStoredGet<core::StreamFeatureView, reg::GetStreamFeatureViewRequest>(
+      "GetStreamFeatureView");
+  AddStoredGet<core::OnDemandFeatureView, reg::GetOnDemandFeatureViewRequest>(
+      "GetOnDemandFeatureView");
+  AddStoredGet<core::LabelView, reg::GetLabelViewRequest>("GetLabelView");
+  AddStoredGet<core::FeatureService, reg::GetFeatureServiceRequest>("GetFeatureService");
+  AddStoredGet<core::SavedDataset, reg::GetSavedDatasetRequest>("GetSavedDataset");
+  AddStoredGet<core::ValidationReference, reg::GetValidationReferenceRequest>(
+      "GetValidationReference");
+  AddStoredGet<core::Permission, reg::GetPermissionRequest>("GetPermission");
+  AddProto();
+}
+
+void RawRegistryService::Add(absl::string_view method, Handler handler) {
+  method_paths_.push_back(
+      absl::StrCat("/", reg::RegistryServer::service_full_name(), "/", method));
+  AddMethod(new grpc::internal::RpcServiceMethod(
+      method_paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
+      new grpc::internal::RpcMethodHandler<RawRegistryService, grpc::ByteBuffer,
+                                           grpc::ByteBuffer>(
+          [handler = std::move(handler)](RawRegistryService*, grpc::ServerContext* context,
+                                         const grpc::ByteBuffer* request,
+                                         grpc::ByteBuffer* response) {
+            return handler(context, *request, response);
+          },
+          this)));
+}
+
+template <typename Request, typename Response>
+void RawRegistryService::AddTyped(
+    absl::string_view method,
+    grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*, Response*)) {
+  Add(method, [this, handler](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
+                              grpc::ByteBuffer* out) {
+    Request request;
+    if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+    Response response;
+    grpc::Status status = (typed_.*handler)(context, &request, &response);
+    if (!status.ok()) return status;
+    bool own_buffer = false;
+    return grpc::SerializationTraits<Response>::Serialize(response, out, &own_buffer);
+  });
+}
+
+template <typename Message, typename Request>
+void RawRegistryService::AddStoredGet(absl::string_view method) {
+  Add(method, [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
+                     grpc::ByteBuffer* out) {
+    return Handle(context, [&]() -> absl::Status {
+      Request request;
+      if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) return s;
+      absl::StatusOr<registry::StoredObject> stored = registry_.GetStored<Message>(
+          request.project(), request.name(), request.allow_cache());
+      if (!stored.ok()) return stored.status();
+      grpc::Slice slices[] = {SharedSlice(stored->row, stored->row->proto),
+                              grpc::Slice(stored->project_field)};
+      *out = grpc::ByteBuffer(slices, stored->project_field.empty() ? 1 : 2);
+      return absl::OkStatus();
+    });
+  });
+}
+
+void RawRegistryService::AddProto() {
+  Add("Proto", [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
+                      grpc::ByteBuffer* out) {
+    return Handle(context, [&]() -> absl::Status {
+      google::protobuf::Empty request;
+      if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) return s;
+      absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot =
+          registry_.ProtoSnapshot();
+      if (!snapshot.ok()) return snapshot.status();
+      std::shared_ptr<const std::string> registry_bytes = (*snapshot)->RegistryBytes();
+      grpc::Slice slice = SharedSlice(registry_bytes, *registry_bytes);
+      *out = grpc::ByteBuffer(&slice, 1);
+      return absl::OkStatus();
+    });
+  });
+}
+
+std::vector<std::string> RawRegistryService::UnservedMethods() const {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          std::string(reg::RegistryServer::service_full_name()));
+  std::set<std::string> served(method_paths_.begin(), method_paths_.end());
+  std::vector<std::string> unserved;
+  for (int i = 0; service != nullptr && i < service->method_count(); ++i) {
+    std::string path = absl::StrCat("/", service->full_name(), "/", service->method(i)->name());
+    if (served.count(path) == 0) unserved.push_back(std::move(path));
+  }
+  return unserved;
+}
+
+}  // namespace larder::api

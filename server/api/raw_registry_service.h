@@ -1,0 +1,56 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "grpcpp/impl/service_type.h"
+#include "grpcpp/support/byte_buffer.h"
+#include "server/api/registry_service.h"
+
+namespace larder::api {
+
+// feast.registry.RegistryServer as the gRPC server sees it: every method takes and returns raw
+// bytes, and this class does the protobuf work itself. Two reasons:
+// - Requests are parsed here, not by gRPC's generated glue, so an oversize or malformed request
+//   gets INVALID_ARGUMENT with a message that says what is wrong (gRPC itself answers
+//   RESOURCE_EXHAUSTED or INTERNAL, and the service never sees the call).
+// - Reads the stored bytes already answer (Get<Kind>, Proto) are sent without decoding and
+//   re-encoding anything: the response references the snapshot's bytes, no copy is made.
+// Every other call is parsed, handed to the typed RegistryService, and its response serialized.
+// Thread-safe.
+class RawRegistryService final : public grpc::Service {
+ public:
+  // `typed` and `registry` are not owned and must outlive this service. Requests larger than
+  // `max_request_bytes` are refused.
+  RawRegistryService(RegistryService& typed, registry::Registry& registry,
+                     size_t max_request_bytes);
+
+  // Methods of feast.registry.RegistryServer's descriptor with no handler here; empty unless
+  // the proto gained a method this class does not serve yet.
+  std::vector<std::string> UnservedMethods() const;
+
+ private:
+  using Handler = std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer&,
+                                             grpc::ByteBuffer*)>;
+  void Add(absl::string_view method, Handler handler);
+  // A method answered by the typed service.
+  template <typename Request, typename Response>
+  void AddTyped(absl::string_view method,
+                grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*,
+                                                         Response*));
+  // A Get<Kind> method answered with the stored object's bytes.
+  template <typename Message, typename Request>
+  void AddStoredGet(absl::string_view method);
+  void AddProto();
+
+  RegistryService& typed_;
+  registry::Registry& registry_;
+  const size_t max_request_bytes_;
+  std::deque<std::string> method_paths_;  // gRPC keeps pointers to these; deque never moves them
+};
+
+}  // namespace larder::api

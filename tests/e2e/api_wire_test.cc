@@ -1,0 +1,132 @@
+// What reaches the service as raw bytes: requests over --max-message-bytes and requests that are
+// not valid protobuf get INVALID_ARGUMENT with a message that says so (not gRPC's own
+// RESOURCE_EXHAUSTED/INTERNAL) and change nothing; and reads answered with stored bytes (Get of
+// every kind, Proto) still fill in the project of objects Feast stored without one.
+#include <future>
+
+#include "absl/strings/str_cat.h"
+#include "grpcpp/generic/generic_stub.h"
+#include "storage/open_store.h"
+#include "tests/e2e/api_fixture.h"
+
+namespace larder::testing {
+namespace {
+
+using grpc::StatusCode;
+
+// One unary call of `method` with `bytes` as the request, through a stub that sends them as is.
+grpc::Status RawCall(ApiServer& api, const std::string& method, const std::string& bytes,
+                     grpc::ByteBuffer* response) {
+  grpc::GenericStub generic(grpc::CreateChannel(api.process().address(),
+                                                grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  grpc::Slice slice(bytes);
+  grpc::ByteBuffer request(&slice, 1);
+  std::promise<grpc::Status> done;
+  generic.UnaryCall(&context, "/feast.registry.RegistryServer/" + method, grpc::StubOptions(),
+                    &request, response, [&done](grpc::Status s) { done.set_value(std::move(s)); });
+  return done.get_future().get();
+}
+
+void OversizeRequestRefused(ScratchDatabase& db) {
+  ApiServer api(db, {"--max-message-bytes=4096"});
+  core::Entity big = MakeEntity("driver", "driver_id");
+  big.mutable_spec()->set_description(std::string(5000, 'd'));
+  const grpc::Status status = api.Apply("demo", big);
+  CHECK(status.error_code() == StatusCode::INVALID_ARGUMENT);
+  CHECK_THAT(status.error_message(),
+             Catch::Contains("exceeds the server's limit of 4096 bytes (--max-message-bytes)"));
+  // Nothing was written, and a request under the limit still works.
+  CHECK(api.Ok(&Stub::ListProjects, reg::ListProjectsRequest()).projects_size() == 0);
+  big.mutable_spec()->set_description("small");
+  CHECK_OK(api.Apply("demo", big));
+}
+LARDER_BACKEND_TEST("wire: a request over --max-message-bytes is INVALID_ARGUMENT and writes "
+                    "nothing",
+                    OversizeRequestRefused)
+
+void MalformedRequestRefused(ScratchDatabase& db) {
+  ApiServer api(db);
+  // A truncated length-delimited field; and fields 1 and 2 holding invalid UTF-8 (a string
+  // field in each of these requests).
+  const std::string truncated("\x0a\x10\x01\x02", 4);
+  const std::string bad_utf8("\x0a\x02\xc3\x28\x12\x02\xc3\x28", 8);
+  for (const std::string method : {"ApplyEntity", "GetEntity", "ListEntities", "Proto"}) {
+    for (const std::string* bytes : {&truncated, &bad_utf8}) {
+      if (method == "Proto" && bytes == &bad_utf8) continue;  // Empty has no string field
+      INFO(method << " with " << bytes->size() << " bytes");
+      grpc::ByteBuffer response;
+      const grpc::Status status = RawCall(api, method, *bytes, &response);
+      CHECK(status.error_code() == StatusCode::INVALID_ARGUMENT);
+      CHECK_THAT(status.error_message(), Catch::Contains("malformed request"));
+    }
+  }
+  CHECK(api.Ok(&Stub::ListProjects, reg::ListProjectsRequest()).projects_size() == 0);
+  // The server is unharmed.
+  REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
+  CHECK(api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("demo", "driver")).spec().name() ==
+        "driver");
+}
+LARDER_BACKEND_TEST("wire: malformed request bytes are INVALID_ARGUMENT and change nothing",
+                    MalformedRequestRefused)
+
+// Feast's own SqlRegistry may store objects whose spec.project is empty; Larder's answers always
+// carry the project, also when they are the stored bytes sent as they are.
+void StoredBytesGetTheirProject(ScratchDatabase& db) {
+  {
+    ApiServer api(db);
+    REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
+    REQUIRE_OK(api.Apply("demo", MakeFeatureView("stats", {"driver"},
+                                                 {Field("trips", ValueType::INT64)},
+                                                 FileSource("src", "s.parquet"))));
+  }
+  auto url = storage::ParseDatabaseUrl(db.url());
+  REQUIRE(url.ok());
+  auto store = storage::OpenStore(*url, storage::StoreOptions());
+  REQUIRE(store.ok());
+  auto strip_project = [&](storage::ObjectKind kind, const std::string& name, auto message) {
+    REQUIRE((*store)
+                ->Run(storage::TxMode::kReadWrite,
+                      [&](storage::Transaction& tx) -> absl::Status {
+                        auto row = tx.GetObject(kind, "demo", name, storage::Lock::kForUpdate);
+                        if (!row.ok()) return row.status();
+                        if (!message.ParseFromString((*row)->proto)) {
+                          return absl::DataLossError("stored row does not parse");
+                        }
+                        message.mutable_spec()->clear_project();
+                        (*row)->proto = message.SerializeAsString();
+                        return tx.UpdateObject(kind, **row);
+                      })
+                .ok());
+  };
+  strip_project(storage::ObjectKind::kEntity, "driver", core::Entity());
+  strip_project(storage::ObjectKind::kFeatureView, "stats", core::FeatureView());
+  store->reset();
+
+  ApiServer api(db);
+  for (const bool cached : {false, true}) {
+    INFO("allow_cache " << cached);
+    auto get_entity = Named<reg::GetEntityRequest>("demo", "driver");
+    get_entity.set_allow_cache(cached);
+    const core::Entity entity = api.Ok(&Stub::GetEntity, get_entity);
+    CHECK(entity.spec().project() == "demo");
+    CHECK(entity.spec().join_key() == "driver_id");
+    auto get_view = Named<reg::GetFeatureViewRequest>("demo", "stats");
+    get_view.set_allow_cache(cached);
+    const core::FeatureView view = api.Ok(&Stub::GetFeatureView, get_view);
+    CHECK(view.spec().project() == "demo");
+    CHECK(view.spec().features_size() == 1);
+  }
+  const core::Registry registry = api.Proto();
+  REQUIRE(registry.entities_size() == 1);
+  CHECK(registry.entities(0).spec().project() == "demo");
+  REQUIRE(registry.feature_views_size() == 1);
+  CHECK(registry.feature_views(0).spec().project() == "demo");
+  CHECK(registry.projects_size() == 1);
+}
+LARDER_BACKEND_TEST("wire: objects stored without a project are answered with it (Get, Proto)",
+                    StoredBytesGetTheirProject)
+
+}  // namespace
+}  // namespace larder::testing

@@ -45,6 +45,13 @@ class RawRegistryService final : public grpc::Service {
   // A Get<Kind> method answered with the stored object's bytes.
   template <typename Message, typename Request>
   void AddStoredGet(absl::string_view method);
+  // A List<Kind> method: answered with stored bytes when the request only paginates (no tags, no
+  // sort key, and `plain` true for kind-specific filters); otherwise by `typed`.
+  template <typename Message, typename Request, typename Response>
+  void AddStoredList(absl::string_view method,
+                     grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*,
+                                                            Response*),
+                     bool (*plain)(const Request&) = nullptr);
   void AddProto();
 
   RegistryService& typed_;

@@ -347,6 +347,24 @@ absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project,
 }
 
 template <typename Message>
+absl::StatusOr<StoredPage> Registry::ListStored(
+    absl::string_view project, const feast::registry::PaginationParams& pagination,
+    bool allow_cache) {
+  using Traits = ObjectTraits<Message>;
+  absl::StatusOr<RowList> rows = Rows(Traits::kKind, project, allow_cache);
+  if (!rows.ok()) return rows.status();
+  StoredPage page;
+  // Unsorted lists are in name order, which is the rows' order (see SortAndPaginate).
+  if (rows->empty()) return page;  // Feast: present, all-zero metadata
+  size_t begin = 0, end = 0;
+  page.pagination = Paginate(rows->size(), pagination, begin, end);
+  page.rows.assign(rows->begin() + static_cast<ptrdiff_t>(begin),
+                   rows->begin() + static_cast<ptrdiff_t>(end));
+  page.project_field = internal::ProjectFieldBytes(Traits::kKind, project);
+  return page;
+}
+
+template <typename Message>
 absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
                                                  const ListOptions& options, bool allow_cache,
                                                  const std::function<bool(const Message&)>& keep) {
@@ -393,6 +411,8 @@ absl::Status Registry::Delete(absl::string_view project, absl::string_view name,
                                                           absl::string_view, bool);           \
   template absl::StatusOr<StoredObject> Registry::GetStored<Message>(                          \
       absl::string_view, absl::string_view, bool);                                            \
+  template absl::StatusOr<StoredPage> Registry::ListStored<Message>(                          \
+      absl::string_view, const feast::registry::PaginationParams&, bool);                     \
   template absl::StatusOr<ListPage<Message>> Registry::List<Message>(                         \
       absl::string_view, const ListOptions&, bool, const std::function<bool(const Message&)>&); \
   template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view,        \

@@ -27,6 +27,14 @@ struct StoredObject {
   std::string project_field;
 };
 
+// A page of a List answered as stored bytes: each row's `proto` followed by `project_field` is
+// one listed message (the rows are all in one project). Shares the rows, so no copy is made.
+struct StoredPage {
+  RowList rows;  // in list order
+  std::string project_field;
+  feast::registry::PaginationMetadata pagination;
+};
+
 // The filters of ListAllFeatureViews; empty strings and an unset timestamp mean "any".
 struct FeatureViewFilters {
   std::string entity;
@@ -69,6 +77,12 @@ class Registry {
   template <typename Message>
   absl::StatusOr<StoredObject> GetStored(absl::string_view project, absl::string_view name,
                                          bool allow_cache = false);
+  // What List answers when the request has no tag filter and no sort key (only pagination), as
+  // the stored bytes: the same objects, order and pagination metadata, nothing decoded.
+  template <typename Message>
+  absl::StatusOr<StoredPage> ListStored(absl::string_view project,
+                                        const feast::registry::PaginationParams& pagination,
+                                        bool allow_cache = false);
   // `keep`, when set, is an extra filter applied after the tag filter.
   template <typename Message>
   absl::StatusOr<ListPage<Message>> List(absl::string_view project, const ListOptions& options,

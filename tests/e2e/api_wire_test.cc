@@ -1,7 +1,7 @@
 // What reaches the service as raw bytes: requests over --max-message-bytes and requests that are
 // not valid protobuf get INVALID_ARGUMENT with a message that says so (not gRPC's own
 // RESOURCE_EXHAUSTED/INTERNAL) and change nothing; and reads answered with stored bytes (Get of
-// every kind, Proto) still fill in the project of objects Feast stored without one.
+// every kind, plain List, Proto) still fill in the project of objects Feast stored without one.
 #include <future>
 
 #include "absl/strings/str_cat.h"
@@ -117,6 +117,12 @@ void StoredBytesGetTheirProject(ScratchDatabase& db) {
     const core::FeatureView view = api.Ok(&Stub::GetFeatureView, get_view);
     CHECK(view.spec().project() == "demo");
     CHECK(view.spec().features_size() == 1);
+    auto list_views = In<reg::ListFeatureViewsRequest>("demo");
+    list_views.set_allow_cache(cached);
+    const auto listed = api.Ok(&Stub::ListFeatureViews, list_views);
+    REQUIRE(listed.feature_views_size() == 1);
+    CHECK(listed.feature_views(0).spec().project() == "demo");
+    CHECK(PaginationText(listed.pagination()) == "0,0,1,1,0,0");
   }
   const core::Registry registry = api.Proto();
   REQUIRE(registry.entities_size() == 1);
@@ -125,7 +131,7 @@ void StoredBytesGetTheirProject(ScratchDatabase& db) {
   CHECK(registry.feature_views(0).spec().project() == "demo");
   CHECK(registry.projects_size() == 1);
 }
-LARDER_BACKEND_TEST("wire: objects stored without a project are answered with it (Get, Proto)",
+LARDER_BACKEND_TEST("wire: objects stored without a project are answered with it (Get, List, Proto)",
                     StoredBytesGetTheirProject)
 
 }  // namespace

@@ -63,6 +63,14 @@ class Scenarios {
   int64_t registry_objects() const { return registry_objects_; }
 
  private:
+  template <typename Request, typename Response>
+  using TypedMethod = grpc::Status (RegistryStub::*)(grpc::ClientContext*, const Request&,
+                                                     Response*);
+  template <typename Request, typename Response>
+  CellResult RawRead(const LoopOptions& options, const std::string& method,
+                     TypedMethod<Request, Response> typed,
+                     std::function<void(int64_t seq, Request&)> fill,
+                     std::function<bool(const Response&)> check);
   CellResult Get(const LoopOptions& options, bool cache, bool entity);
   CellResult List(const LoopOptions& options, bool cache, const std::string& project, bool all);
   CellResult Proto(const LoopOptions& options, std::string* note);

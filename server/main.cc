@@ -16,6 +16,7 @@
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/server_builder.h"
 #include "server/api/registry_service.h"
+#include "server/auth/static_tokens.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
 #include "server/server_config.h"
@@ -56,6 +57,16 @@ int WaitForTerminationSignal(const sigset_t& signals) {
 }
 
 int Serve(const ServerConfig& config, const sigset_t& signals) {
+  // Authentication is configured before the database is touched, so a bad tokens file fails
+  // fast.
+  std::unique_ptr<auth::Authenticator> authenticator;
+  if (!config.auth_tokens_file.empty()) {
+    absl::StatusOr<std::unique_ptr<auth::StaticTokenAuthenticator>> tokens =
+        auth::LoadStaticTokens(config.auth_tokens_file);
+    if (!tokens.ok()) return Fail(tokens.status().message());
+    authenticator = *std::move(tokens);
+  }
+
   absl::StatusOr<std::unique_ptr<storage::SqlStore>> store = OpenConfiguredStore(config);
   if (!store.ok()) return Fail(store.status().message());
   absl::StatusOr<storage::SchemaState> schema =
@@ -64,7 +75,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
 
   registry::SystemClock clock;
   registry::Registry registry(**store, clock);
-  api::RegistryService service(registry);
+  api::RegistryService service(registry, authenticator.get(), config.default_project);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();

@@ -502,6 +502,20 @@ std::map<std::string, std::string> PeekMetadata(const std::string& db_url,
   return metadata;
 }
 
+std::vector<storage::ChangeRecord> PeekChanges(const std::string& db_url) {
+  auto store = OpenPeekStore(db_url);
+  std::vector<storage::ChangeRecord> changes;
+  absl::Status status = store->Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
+    auto rows = tx.ListChanges(0, 100000);
+    if (!rows.ok()) return rows.status();
+    changes = *std::move(rows);
+    return absl::OkStatus();
+  });
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+  return changes;
+}
+
 std::vector<storage::VersionRecord> PeekVersions(const std::string& db_url,
                                                  const std::string& project,
                                                  const std::string& view) {

@@ -1,13 +1,12 @@
 #include "server/auth/static_tokens.h"
 
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "server/auth/auth_file.h"
 
 namespace larder::auth {
 namespace {
@@ -97,11 +96,9 @@ absl::StatusOr<User> StaticTokenAuthenticator::VerifyToken(absl::string_view tok
 
 absl::StatusOr<std::unique_ptr<StaticTokenAuthenticator>> LoadStaticTokens(
     const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read auth tokens file ", path));
-  std::stringstream contents;
-  contents << in.rdbuf();
-  absl::StatusOr<std::vector<StaticToken>> tokens = ParseStaticTokens(contents.str());
+  absl::StatusOr<std::string> contents = ReadAuthFile(path, "auth tokens file");
+  if (!contents.ok()) return contents.status();
+  absl::StatusOr<std::vector<StaticToken>> tokens = ParseStaticTokens(*contents);
   if (!tokens.ok()) {
     return absl::InvalidArgumentError(
         absl::StrCat("auth tokens file ", path, " ", tokens.status().message()));

@@ -100,7 +100,7 @@ TEST_CASE("An unreadable or empty tokens file is a start-up error naming it", "[
 
 const char* NoEnv(const char*) { return nullptr; }
 
-TEST_CASE("Auth flags are parsed; JWT settings need --auth-jwks", "[auth][config]") {
+TEST_CASE("Auth flags are parsed, and JWT settings need --auth-jwks", "[auth][config]") {
   auto config = ParseServerConfig(
       {"serve", "--auth-tokens=/etc/larder/tokens", "--default-project", "demo"}, NoEnv);
   REQUIRE(config.ok());

@@ -85,7 +85,7 @@ TEST_CASE("Policies accept by role, group, namespace, either, or everyone", "[au
   CHECK(PolicyAccepts(policy, user, &why));
 }
 
-TEST_CASE("Without permissions any named user may do anything; nobody else", "[authz]") {
+TEST_CASE("Without permissions any named user may do anything, nobody else", "[authz]") {
   const PermissionRules none({});
   CHECK(Outcome(none, UserWithRoles({}), PermissionSpec::ENTITY, "e", {PermissionSpec::DELETE},
                 kAssert) == "allow");
@@ -122,7 +122,7 @@ TEST_CASE("Assert mode: names full-match, all actions must be granted, else deni
         "['DESCRIBE'] to Entity:public_driver: Requires roles ['reader']");
 }
 
-TEST_CASE("AFFIRMATIVE: one accepting permission grants; all rejecting explain each",
+TEST_CASE("AFFIRMATIVE: one accepting permission grants, all rejecting explain each",
           "[authz]") {
   const PermissionRules rules(
       {RolePermission("admins", {PermissionSpec::FEATURE_VIEW}, {}, {kDescribe, kUpdate},

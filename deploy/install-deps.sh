@@ -7,7 +7,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libabsl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
+  libabsl-dev libssl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
 )
 if [[ "${1:-}" == "--with-test-databases" ]]; then
   # The tests start throwaway PostgreSQL and MariaDB servers of their own.

@@ -20,6 +20,8 @@
 #include "server/api/health_service.h"
 #include "server/api/raw_registry_service.h"
 #include "server/api/registry_service.h"
+#include "server/auth/jwt_authenticator.h"
+#include "server/auth/static_tokens.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
 #include "server/server_config.h"
@@ -42,6 +44,26 @@ absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(
   return storage::OpenStore(*url, options);
 }
 
+// The authenticator the auth flags ask for, or nullptr (no auth). Tokens from the tokens file
+// are tried before JWT verification when both are configured.
+absl::StatusOr<std::unique_ptr<auth::Authenticator>> ConfiguredAuthenticator(
+    const ServerConfig& config) {
+  std::vector<std::unique_ptr<auth::Authenticator>> chain;
+  if (!config.auth_tokens_file.empty()) {
+    auto tokens = auth::LoadStaticTokens(config.auth_tokens_file);
+    if (!tokens.ok()) return tokens.status();
+    chain.push_back(*std::move(tokens));
+  }
+  if (!config.auth_jwks_file.empty()) {
+    auto jwt = auth::LoadJwks(config.auth_jwks_file,
+                              {config.auth_issuer, config.auth_audience, config.auth_client_id});
+    if (!jwt.ok()) return jwt.status();
+    chain.push_back(*std::move(jwt));
+  }
+  if (chain.size() <= 1) return chain.empty() ? nullptr : std::move(chain.front());
+  return std::make_unique<auth::FirstAcceptingAuthenticator>(std::move(chain));
+}
+
 int Migrate(const ServerConfig& config) {
   absl::StatusOr<std::unique_ptr<storage::SqlStore>> store = OpenConfiguredStore(config);
   if (!store.ok()) return Fail(store.status().message());
@@ -60,6 +82,12 @@ int WaitForTerminationSignal(const sigset_t& signals) {
 }
 
 int Serve(const ServerConfig& config, const sigset_t& signals) {
+  // Authentication is configured before the database is touched, so a bad tokens or JWKS file
+  // fast.
+  absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
+      ConfiguredAuthenticator(config);
+  if (!authenticator.ok()) return Fail(authenticator.status().message());
+
   absl::StatusOr<std::unique_ptr<storage::SqlStore>> store = OpenConfiguredStore(config);
   if (!store.ok()) return Fail(store.status().message());
   absl::StatusOr<storage::SchemaState> schema =
@@ -68,7 +96,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
 
   registry::SystemClock clock;
   registry::Registry registry(**store, clock);
-  api::RegistryService typed_service(registry);
+  api::RegistryService typed_service(registry, authenticator->get(), config.default_project);
   api::RawRegistryService service(typed_service, registry, config.max_message_bytes);
   if (std::vector<std::string> missing = service.UnservedMethods(); !missing.empty()) {
     return Fail(absl::StrCat("internal error: no handler for ", missing.front()));

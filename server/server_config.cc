@@ -25,9 +25,29 @@ flags:
   --db-connections=N       database connection pool size (default 16)
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
                            (default 1000; 0: only on Refresh and local writes)
+  --auth-tokens=FILE       require a bearer token from FILE on every call (docs/auth.md)
+  --auth-jwks=FILE         require an OIDC RS256 JWT signed by a key in this JWKS file
+  --auth-issuer=ISS        JWTs must carry this `iss` (default: not checked)
+  --auth-audience=AUD      JWTs must carry this `aud` (default: not checked)
+  --auth-client-id=ID      JWT roles also come from resource_access.ID.roles
+  --default-project=NAME   Feast's project: its permissions govern calls that name none
+                           (GetProject, ListProjects, DeleteProject, Commit, Proto)
   --help                   this text
 )";
 }
+
+namespace {
+// The flags that take a plain string, or nullptr.
+std::string* StringFlag(ServerConfig& config, absl::string_view flag) {
+  if (flag == "--auth-tokens") return &config.auth_tokens_file;
+  if (flag == "--auth-jwks") return &config.auth_jwks_file;
+  if (flag == "--auth-issuer") return &config.auth_issuer;
+  if (flag == "--auth-audience") return &config.auth_audience;
+  if (flag == "--auth-client-id") return &config.auth_client_id;
+  if (flag == "--default-project") return &config.default_project;
+  return nullptr;
+}
+}  // namespace
 
 absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& args,
                                                const char* (*getenv)(const char*)) {
@@ -97,9 +117,20 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
                  config.max_db_connections <= 0) {
         return absl::InvalidArgumentError("--db-connections must be a positive number");
       }
+    } else if (std::string* target = StringFlag(config, flag); target != nullptr) {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (v->empty()) return absl::InvalidArgumentError(flag + " needs a non-empty value");
+      *target = *std::move(v);
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag '", args[i], "'"));
     }
+  }
+  if (config.auth_jwks_file.empty() &&
+      (!config.auth_issuer.empty() || !config.auth_audience.empty() ||
+       !config.auth_client_id.empty())) {
+    return absl::InvalidArgumentError(
+        "--auth-issuer, --auth-audience and --auth-client-id need --auth-jwks");
   }
   return config;
 }

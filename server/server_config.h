@@ -19,6 +19,17 @@ struct ServerConfig {
   int64_t max_message_bytes = 256LL << 20;       // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes
   int max_db_connections = 16;                   // --db-connections
   int cache_poll_ms = 1000;  // --cache-poll-ms: how often the snapshot catches up (0: never)
+
+  // Authentication (docs/auth.md); with neither file every call is allowed, as Feast's no_auth.
+  std::string auth_tokens_file;  // --auth-tokens: static bearer tokens
+  std::string auth_jwks_file;    // --auth-jwks: OIDC JWTs verified against this JWKS
+  std::string auth_issuer;       // --auth-issuer: required `iss` of JWTs (empty: any)
+  std::string auth_audience;     // --auth-audience: required `aud` of JWTs (empty: any)
+  std::string auth_client_id;    // --auth-client-id: whose resource_access roles JWTs grant
+  // --default-project: Feast's configured project, whose permissions govern RPCs without one.
+  std::string default_project;
+
+  bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };
 
 // Usage text for --help and for errors.

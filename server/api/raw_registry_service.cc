@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/descriptor.h"
-#include "grpcpp/support/method_handler.h"
-#include "grpcpp/impl/rpc_service_method.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "grpcpp/impl/rpc_service_method.h"
+#include "grpcpp/support/method_handler.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "server/api/handle.h"
 
@@ -20,8 +20,9 @@ namespace {
 namespace core = feast::core;
 namespace reg = feast::registry;
 
-// A slice over bytes someone else owns: `owner` is kept alive until gRPC has sent them, so a
-// snapshot row or the assembled registry goes out without a copy.
+// A slice over bytes someone else owns: `owner` is kept alive until gRPC has
+// sent them, so a snapshot row or the assembled registry goes out without a
+// copy.
 grpc::Slice SharedSlice(std::shared_ptr<const void> owner, absl::string_view bytes) {
   if (bytes.empty()) return grpc::Slice();
   auto* keep_alive = new std::shared_ptr<const void>(std::move(owner));
@@ -30,9 +31,10 @@ grpc::Slice SharedSlice(std::shared_ptr<const void> owner, absl::string_view byt
       [](void* held) { delete static_cast<std::shared_ptr<const void>*>(held); }, keep_alive);
 }
 
-// A List response: `items_field` repeated with each row (plus the project field), then the
-// pagination metadata (always present, as the typed path writes it). One copy into one buffer:
-// cheaper for gRPC to send than three slices per item.
+// A List response: `items_field` repeated with each row (plus the project
+// field), then the pagination metadata (always present, as the typed path
+// writes it). One copy into one buffer: cheaper for gRPC to send than three
+// slices per item.
 grpc::ByteBuffer SerializeStoredPage(const registry::StoredPage& page, int items_field,
                                      int pagination_field) {
   using google::protobuf::internal::WireFormatLite;
@@ -53,8 +55,8 @@ grpc::ByteBuffer SerializeStoredPage(const registry::StoredPage& page, int items
       out.WriteRaw(row->proto.data(), static_cast<int>(row->proto.size()));
       out.WriteRaw(page.project_field.data(), static_cast<int>(page.project_field.size()));
     }
-    out.WriteTag(WireFormatLite::MakeTag(pagination_field,
-                                         WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    out.WriteTag(
+        WireFormatLite::MakeTag(pagination_field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
     out.WriteVarint32(static_cast<uint32_t>(page.pagination.ByteSizeLong()));
     page.pagination.SerializeWithCachedSizes(&out);
   }
@@ -73,9 +75,9 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, size_t max_bytes, Messa
   grpc::ByteBuffer view(bytes);  // shares the slices; the reader needs a mutable buffer
   grpc::ProtoBufferReader reader(&view);
   if (!request->ParseFromZeroCopyStream(&reader)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "malformed request: the ", bytes.Length(), " bytes received are not a valid ",
-        Message::descriptor()->full_name()));
+    return absl::InvalidArgumentError(absl::StrCat("malformed request: the ", bytes.Length(),
+                                                   " bytes received are not a valid ",
+                                                   Message::descriptor()->full_name()));
   }
   return absl::OkStatus();
 }
@@ -121,19 +123,25 @@ RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registr
   LARDER_TYPED(ListFeatures);
   LARDER_TYPED(GetFeature);
 #undef LARDER_TYPED
-  AddStoredGet<core::Entity, reg::GetEntityRequest>("GetEntity");
-  AddStoredGet<core::DataSource, reg::GetDataSourceRequest>("GetDataSource");
-  AddStoredGet<core::FeatureView, reg::GetFeatureViewRequest>("GetFeatureView");
+  AddStoredGet<core::Entity, reg::GetEntityRequest>("GetEntity", &RegistryService::GetEntity);
+  AddStoredGet<core::DataSource, reg::GetDataSourceRequest>("GetDataSource",
+                                                            &RegistryService::GetDataSource);
+  AddStoredGet<core::FeatureView, reg::GetFeatureViewRequest>("GetFeatureView",
+                                                              &RegistryService::GetFeatureView);
   AddStoredGet<core::StreamFeatureView, reg::GetStreamFeatureViewRequest>(
-      "GetStreamFeatureView");
+      "GetStreamFeatureView", &RegistryService::GetStreamFeatureView);
   AddStoredGet<core::OnDemandFeatureView, reg::GetOnDemandFeatureViewRequest>(
-      "GetOnDemandFeatureView");
-  AddStoredGet<core::LabelView, reg::GetLabelViewRequest>("GetLabelView");
-  AddStoredGet<core::FeatureService, reg::GetFeatureServiceRequest>("GetFeatureService");
-  AddStoredGet<core::SavedDataset, reg::GetSavedDatasetRequest>("GetSavedDataset");
+      "GetOnDemandFeatureView", &RegistryService::GetOnDemandFeatureView);
+  AddStoredGet<core::LabelView, reg::GetLabelViewRequest>("GetLabelView",
+                                                          &RegistryService::GetLabelView);
+  AddStoredGet<core::FeatureService, reg::GetFeatureServiceRequest>(
+      "GetFeatureService", &RegistryService::GetFeatureService);
+  AddStoredGet<core::SavedDataset, reg::GetSavedDatasetRequest>("GetSavedDataset",
+                                                                &RegistryService::GetSavedDataset);
   AddStoredGet<core::ValidationReference, reg::GetValidationReferenceRequest>(
-      "GetValidationReference");
-  AddStoredGet<core::Permission, reg::GetPermissionRequest>("GetPermission");
+      "GetValidationReference", &RegistryService::GetValidationReference);
+  AddStoredGet<core::Permission, reg::GetPermissionRequest>("GetPermission",
+                                                            &RegistryService::GetPermission);
   AddStoredList<core::Entity>("ListEntities", &RegistryService::ListEntities);
   AddStoredList<core::DataSource>("ListDataSources", &RegistryService::ListDataSources);
   AddStoredList<core::FeatureView>("ListFeatureViews", &RegistryService::ListFeatureViews);
@@ -157,47 +165,57 @@ RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registr
 }
 
 void RawRegistryService::Add(absl::string_view method, Handler handler) {
-  method_paths_.push_back(
-      absl::StrCat("/", reg::RegistryServer::service_full_name(), "/", method));
+  method_paths_.push_back(absl::StrCat("/", reg::RegistryServer::service_full_name(), "/", method));
   AddMethod(new grpc::internal::RpcServiceMethod(
       method_paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-      new grpc::internal::RpcMethodHandler<RawRegistryService, grpc::ByteBuffer,
-                                           grpc::ByteBuffer>(
-          [handler = std::move(handler)](RawRegistryService*, grpc::ServerContext* context,
-                                         const grpc::ByteBuffer* request,
-                                         grpc::ByteBuffer* response) {
-            return handler(context, *request, response);
-          },
+      new grpc::internal::RpcMethodHandler<RawRegistryService, grpc::ByteBuffer, grpc::ByteBuffer>(
+          [handler = std::move(handler)](
+              RawRegistryService*, grpc::ServerContext* context, const grpc::ByteBuffer* request,
+              grpc::ByteBuffer* response) { return handler(context, *request, response); },
           this)));
 }
 
 template <typename Request, typename Response>
-void RawRegistryService::AddTyped(
-    absl::string_view method,
-    grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*, Response*)) {
+grpc::Status RawRegistryService::CallTyped(
+    grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*, Response*),
+    grpc::ServerContext* context, const Request& request, grpc::ByteBuffer* out) {
+  Response response;
+  grpc::Status status = (typed_.*handler)(context, &request, &response);
+  if (!status.ok()) return status;
+  bool own_buffer = false;
+  return grpc::SerializationTraits<Response>::Serialize(response, out, &own_buffer);
+}
+
+template <typename Request, typename Response>
+void RawRegistryService::AddTyped(absl::string_view method,
+                                  grpc::Status (RegistryService::*handler)(grpc::ServerContext*,
+                                                                           const Request*,
+                                                                           Response*)) {
   Add(method, [this, handler](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
                               grpc::ByteBuffer* out) {
     Request request;
     if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
       return ToGrpcStatus(s);
     }
-    Response response;
-    grpc::Status status = (typed_.*handler)(context, &request, &response);
-    if (!status.ok()) return status;
-    bool own_buffer = false;
-    return grpc::SerializationTraits<Response>::Serialize(response, out, &own_buffer);
+    return CallTyped(handler, context, request, out);
   });
 }
 
 template <typename Message, typename Request>
-void RawRegistryService::AddStoredGet(absl::string_view method) {
-  Add(method, [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
-                     grpc::ByteBuffer* out) {
+void RawRegistryService::AddStoredGet(absl::string_view method,
+                                      grpc::Status (RegistryService::*typed)(grpc::ServerContext*,
+                                                                             const Request*,
+                                                                             Message*)) {
+  Add(method, [this, typed](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
+                            grpc::ByteBuffer* out) {
+    Request request;
+    if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
+      return ToGrpcStatus(s);
+    }
+    if (typed_.checks_access()) return CallTyped(typed, context, request, out);
     return Handle(context, [&]() -> absl::Status {
-      Request request;
-      if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) return s;
-      absl::StatusOr<registry::StoredObject> stored = registry_.GetStored<Message>(
-          request.project(), request.name(), request.allow_cache());
+      absl::StatusOr<registry::StoredObject> stored =
+          registry_.GetStored<Message>(request.project(), request.name(), request.allow_cache());
       if (!stored.ok()) return stored.status();
       grpc::Slice slices[] = {SharedSlice(stored->row, stored->row->proto),
                               grpc::Slice(stored->project_field)};
@@ -208,11 +226,13 @@ void RawRegistryService::AddStoredGet(absl::string_view method) {
 }
 
 template <typename Message, typename Request, typename Response>
-void RawRegistryService::AddStoredList(
-    absl::string_view method,
-    grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*, Response*),
-    bool (*plain)(const Request&)) {
-  // The response's fields, found by what they hold rather than by hard-coded numbers.
+void RawRegistryService::AddStoredList(absl::string_view method,
+                                       grpc::Status (RegistryService::*typed)(grpc::ServerContext*,
+                                                                              const Request*,
+                                                                              Response*),
+                                       bool (*plain)(const Request&)) {
+  // The response's fields, found by what they hold rather than by hard-coded
+  // numbers.
   const google::protobuf::Descriptor* response = Response::descriptor();
   int items_field = 0;
   for (int i = 0; i < response->field_count(); ++i) {
@@ -228,13 +248,9 @@ void RawRegistryService::AddStoredList(
     if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
       return ToGrpcStatus(s);
     }
-    if (!request.tags().empty() || !request.sorting().sort_by().empty() ||
+    if (typed_.checks_access() || !request.tags().empty() || !request.sorting().sort_by().empty() ||
         (plain != nullptr && !plain(request))) {
-      Response typed_response;
-      grpc::Status status = (typed_.*typed)(context, &request, &typed_response);
-      if (!status.ok()) return status;
-      bool own_buffer = false;
-      return grpc::SerializationTraits<Response>::Serialize(typed_response, out, &own_buffer);
+      return CallTyped(typed, context, request, out);
     }
     return Handle(context, [&]() -> absl::Status {
       absl::StatusOr<registry::StoredPage> page = registry_.ListStored<Message>(
@@ -247,20 +263,24 @@ void RawRegistryService::AddStoredList(
 }
 
 void RawRegistryService::AddProto() {
-  Add("Proto", [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
-                      grpc::ByteBuffer* out) {
-    return Handle(context, [&]() -> absl::Status {
-      google::protobuf::Empty request;
-      if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) return s;
-      absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot =
-          registry_.ProtoSnapshot();
-      if (!snapshot.ok()) return snapshot.status();
-      std::shared_ptr<const std::string> registry_bytes = (*snapshot)->RegistryBytes();
-      grpc::Slice slice = SharedSlice(registry_bytes, *registry_bytes);
-      *out = grpc::ByteBuffer(&slice, 1);
-      return absl::OkStatus();
-    });
-  });
+  Add("Proto",
+      [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes, grpc::ByteBuffer* out) {
+        google::protobuf::Empty request;
+        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (typed_.checks_access())
+          return CallTyped(&RegistryService::Proto, context, request, out);
+        return Handle(context, [&]() -> absl::Status {
+          absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot =
+              registry_.ProtoSnapshot();
+          if (!snapshot.ok()) return snapshot.status();
+          std::shared_ptr<const std::string> registry_bytes = (*snapshot)->RegistryBytes();
+          grpc::Slice slice = SharedSlice(registry_bytes, *registry_bytes);
+          *out = grpc::ByteBuffer(&slice, 1);
+          return absl::OkStatus();
+        });
+      });
 }
 
 std::vector<std::string> RawRegistryService::UnservedMethods() const {

@@ -34,25 +34,35 @@ class RawRegistryService final : public grpc::Service {
   std::vector<std::string> UnservedMethods() const;
 
  private:
-  using Handler = std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer&,
-                                             grpc::ByteBuffer*)>;
+  using Handler =
+      std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
   void Add(absl::string_view method, Handler handler);
   // A method answered by the typed service.
   template <typename Request, typename Response>
   void AddTyped(absl::string_view method,
                 grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*,
                                                          Response*));
-  // A Get<Kind> method answered with the stored object's bytes.
+  // Parses `bytes` as the request, runs the typed handler, serializes its response.
+  template <typename Request, typename Response>
+  grpc::Status CallTyped(grpc::Status (RegistryService::*handler)(grpc::ServerContext*,
+                                                                  const Request*, Response*),
+                         grpc::ServerContext* context, const Request& request,
+                         grpc::ByteBuffer* out);
+  // A Get<Kind> method answered with the stored object's bytes (by `typed` when access is
+  // checked).
   template <typename Message, typename Request>
-  void AddStoredGet(absl::string_view method);
+  void AddStoredGet(absl::string_view method,
+                    grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*,
+                                                           Message*));
   // A List<Kind> method: answered with stored bytes when the request only paginates (no tags, no
-  // sort key, and `plain` true for kind-specific filters); otherwise by `typed`.
+  // sort key, and `plain` true for kind-specific filters) and access is not checked; otherwise
+  // by `typed`.
   template <typename Message, typename Request, typename Response>
   void AddStoredList(absl::string_view method,
                      grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*,
                                                             Response*),
                      bool (*plain)(const Request&) = nullptr);
-  void AddProto();
+  void AddProto();  // stored bytes, or the typed handler when access is checked
 
   RegistryService& typed_;
   registry::Registry& registry_;

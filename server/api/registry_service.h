@@ -1,18 +1,35 @@
 #pragma once
 
+#include <string>
+
 #include "feast/registry/RegistryServer.grpc.pb.h"
+#include "server/auth/authenticator.h"
 #include "server/registry/registry.h"
 
 namespace larder::api {
 
+struct Call;
+
 // Feast's feast.registry.RegistryServer over gRPC: decodes requests, calls the Registry, and
 // converts results and errors (grpc_status.h). Every handler is a line or two through the shared
-// Handle() helper, so deadline checks and status conversion live in one place.
-// Thread-safe (the Registry is).
+// Handle() helper, so deadline checks, authentication and status conversion live in one place;
+// each handler makes its Feast permission check (registry/access_control.h) in one call.
+// Thread-safe (the Registry and the Authenticator are).
 class RegistryService final : public feast::registry::RegistryServer::Service {
  public:
-  // `registry` is not owned and must outlive the service.
-  explicit RegistryService(registry::Registry& registry) : registry_(registry) {}
+  // `registry` and `authenticator` are not owned and must outlive the service. Without an
+  // authenticator every call is allowed (Feast's no_auth). `default_project` is Feast's
+  // configured project, whose permissions govern requests that name no project.
+  explicit RegistryService(registry::Registry& registry,
+                           const auth::Authenticator* authenticator = nullptr,
+                           std::string default_project = "")
+      : registry_(registry),
+        authenticator_(authenticator),
+        default_project_(std::move(default_project)) {}
+
+  // True when calls are authenticated and checked against Feast permissions; answers must then
+  // come from these handlers (RawRegistryService's stored-bytes paths check nothing).
+  bool checks_access() const { return authenticator_ != nullptr; }
 
   grpc::Status ApplyEntity(grpc::ServerContext* context, const feast::registry::ApplyEntityRequest* request,
       google::protobuf::Empty* response) override;
@@ -126,7 +143,13 @@ class RegistryService final : public feast::registry::RegistryServer::Service {
       feast::registry::Feature* response) override;
 
  private:
+  // Authenticates the caller, runs `body(const Call&)` and converts its status.
+  template <typename Body>
+  grpc::Status Handle(grpc::ServerContext* context, Body&& body);
+
   registry::Registry& registry_;
+  const auth::Authenticator* const authenticator_;
+  const std::string default_project_;
 };
 
 }  // namespace larder::api

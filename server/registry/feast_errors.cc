@@ -42,6 +42,10 @@ absl::Status PermissionNotFound(absl::string_view name, absl::string_view projec
 absl::Status FeastObjectNotFound(absl::string_view message) {
   return FeastError(absl::StatusCode::kNotFound, "FeastObjectNotFoundException", message);
 }
+absl::Status FeastPermissionError(absl::string_view details) {
+  return FeastError(absl::StatusCode::kPermissionDenied, "FeastPermissionError",
+                    absl::StrCat("Permission error:\n", details));
+}
 absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_view existing_type,
                                          absl::string_view new_type) {
   // Larder answers ALREADY_EXISTS where Feast says INTERNAL; clients only read the class.

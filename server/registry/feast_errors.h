@@ -29,6 +29,8 @@ absl::Status ValidationReferenceNotFound(absl::string_view name, absl::string_vi
 absl::Status PermissionNotFound(absl::string_view name, absl::string_view project);
 // FeastObjectNotFoundException, the base class, with free text.
 absl::Status FeastObjectNotFound(absl::string_view message);
+// FeastPermissionError (PERMISSION_DENIED): "Permission error:\n<details>".
+absl::Status FeastPermissionError(absl::string_view details);
 // ConflictingFeatureViewNames: the name is taken by a view of another kind.
 absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_view existing_type,
                                          absl::string_view new_type);

@@ -439,10 +439,13 @@ absl::StatusOr<feast::core::Project> Registry::GetProject(absl::string_view name
   return Get<feast::core::Project>(name, name, allow_cache);
 }
 
-absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(const ListOptions& options,
-                                                                      bool allow_cache) {
+absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(
+    const ListOptions& options, bool allow_cache,
+    const std::function<bool(const feast::core::Project&)>& keep) {
   return List<feast::core::Project>("", options, allow_cache,
-                                    [](const feast::core::Project& p) {
+                                    [&](const feast::core::Project& p) {
+                                      // Feast filters by permission before hiding.
+                                      if (keep && !keep(p)) return false;
                                       auto it = p.spec().tags().find(
                                           std::string(kProtectedProjectTag));
                                       return it == p.spec().tags().end() || it->second != "true";

@@ -95,8 +95,10 @@ class Registry {
   absl::Status ApplyProject(const feast::core::Project& project, const WriteOptions& options = {});
   absl::StatusOr<feast::core::Project> GetProject(absl::string_view name, bool allow_cache = false);
   // Projects tagged feast.dev/protected-project=true are not listed (GetProject returns them).
-  absl::StatusOr<ListPage<feast::core::Project>> ListProjects(const ListOptions& options,
-                                                              bool allow_cache = false);
+  // `keep`, when set, is an extra filter.
+  absl::StatusOr<ListPage<feast::core::Project>> ListProjects(
+      const ListOptions& options, bool allow_cache = false,
+      const std::function<bool(const feast::core::Project&)>& keep = {});
   // Removes the project and everything in it, version history and metadata included.
   absl::Status DeleteProject(absl::string_view name, const WriteOptions& options = {});
 
@@ -113,10 +115,12 @@ class Registry {
   absl::StatusOr<feast::registry::AnyFeatureView> GetAnyFeatureView(absl::string_view project,
                                                                     absl::string_view name,
                                                                     bool allow_cache);
-  // FeatureViews, StreamFeatureViews and OnDemandFeatureViews (never label views), filtered.
+  // FeatureViews, StreamFeatureViews and OnDemandFeatureViews (never label views), filtered;
+  // `keep`, when set, is applied last.
   absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> ListAllFeatureViews(
       absl::string_view project, const FeatureViewFilters& filters, const ListOptions& options,
-      bool allow_cache);
+      bool allow_cache,
+      const std::function<bool(const feast::registry::AnyFeatureView&)>& keep = {});
 
   // Appends [start, end) to the stored view's materialization intervals and marks it
   // AVAILABLE_ONLINE, under the view's row lock: concurrent calls never lose an interval.

@@ -170,7 +170,7 @@ absl::StatusOr<feast::registry::AnyFeatureView> Registry::GetAnyFeatureView(
 
 absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatureViews(
     absl::string_view project, const FeatureViewFilters& filters, const ListOptions& options,
-    bool allow_cache) {
+    bool allow_cache, const std::function<bool(const feast::registry::AnyFeatureView&)>& keep) {
   std::set<std::string> service_views;
   if (!filters.feature_service.empty()) {
     absl::StatusOr<feast::core::FeatureService> service =
@@ -204,6 +204,7 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
       }
       if (!MatchesFilters(*any, filters)) continue;
       if (!filters.feature_service.empty() && service_views.count(row.name) == 0) continue;
+      if (keep && !keep(*any)) continue;
       matching.push_back(*std::move(any));
     }
   }

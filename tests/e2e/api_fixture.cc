@@ -472,50 +472,45 @@ std::unique_ptr<storage::SqlStore> OpenPeekStore(const std::string& db_url) {
 }
 }  // namespace
 
-std::optional<storage::ObjectRow> PeekRow(const std::string& db_url, storage::ObjectKind kind,
-                                          const std::string& project, const std::string& name) {
+namespace {
+// The value of `read(tx)` (a StatusOr) in one read-only transaction on a fresh connection;
+// the test fails if the read does.
+template <typename Read>
+auto Peek(const std::string& db_url, Read read) {
   auto store = OpenPeekStore(db_url);
-  std::optional<storage::ObjectRow> row;
+  std::optional<typename decltype(read(std::declval<storage::Transaction&>()))::value_type> value;
   absl::Status status = store->Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    auto got = tx.GetObject(kind, project, name);
+    auto got = read(tx);
     if (!got.ok()) return got.status();
-    row = *std::move(got);
+    value = *std::move(got);
     return absl::OkStatus();
   });
   INFO(status.ToString());
   REQUIRE(status.ok());
-  return row;
+  return *std::move(value);
+}
+}  // namespace
+
+std::optional<storage::ObjectRow> PeekRow(const std::string& db_url, storage::ObjectKind kind,
+                                          const std::string& project, const std::string& name) {
+  return Peek(db_url, [&](storage::Transaction& tx) { return tx.GetObject(kind, project, name); });
 }
 
 std::map<std::string, std::string> PeekMetadata(const std::string& db_url,
                                                 const std::string& project) {
-  auto store = OpenPeekStore(db_url);
-  std::map<std::string, std::string> metadata;
-  absl::Status status = store->Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    auto rows = tx.ListMetadata(project);
-    if (!rows.ok()) return rows.status();
-    metadata = std::map<std::string, std::string>(rows->begin(), rows->end());
-    return absl::OkStatus();
-  });
-  INFO(status.ToString());
-  REQUIRE(status.ok());
-  return metadata;
+  auto rows = Peek(db_url, [&](storage::Transaction& tx) { return tx.ListMetadata(project); });
+  return std::map<std::string, std::string>(rows.begin(), rows.end());
+}
+
+std::vector<storage::ChangeRecord> PeekChanges(const std::string& db_url) {
+  return Peek(db_url, [](storage::Transaction& tx) { return tx.ListChanges(0, 100000); });
 }
 
 std::vector<storage::VersionRecord> PeekVersions(const std::string& db_url,
                                                  const std::string& project,
                                                  const std::string& view) {
-  auto store = OpenPeekStore(db_url);
-  std::vector<storage::VersionRecord> versions;
-  absl::Status status = store->Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-    auto rows = tx.ListVersions(project, view);
-    if (!rows.ok()) return rows.status();
-    versions = *std::move(rows);
-    return absl::OkStatus();
-  });
-  INFO(status.ToString());
-  REQUIRE(status.ok());
-  return versions;
+  return Peek(db_url,
+              [&](storage::Transaction& tx) { return tx.ListVersions(project, view); });
 }
 
 }  // namespace larder::testing

@@ -70,8 +70,12 @@ class ApiServer {
                     Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    if (!authorization_.empty()) context.AddMetadata("authorization", authorization_);
     return (stub_.get()->*method)(&context, request, response);
   }
+  // The `authorization` metadata every later call sends, e.g. "Bearer <token>" (empty: none).
+  // Not thread-safe: set it before calling from several threads.
+  void set_authorization(std::string value) { authorization_ = std::move(value); }
   // The status alone, for calls expected to fail.
   template <typename Request, typename Response>
   grpc::Status Status(Method<Request, Response> method,
@@ -112,6 +116,7 @@ class ApiServer {
 
  private:
   std::string db_url_;
+  std::string authorization_;
   ServerProcess process_;
   std::unique_ptr<Stub> stub_;
 };
@@ -209,6 +214,8 @@ std::optional<storage::ObjectRow> PeekRow(const std::string& db_url, storage::Ob
 // Every feast_metadata row of the project, as key -> value.
 std::map<std::string, std::string> PeekMetadata(const std::string& db_url,
                                                 const std::string& project);
+// The change log, oldest first.
+std::vector<storage::ChangeRecord> PeekChanges(const std::string& db_url);
 std::vector<storage::VersionRecord> PeekVersions(const std::string& db_url,
                                                  const std::string& project,
                                                  const std::string& view);

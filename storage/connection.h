@@ -50,8 +50,18 @@ class Connection {
   Connection& operator=(const Connection&) = delete;
   virtual ~Connection() = default;
 
+  // A statement sent with the COMMIT (see CommitWith); its result is not needed.
+  struct FinalStatement {
+    const Statement* statement;
+    absl::Span<const SqlParam> params;
+  };
+
   absl::Status Begin(TxMode mode);
   absl::Status Commit();
+  // Executes `statements` in order, then commits; fails (and rolls back) at the first error.
+  // Backends that can send them all with the COMMIT in one round trip do, so the row locks they
+  // take are held for no round trip at all.
+  absl::Status CommitWith(absl::Span<const FinalStatement> statements);
   // Always leaves the connection idle, or unusable if the rollback itself failed.
   void Rollback();
   absl::StatusOr<SqlResult> Execute(const Statement& statement,
@@ -61,6 +71,10 @@ class Connection {
   absl::Status ExecuteScript(absl::string_view sql);
 
   bool in_transaction() const { return state_ == State::kInTransaction; }
+  // Whether the database has answered a statement since Begin. Until it has, a lost connection
+  // means nothing of the transaction ran (backends may defer BEGIN to the first statement), so
+  // the whole transaction may safely run again on another connection.
+  bool answered_since_begin() const { return answered_since_begin_; }
   // False once the connection was lost; the pool then discards it.
   bool usable() const { return state_ != State::kBroken; }
 
@@ -71,6 +85,8 @@ class Connection {
  private:
   virtual absl::Status BeginImpl(TxMode mode) = 0;
   virtual absl::Status CommitImpl() = 0;
+  // Default: each statement through ExecuteImpl, then CommitImpl.
+  virtual absl::Status CommitWithImpl(absl::Span<const FinalStatement> statements);
   virtual absl::Status RollbackImpl() = 0;
   virtual absl::StatusOr<SqlResult> ExecuteImpl(const Statement& statement,
                                                 absl::Span<const SqlParam> params) = 0;
@@ -81,6 +97,7 @@ class Connection {
 
   enum class State { kIdle, kInTransaction, kBroken };
   State state_ = State::kIdle;
+  bool answered_since_begin_ = false;
 };
 
 }  // namespace larder::storage

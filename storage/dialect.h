@@ -30,6 +30,14 @@ struct Dialect {
   // Whether UPDATE ... RETURNING exists (PostgreSQL, SQLite >= 3.35; not MySQL/MariaDB): the
   // revision bump then reads its result in the same round trip, while the counter is locked.
   bool update_returning = false;
+  // How a transaction that logs exactly one change takes its revision, in as few round trips as
+  // the database allows while the counter row is locked:
+  //   kBumpThenInsert: bump (reading the revision back), then insert the change;
+  //   kOneStatement:   bump and insert in one statement (a data-modifying CTE, PostgreSQL);
+  //   kLastInsertId:   the bump leaves the revision in LAST_INSERT_ID(), which the insert reads
+  //                    (MySQL/MariaDB, which have no UPDATE ... RETURNING).
+  enum class SingleChange { kBumpThenInsert, kOneStatement, kLastInsertId };
+  SingleChange single_change = SingleChange::kBumpThenInsert;
   // One parameter (a table name); returns one row with the count of such tables (0 or 1) in the
   // current database/schema.
   absl::string_view table_exists_sql;

@@ -12,34 +12,31 @@ absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transacti
   return RetryOnAborted(retry_, [&] { return RunOnce(mode, body); });
 }
 
-absl::StatusOr<ConnectionPool::Lease> SqlStore::AcquireAndBegin(TxMode mode) {
+absl::Status SqlStore::RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) {
+  // A pooled connection that died while idle (server restart, idle timeout) fails at its first
+  // round trip (BEGIN, or the first statement when the backend sends BEGIN with it), before
+  // anything ran, so the transaction may run again on the next connection; after as many tries
+  // as the pool holds, the pool must open a fresh one. Later failures are never retried here: a
+  // lost COMMIT may or may not have landed.
   absl::Status status;
-  // A pooled connection that died while idle (server restart, idle timeout) fails at BEGIN,
-  // before anything ran, so trying the next one is safe; after as many tries as the pool holds,
-  // the pool must open a fresh connection. Later failures are never retried here: a lost
-  // COMMIT may or may not have landed.
   for (int attempt = 0; attempt <= pool_->max_connections(); ++attempt) {
     absl::StatusOr<ConnectionPool::Lease> lease = pool_->Acquire();
     if (!lease.ok()) return lease.status();
-    status = (*lease)->Begin(mode);
-    if (status.ok()) return lease;
-    if (!absl::IsUnavailable(status)) break;
+    Connection& connection = **lease;
+    status = connection.Begin(mode);
+    if (status.ok()) {
+      SqlTransaction transaction(connection, statements_);
+      status = body(transaction);
+      if (status.ok()) {
+        return mode == TxMode::kReadWrite ? transaction.Commit() : connection.Commit();
+      }
+      const bool nothing_ran = !connection.answered_since_begin();
+      connection.Rollback();
+      if (!nothing_ran) return status;
+    }
+    if (!absl::IsUnavailable(status)) return status;
   }
   return status;
-}
-
-absl::Status SqlStore::RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) {
-  absl::StatusOr<ConnectionPool::Lease> lease = AcquireAndBegin(mode);
-  if (!lease.ok()) return lease.status();
-  Connection& connection = **lease;
-  SqlTransaction transaction(connection, statements_);
-  absl::Status status = body(transaction);
-  if (status.ok() && mode == TxMode::kReadWrite) status = transaction.WritePendingChanges();
-  if (!status.ok()) {
-    connection.Rollback();
-    return status;
-  }
-  return connection.Commit();
 }
 
 }  // namespace larder::storage

@@ -24,7 +24,6 @@ class SqlStore : public Store {
   const Dialect& dialect() const { return dialect_; }
 
  private:
-  absl::StatusOr<ConnectionPool::Lease> AcquireAndBegin(TxMode mode);
   absl::Status RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body);
 
   const Dialect dialect_;

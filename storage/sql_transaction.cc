@@ -116,6 +116,7 @@ absl::StatusOr<bool> SqlTransaction::DeleteObject(ObjectKind kind, absl::string_
 
 absl::StatusOr<std::optional<std::string>> SqlTransaction::GetMetadata(absl::string_view project,
                                                                        absl::string_view key) {
+  if (absl::Status s = FlushMetadata(); !s.ok()) return s;
   absl::StatusOr<SqlResult> result =
       Exec(statements_.metadata_get, {SqlParam(project), SqlParam(key)});
   if (!result.ok()) return result.status();
@@ -125,6 +126,7 @@ absl::StatusOr<std::optional<std::string>> SqlTransaction::GetMetadata(absl::str
 
 absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqlTransaction::ListMetadata(
     absl::string_view project) {
+  if (absl::Status s = FlushMetadata(); !s.ok()) return s;
   absl::StatusOr<SqlResult> result = Exec(statements_.metadata_list, {SqlParam(project)});
   if (!result.ok()) return result.status();
   std::vector<std::pair<std::string, std::string>> entries;
@@ -134,15 +136,30 @@ absl::StatusOr<std::vector<std::pair<std::string, std::string>>> SqlTransaction:
 
 absl::Status SqlTransaction::PutMetadata(absl::string_view project, absl::string_view key,
                                          absl::string_view value, int64_t now_seconds) {
-  return Exec(statements_.metadata_put,
-              {SqlParam(project), SqlParam(key), SqlParam(value), SqlParam(now_seconds)})
-      .status();
+  // Every write stamps its project's last_updated_timestamp; the row lock that takes is held to
+  // COMMIT and serializes the project's writers, so it is sent with the commit (Commit()).
+  pending_metadata_.push_back(
+      {std::string(project), std::string(key), std::string(value), now_seconds});
+  return absl::OkStatus();
+}
+
+absl::Status SqlTransaction::FlushMetadata() {
+  for (const MetadataPut& put : pending_metadata_) {
+    absl::Status status =
+        Exec(statements_.metadata_put, {SqlParam(put.project), SqlParam(put.key),
+                                        SqlParam(put.value), SqlParam(put.now_seconds)})
+            .status();
+    if (!status.ok()) return status;
+  }
+  pending_metadata_.clear();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<bool> SqlTransaction::InsertMetadataIfAbsent(absl::string_view project,
                                                             absl::string_view key,
                                                             absl::string_view value,
                                                             int64_t now_seconds) {
+  if (absl::Status s = FlushMetadata(); !s.ok()) return s;
   absl::StatusOr<SqlResult> result =
       Exec(statements_.metadata_insert_if_absent,
            {SqlParam(project), SqlParam(key), SqlParam(value), SqlParam(now_seconds)});
@@ -190,6 +207,7 @@ absl::Status SqlTransaction::DeleteVersions(absl::string_view project,
 }
 
 absl::StatusOr<bool> SqlTransaction::DeleteProjectCascade(absl::string_view project) {
+  if (absl::Status s = FlushMetadata(); !s.ok()) return s;
   for (const KindTable& t : AllKindTables()) {
     if (t.kind == ObjectKind::kProject) continue;
     absl::Status status = Exec(statements_.of(t.kind).remove_project_rows, {SqlParam(project)})
@@ -251,32 +269,57 @@ absl::StatusOr<int64_t> SqlTransaction::CurrentRevision() {
   return ToInt(result->rows.front()[0]);
 }
 
-absl::Status SqlTransaction::WritePendingChanges() {
-  if (pending_changes_.empty()) return absl::OkStatus();
-  const int64_t count = static_cast<int64_t>(pending_changes_.size());
-  // Bumping the counter locks its row until COMMIT: committers pass this point one at a time,
-  // so revision order is commit order and a reader never sees a gap fill in later.
-  absl::StatusOr<SqlResult> bumped = Exec(statements_.revision_bump, {SqlParam(count)});
-  if (!bumped.ok()) return bumped.status();
-  absl::StatusOr<int64_t> last =
-      statements_.bump_returns_revision && !bumped->rows.empty() ? ToInt(bumped->rows[0][0])
-                                                                 : CurrentRevision();
-  if (!last.ok()) return last.status();
-  int64_t revision = *last - count;
-  for (ChangeRecord& c : pending_changes_) {
-    c.revision = ++revision;
-    absl::Status status =
-        Exec(statements_.change_insert,
-             {SqlParam(c.revision), SqlParam(c.project), SqlParam(TableOf(c.kind).kind_name),
-              SqlParam(c.name), SqlParam(ChangeOpName(c.op)), SqlParam(c.object_version),
-              SqlParam(c.actor), SqlParam(c.changed_at_micros),
-              c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto}),
-              c.request_id.empty() ? SqlParam(nullptr) : SqlParam(c.request_id)})
-            .status();
-    if (!status.ok()) return status;
+absl::Status SqlTransaction::Commit() {
+  // Everything from here to COMMIT holds the project's feast_metadata row and, once the counter
+  // is bumped, the one counter row that every committer needs: the bump locks it until COMMIT,
+  // so committers pass one at a time, revision order is commit order and a reader never sees a
+  // gap fill in later. So these statements go together, with the COMMIT, in one round trip
+  // where the backend can (Connection::CommitWith).
+  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
+  params.reserve(pending_metadata_.size() + pending_changes_.size() + 1);
+  std::vector<Connection::FinalStatement> final_statements;
+  for (const MetadataPut& put : pending_metadata_) {
+    params.push_back({SqlParam(put.project), SqlParam(put.key), SqlParam(put.value),
+                      SqlParam(put.now_seconds)});
+    final_statements.push_back({&statements_.metadata_put, params.back()});
   }
+  const int64_t count = static_cast<int64_t>(pending_changes_.size());
+  if (count == 1 && statements_.dialect_single_change != Dialect::SingleChange::kBumpThenInsert) {
+    if (!statements_.revision_bump_single.sql.empty()) {
+      final_statements.push_back({&statements_.revision_bump_single, {}});
+    }
+    params.push_back(ChangeParams(pending_changes_.front()));
+    params.back().erase(params.back().begin());  // the statement assigns the revision itself
+    final_statements.push_back({&statements_.change_insert_single, params.back()});
+  } else if (count > 0) {
+    // Several changes (project deletion): the revisions must be read back first.
+    if (absl::Status s = FlushMetadata(); !s.ok()) return s;
+    final_statements.clear();
+    absl::StatusOr<SqlResult> bumped = Exec(statements_.revision_bump, {SqlParam(count)});
+    if (!bumped.ok()) return bumped.status();
+    absl::StatusOr<int64_t> last =
+        statements_.bump_returns_revision && !bumped->rows.empty() ? ToInt(bumped->rows[0][0])
+                                                                   : CurrentRevision();
+    if (!last.ok()) return last.status();
+    int64_t revision = *last - count;
+    for (ChangeRecord& c : pending_changes_) {
+      c.revision = ++revision;
+      params.push_back(ChangeParams(c));
+      final_statements.push_back({&statements_.change_insert, params.back()});
+    }
+  }
+  absl::Status status = connection_.CommitWith(final_statements);
+  pending_metadata_.clear();
   pending_changes_.clear();
-  return absl::OkStatus();
+  return status;
+}
+
+std::vector<SqlParam> SqlTransaction::ChangeParams(const ChangeRecord& c) {
+  return {SqlParam(c.revision), SqlParam(c.project), SqlParam(TableOf(c.kind).kind_name),
+          SqlParam(c.name), SqlParam(ChangeOpName(c.op)), SqlParam(c.object_version),
+          SqlParam(c.actor), SqlParam(c.changed_at_micros),
+          c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto}),
+          c.request_id.empty() ? SqlParam(nullptr) : SqlParam(c.request_id)};
 }
 
 }  // namespace larder::storage

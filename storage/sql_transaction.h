@@ -49,16 +49,30 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override;
 
-  // Writes the queued change-log entries with their revisions. Called once, right before COMMIT.
-  absl::Status WritePendingChanges();
+  // Writes what was queued (feast_metadata puts, change-log entries with their revisions) and
+  // commits, in as few round trips as the backend allows (Connection::CommitWith). Called once,
+  // instead of Connection::Commit, for read-write transactions.
+  absl::Status Commit();
+  // change_insert's parameters for `c` (revision first).
+  static std::vector<SqlParam> ChangeParams(const ChangeRecord& c);
 
  private:
   absl::StatusOr<SqlResult> Exec(const Statement& statement, absl::Span<const SqlParam> params) {
     return connection_.Execute(statement, params);
   }
 
+  // Sends queued metadata puts now (before another statement on feast_metadata reads or
+  // deletes what they would write).
+  absl::Status FlushMetadata();
+
+  struct MetadataPut {
+    std::string project, key, value;
+    int64_t now_seconds;
+  };
+
   Connection& connection_;
   const Statements& statements_;
+  std::vector<MetadataPut> pending_metadata_;
   std::vector<ChangeRecord> pending_changes_;
 };
 

@@ -145,6 +145,31 @@ Statements::Statements(const Dialect& d) {
                    absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "
                                 "object_name, operation, object_version, actor, changed_at_micros,"
                                 " object_proto, request_id) VALUES (", Placeholders(d, 10), ")")};
+  const std::string change_columns =
+      "INSERT INTO larder_changes (revision, project_id, object_kind, object_name, operation, "
+      "object_version, actor, changed_at_micros, object_proto, request_id) VALUES (";
+  // change_insert_single(project, kind, name, op, version, actor, micros, proto, request)
+  dialect_single_change = d.single_change;
+  switch (d.single_change) {
+    case Dialect::SingleChange::kOneStatement:
+      change_insert_single = {
+          "change.insert_single",
+          absl::StrCat("WITH bumped AS (UPDATE larder_revision SET revision = revision + 1 "
+                       "WHERE id = 1 RETURNING revision) ",
+                       change_columns, "(SELECT revision FROM bumped), ", Placeholders(d, 9),
+                       ") RETURNING revision")};
+      break;
+    case Dialect::SingleChange::kLastInsertId:
+      revision_bump_single = {
+          "revision.bump_single",
+          "UPDATE larder_revision SET revision = LAST_INSERT_ID(revision + 1) WHERE id = 1"};
+      change_insert_single = {"change.insert_single",
+                              absl::StrCat(change_columns, "LAST_INSERT_ID(), ",
+                                           Placeholders(d, 9), ")")};
+      break;
+    case Dialect::SingleChange::kBumpThenInsert:
+      break;
+  }
   // change_by_request(request_id)
   change_by_request = {"change.by_request",
                        absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1,

@@ -42,6 +42,11 @@ struct Statements {
   bool bump_returns_revision = false;
   Statement revision_read;
   Statement change_insert;
+  // For a transaction with one change (see Dialect::SingleChange): `revision_bump_single` (MySQL
+  // only) then `change_insert_single`, whose parameters are change_insert's without the revision.
+  Dialect::SingleChange dialect_single_change = Dialect::SingleChange::kBumpThenInsert;
+  Statement revision_bump_single;
+  Statement change_insert_single;
   Statement changes_after;
   Statement change_by_request;
 };

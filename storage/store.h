@@ -95,7 +95,9 @@ class Transaction {
                                                                  absl::string_view key) = 0;
   virtual absl::StatusOr<std::vector<std::pair<std::string, std::string>>> ListMetadata(
       absl::string_view project) = 0;
-  // Inserts or replaces the value.
+  // Inserts or replaces the value. May be deferred to the commit (the SQL store sends it with
+  // the change log, so the row lock it takes is held for as short a time as possible); reads of
+  // feast_metadata in the same transaction see it.
   virtual absl::Status PutMetadata(absl::string_view project, absl::string_view key,
                                    absl::string_view value, int64_t now_seconds) = 0;
   // Inserts only when absent; returns whether it inserted. Never fails on a concurrent insert.

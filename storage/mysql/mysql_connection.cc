@@ -73,6 +73,7 @@ const Dialect kMysqlDialect = {
         "last_updated_timestamp = VALUES(last_updated_timestamp)",
     .metadata_insert_ignore_prefix = "INSERT IGNORE",
     .metadata_insert_ignore_suffix = "",
+    .single_change = Dialect::SingleChange::kLastInsertId,
     .table_exists_sql =
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND "
         "table_name = ?",

@@ -5,6 +5,7 @@
 #include <set>
 #include <variant>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -86,6 +87,7 @@ const Dialect kPostgresDialect = {
     .metadata_insert_ignore_prefix = "INSERT",
     .metadata_insert_ignore_suffix = "ON CONFLICT (project_id, metadata_key) DO NOTHING",
     .update_returning = true,
+    .single_change = Dialect::SingleChange::kOneStatement,
     .table_exists_sql =
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() "
         "AND table_name = $1",
@@ -97,46 +99,126 @@ class PostgresConnection : public Connection {
       : connection_(std::move(connection)) {}
 
  private:
+  // BEGIN is not sent on its own: it travels with the transaction's first statement, in the same
+  // round trip (see ExecuteImpl). A transaction costs one round trip less, and a connection that
+  // died while idle still fails before anything ran (SqlStore retries that on another one).
   absl::Status BeginImpl(TxMode mode) override {
     return Guard("begin", [&] {
-      if (mode == TxMode::kReadWrite) {
-        transaction_ = std::make_unique<pqxx::work>(*connection_);
-      } else {
-        // Reads that span several statements (a whole snapshot) must see one state.
-        transaction_ = std::make_unique<
-            pqxx::transaction<pqxx::repeatable_read, pqxx::read_only>>(*connection_);
-      }
+      session_ = std::make_unique<pqxx::nontransaction>(*connection_);
+      // Reads that span several statements (a whole snapshot) must see one state.
+      pending_begin_ = mode == TxMode::kReadWrite
+                           ? "BEGIN ISOLATION LEVEL READ COMMITTED"
+                           : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
     });
   }
-  absl::Status CommitImpl() override {
-    absl::Status status = Guard("commit", [&] { transaction_->commit(); });
-    transaction_.reset();
+  absl::Status CommitImpl() override { return End("commit", "COMMIT"); }
+  // The final statements and the COMMIT as one simple query: one round trip, so the row locks
+  // they take (the project's feast_metadata row, the revision counter) are released as soon as
+  // the server has run them, not a network round trip later.
+  absl::Status CommitWithImpl(absl::Span<const FinalStatement> statements) override {
+    std::string script = pending_begin_;
+    pending_begin_.clear();
+    absl::Status status = Guard("commit", [&] {
+      for (const FinalStatement& final_statement : statements) {
+        absl::StrAppend(&script, script.empty() ? "" : "; ",
+                        Inlined(*final_statement.statement, final_statement.params));
+      }
+      absl::StrAppend(&script, "; COMMIT");
+      session_->exec(script);
+    });
+    if (status.ok()) {
+      session_.reset();
+      return status;
+    }
+    if (absl::IsUnavailable(status)) {
+      session_.reset();
+      MarkBroken();
+      return status;
+    }
+    // A failed statement skipped the rest, COMMIT included: the transaction is still open (and
+    // aborted), for Rollback() to end.
     return status;
   }
   absl::Status RollbackImpl() override {
     // A failed COMMIT has already ended (and dropped) the transaction.
-    if (transaction_ == nullptr) return absl::OkStatus();
-    absl::Status status = Guard("rollback", [&] { transaction_->abort(); });
-    transaction_.reset();
+    if (session_ == nullptr) return absl::OkStatus();
+    return End("rollback", "ROLLBACK");
+  }
+
+  // Sends COMMIT or ROLLBACK, unless nothing was sent since Begin (then there is nothing to end).
+  absl::Status End(absl::string_view what, const char* command) {
+    absl::Status status;
+    if (pending_begin_.empty()) status = Guard(what, [&] { session_->exec0(command); });
+    pending_begin_.clear();
+    session_.reset();
+    if (absl::IsUnavailable(status)) MarkBroken();
     return status;
+  }
+
+  // The statement with its parameters written in as SQL literals, for sending as a simple query
+  // together with the pending BEGIN. One left-to-right pass, so a literal that happens to contain
+  // "$2" is never substituted again.
+  std::string Inlined(const Statement& statement, absl::Span<const SqlParam> params) {
+    std::string sql;
+    sql.reserve(statement.sql.size() + 64);
+    const std::string& text = statement.sql;
+    for (size_t i = 0; i < text.size(); ++i) {
+      if (text[i] != '$' || i + 1 >= text.size() || !absl::ascii_isdigit(text[i + 1])) {
+        sql.push_back(text[i]);
+        continue;
+      }
+      size_t end = i + 1;
+      int index = 0;
+      while (end < text.size() && absl::ascii_isdigit(text[end])) {
+        index = index * 10 + (text[end++] - '0');
+      }
+      sql += Literal(params.at(static_cast<size_t>(index - 1)));
+      i = end - 1;
+    }
+    return sql;
+  }
+
+  std::string Literal(const SqlParam& param) {
+    return std::visit(
+        [&](const auto& value) -> std::string {
+          using T = std::decay_t<decltype(value)>;
+          if constexpr (std::is_same_v<T, std::nullptr_t>) {
+            return "NULL";
+          } else if constexpr (std::is_same_v<T, int64_t>) {
+            return std::to_string(value);
+          } else if constexpr (std::is_same_v<T, absl::string_view>) {
+            return session_->quote(std::string(value));
+          } else {
+            return session_->quote_raw(std::string(value.bytes));
+          }
+        },
+        param);
   }
 
   absl::StatusOr<SqlResult> ExecuteImpl(const Statement& statement,
                                         absl::Span<const SqlParam> params) override {
     std::vector<TextParam> text_params;
-    text_params.reserve(params.size());
-    for (const SqlParam& param : params) text_params.push_back(ToText(param));
+    if (pending_begin_.empty()) {
+      text_params.reserve(params.size());
+      for (const SqlParam& param : params) text_params.push_back(ToText(param));
+    }
     SqlResult out;
     absl::Status status = Guard(statement.id, [&] {
-      if (prepared_.count(statement.id) == 0) {
-        connection_->prepare(statement.id, statement.sql);
-        prepared_.insert(statement.id);
-      }
       std::optional<pqxx::nontransaction> autocommit;
-      pqxx::transaction_base* tx = transaction_.get();
+      pqxx::transaction_base* tx = session_.get();
       if (tx == nullptr) tx = &autocommit.emplace(*connection_);
-      const pqxx::result result =
-          tx->exec_prepared(statement.id, pqxx::prepare::make_dynamic_params(text_params));
+      pqxx::result result;
+      if (!pending_begin_.empty()) {
+        const std::string sql = absl::StrCat(pending_begin_, "; ", Inlined(statement, params));
+        pending_begin_.clear();  // sent from here on: a failure must still roll back
+        result = tx->exec(sql);
+      } else {
+        if (prepared_.count(statement.id) == 0) {
+          connection_->prepare(statement.id, statement.sql);
+          prepared_.insert(statement.id);
+        }
+        result = tx->exec_prepared(statement.id, pqxx::prepare::make_dynamic_params(text_params));
+      }
       out.affected_rows = result.affected_rows();
       out.rows.reserve(result.size());
       for (const pqxx::row& row : result) {
@@ -164,8 +246,11 @@ class PostgresConnection : public Connection {
 
   absl::Status ExecuteScriptImpl(absl::string_view sql) override {
     return Guard("statement", [&] {
-      if (transaction_ != nullptr) {
-        transaction_->exec0(std::string(sql));
+      if (session_ != nullptr) {
+        const std::string script =
+            absl::StrCat(pending_begin_, pending_begin_.empty() ? "" : "; ", sql);
+        pending_begin_.clear();
+        session_->exec0(script);
       } else {
         pqxx::nontransaction autocommit(*connection_);
         autocommit.exec0(std::string(sql));
@@ -191,7 +276,8 @@ class PostgresConnection : public Connection {
   }
 
   std::unique_ptr<pqxx::connection> connection_;
-  std::unique_ptr<pqxx::transaction_base> transaction_;  // set between Begin and Commit
+  std::unique_ptr<pqxx::nontransaction> session_;  // set between Begin and Commit/Rollback
+  std::string pending_begin_;  // the BEGIN not sent yet; empty once the transaction started
   std::set<std::string> prepared_;
 };
 

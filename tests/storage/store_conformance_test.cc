@@ -334,6 +334,17 @@ void InjectedFaults(ScratchDatabase& db) {
     REQUIRE(write_two("3").ok());  // a fresh connection replaced the broken one
     CHECK(Get(*store, ObjectKind::kEntity, "p", "b3").has_value());
   }
+  SECTION("a connection lost before its first statement was answered is replaced silently") {
+    // What a pooled connection that died while idle looks like (PostgreSQL sends BEGIN with the
+    // first statement): nothing ran, so the transaction runs again on another connection.
+    plan.calls = 0;
+    plan.fail_at = 1;
+    plan.failure = absl::UnavailableError("injected idle connection loss");
+    REQUIRE(write_two("4").ok());
+    CHECK(plan.injected == 1);
+    CHECK(Get(*store, ObjectKind::kEntity, "p", "a4").has_value());
+    CHECK(Get(*store, ObjectKind::kEntity, "p", "b4").has_value());
+  }
 }
 LARDER_BACKEND_TEST("Injected faults roll back and recover", InjectedFaults)
 

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "server/registry/feast_errors.h"
+#include "server/registry/registry_internal.h"
 #include "storage/open_store.h"
 #include "tests/support/temp_dir.h"
 
@@ -260,8 +261,38 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   CHECK(recorded.spec().project() == "demo");
   CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 1);
 
+  // Pinning v0 with the active definition restores v0; a changed definition is refused.
   view.mutable_spec()->set_version("v0");
-  CHECK(absl::IsUnimplemented(f.registry->Apply("demo", view)));
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  auto pinned = f.registry->Get<feast::core::FeatureView>("demo", "stats");
+  REQUIRE(pinned.ok());
+  CHECK(pinned->spec().features_size() == 1);
+  CHECK(pinned->spec().version() == "v0");
+  CHECK(pinned->meta().current_version_number() == 0);
+  CHECK(History(f, "stats").size() == 2);
+  view.mutable_spec()->set_description("changed");
+  absl::Status conflict = f.registry->Apply("demo", view);
+  CHECK(conflict.code() == absl::StatusCode::kInternal);
+  CHECK(FeastClassOf(conflict) == "FeatureViewPinConflict");
+  view.mutable_spec()->set_version("bogus");
+  CHECK(absl::IsInvalidArgument(f.registry->Apply("demo", view)));
+}
+
+TEST_CASE("Feature-view version strings: latest, vN and versionN in any case", "[registry]") {
+  using internal::ParseVersion;
+  CHECK(*ParseVersion("") == std::nullopt);
+  CHECK(*ParseVersion("latest") == std::nullopt);
+  CHECK(*ParseVersion("Latest") == std::nullopt);
+  CHECK(*ParseVersion("v0") == 0);
+  CHECK(*ParseVersion("V12") == 12);
+  CHECK(*ParseVersion("version3") == 3);
+  CHECK(*ParseVersion("VERSION007") == 7);
+  CHECK(*ParseVersion("v2147483647") == 2147483647);
+  for (const char* bad :
+       {"v", "version", "v-1", "v+1", "v 1", "1", "x1", "v1a", "latest1", "v2147483648"}) {
+    INFO(bad);
+    CHECK(absl::IsInvalidArgument(ParseVersion(bad).status()));
+  }
 }
 
 TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep them",

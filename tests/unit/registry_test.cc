@@ -2,10 +2,13 @@
 #include "server/registry/registry.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <memory>
 
 #include "server/registry/feast_errors.h"
 #include "server/registry/registry_internal.h"
 #include "storage/open_store.h"
+#include "tests/support/faulty_connection.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::registry {
@@ -19,10 +22,13 @@ class ManualClock : public Clock {
 };
 
 struct Fixture {
-  Fixture() {
+  // `wrap` wraps each connection, e.g. in a FaultyConnection.
+  explicit Fixture(
+      std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
+          wrap = nullptr) {
     auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
     REQUIRE(url.ok());
-    auto opened = storage::OpenStore(*url, {});
+    auto opened = storage::OpenStore(*url, {}, std::move(wrap));
     REQUIRE(opened.ok());
     store = *std::move(opened);
     REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
@@ -276,6 +282,42 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   CHECK(FeastClassOf(conflict) == "FeatureViewPinConflict");
   view.mutable_spec()->set_version("bogus");
   CHECK(absl::IsInvalidArgument(f.registry->Apply("demo", view)));
+}
+
+TEST_CASE("A version number taken by another writer: a declared pin fails, a latest apply retries",
+          "[registry]") {
+  // Another writer's insert between the look-up and ours shows as ALREADY_EXISTS on the insert.
+  testing::FaultPlan plan;
+  plan.only_statement = "versions.insert";
+  plan.failure = absl::AlreadyExistsError("injected duplicate version");
+  Fixture f([&](std::unique_ptr<storage::Connection> inner) {
+    return std::unique_ptr<storage::Connection>(
+        new testing::FaultyConnection(std::move(inner), plan));
+  });
+  Registry& registry = *f.registry;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  view.mutable_spec()->add_features()->set_name("trips");
+  REQUIRE(registry.Apply("demo", view).ok());
+
+  plan.calls = 0;
+  plan.fail_at = 1;
+  feast::core::FeatureView declared = view;
+  declared.mutable_spec()->set_version("v4");
+  absl::Status conflict = registry.Apply("demo", declared);
+  CHECK(conflict.code() == absl::StatusCode::kInternal);
+  CHECK(FeastClassOf(conflict) == "ConcurrentVersionConflict");
+  CHECK(plan.injected == 1);
+  CHECK(History(f, "stats").size() == 1);
+  CHECK(registry.Get<feast::core::FeatureView>("demo", "stats")->spec().version().empty());
+
+  plan.calls = 0;
+  view.mutable_spec()->add_features()->set_name("rating");
+  REQUIRE(registry.Apply("demo", view).ok());  // the retry numbers afresh
+  CHECK(plan.injected == 2);
+  CHECK(registry.Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() ==
+        1);
 }
 
 TEST_CASE("Feature-view version strings: latest, vN and versionN in any case", "[registry]") {

@@ -56,4 +56,19 @@ absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_vi
                                  "unique across all feature view types in a project."));
 }
 
+absl::Status FeatureViewPinConflict(absl::string_view name, absl::string_view version) {
+  // INTERNAL as in Feast: clients catch the class, and the status code is Feast's.
+  return FeastError(absl::StatusCode::kInternal, "FeatureViewPinConflict",
+                    absl::StrCat("Cannot pin feature view '", name, "' to version '", version,
+                                 "' while also changing its definition: the definition sent "
+                                 "differs from the active one. Either apply the changed "
+                                 "definition without a pin (version 'latest'), or pin with the "
+                                 "active definition unchanged."));
+}
+absl::Status ConcurrentVersionConflict(absl::string_view name, int32_t number) {
+  return FeastError(absl::StatusCode::kInternal, "ConcurrentVersionConflict",
+                    absl::StrCat("Version ", number, " of feature view '", name,
+                                 "' was saved by another writer at the same time; apply again."));
+}
+
 }  // namespace larder::registry

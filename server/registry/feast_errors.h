@@ -1,10 +1,11 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "client/feast_error.h"
 
 namespace larder::registry {
@@ -34,5 +35,11 @@ absl::Status FeastPermissionError(absl::string_view details);
 // ConflictingFeatureViewNames: the name is taken by a view of another kind.
 absl::Status ConflictingFeatureViewNames(absl::string_view name, absl::string_view existing_type,
                                          absl::string_view new_type);
+// FeatureViewPinConflict (INTERNAL, as Feast): an apply pinned to an existing version `version`
+// (the request's spec.version) whose definition differs from the active one.
+absl::Status FeatureViewPinConflict(absl::string_view name, absl::string_view version);
+// ConcurrentVersionConflict (INTERNAL, as Feast): version `number` of the view was saved by
+// another writer between this apply's look-up and its insert.
+absl::Status ConcurrentVersionConflict(absl::string_view name, int32_t number);
 
 }  // namespace larder::registry

@@ -1,5 +1,6 @@
 #include "server/registry/registry.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -107,51 +108,6 @@ absl::Status CheckViewNameUnique(storage::Transaction& tx, ObjectKind kind,
   return absl::OkStatus();
 }
 
-namespace {
-
-// Maintains feature_view_version_history for an effective write of a versioned kind, inside the
-// write's transaction, and stamps `object` with its current version number (Feast's "latest"
-// apply): a new view is version 0; a schema change appends max+1 (first saving the previous
-// definition as version 0 when the history is empty); other changes keep the number.
-template <typename Message>
-absl::Status RecordVersion(storage::Transaction& tx, const WriteContext& write,
-                           absl::string_view project, const Message* stored, Message& object) {
-  using Traits = ObjectTraits<Message>;
-  const std::string name = Traits::Name(object);
-  if (stored != nullptr && Traits::SchemaKey(*stored) == Traits::SchemaKey(object)) {
-    Traits::SetVersionNumber(object, Traits::VersionNumber(*stored));
-    return absl::OkStatus();
-  }
-  auto record = [&](int32_t number, const std::string& bytes) {
-    storage::VersionRecord r{std::string(project),
-                             name,
-                             number,
-                             std::string(Traits::kVersionType),
-                             bytes,
-                             write.now_seconds(),
-                             "",
-                             NewUuid4()};
-    absl::Status s = tx.InsertVersion(r);
-    // The view's row lock serializes versioners, so a taken number means a writer outside
-    // Larder raced us: redo the whole write.
-    if (absl::IsAlreadyExists(s)) return absl::AbortedError("version number taken; retrying");
-    return s;
-  };
-  // History can exist for a view being created: Feast's DeleteProject leaves it behind, and
-  // numbering then continues after it instead of colliding with it.
-  absl::StatusOr<std::vector<storage::VersionRecord>> history = tx.ListVersions(project, name);
-  if (!history.ok()) return history.status();
-  int32_t next = 0;
-  for (const storage::VersionRecord& r : *history) next = std::max(next, r.version_number + 1);
-  if (stored != nullptr && next == 0) {
-    if (absl::Status s = record(0, stored->SerializeAsString()); !s.ok()) return s;
-    next = 1;
-  }
-  Traits::SetVersionNumber(object, next);
-  return record(next, object.SerializeAsString());
-}
-
-}  // namespace
 }  // namespace internal
 
 using internal::Decode;
@@ -241,12 +197,12 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
   if constexpr (kIsView) {
     if (absl::Status s = internal::ValidateViewName(name); !s.ok()) return s;
   }
+  std::optional<int32_t> pinned;  // the version a versioned kind is pinned to, if any
   if constexpr (Traits::kVersioned) {
-    const std::string& version = Traits::PinnedVersion(incoming);
-    if (!version.empty() && absl::AsciiStrToLower(version) != "latest") {
-      return absl::UnimplementedError(
-          "applying a pinned feature-view version (spec.version = vN) is not supported yet");
-    }
+    absl::StatusOr<std::optional<int32_t>> parsed =
+        internal::ParseVersion(Traits::PinnedVersion(incoming));
+    if (!parsed.ok()) return parsed.status();
+    pinned = *parsed;
   }
   std::string new_type(internal::ViewTypeName(kind));
   if constexpr (kind == ObjectKind::kFeatureView) {
@@ -276,11 +232,24 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
         tx.GetObject(kind, key_project, name, Lock::kForUpdate);
     if (!existing.ok()) return existing.status();
 
+    std::optional<Message> stored;
+    if (existing->has_value()) {
+      absl::StatusOr<Message> decoded = Decode<Message>(**existing);
+      if (!decoded.ok()) return decoded.status();
+      stored = *std::move(decoded);
+    }
+    // A pinned apply decides here which definition is upserted (possibly a restored version).
+    [[maybe_unused]] internal::VersionPlan versions;
+    if constexpr (Traits::kVersioned) {
+      absl::StatusOr<internal::VersionPlan> plan = internal::PrepareVersion(
+          tx, key_project, pinned, stored.has_value() ? &*stored : nullptr, object);
+      if (!plan.ok()) return plan.status();
+      versions = *plan;
+    }
+
     ObjectRow row{key_project, name, {}, write.now_seconds(), 1};
     ChangeOp op = ChangeOp::kCreate;
-    if (existing->has_value()) {
-      absl::StatusOr<Message> stored = Decode<Message>(**existing);
-      if (!stored.ok()) return stored.status();
+    if (stored.has_value()) {
       Traits::InheritFromStored(object, *stored);
       if (Traits::SameContent(*stored, object)) return absl::OkStatus();  // nothing to write
       // Server-owned timestamps: creation time survives updates, whatever the client sent.
@@ -288,7 +257,8 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
       Traits::SetTimestamps(object, created != nullptr ? *created : write.now_proto(),
                             write.now_proto());
       if constexpr (Traits::kVersioned) {
-        absl::Status s = internal::RecordVersion(tx, write, key_project, &*stored, object);
+        absl::Status s =
+            internal::RecordVersion(tx, write, key_project, versions, &*stored, object);
         if (!s.ok()) return s;
       }
       row.version = (*existing)->version + 1;
@@ -307,7 +277,8 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
       }
       Traits::SetTimestamps(object, write.now_proto(), write.now_proto());
       if constexpr (Traits::kVersioned) {
-        absl::Status s = internal::RecordVersion<Message>(tx, write, key_project, nullptr, object);
+        absl::Status s =
+            internal::RecordVersion<Message>(tx, write, key_project, versions, nullptr, object);
         if (!s.ok()) return s;
       }
       row.proto = object.SerializeAsString();

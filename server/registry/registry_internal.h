@@ -2,6 +2,8 @@
 
 // Helpers shared by the registry's implementation files; not part of its interface.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -52,5 +54,46 @@ absl::Status ValidateViewName(absl::string_view name);
 absl::Status CheckViewNameUnique(storage::Transaction& tx, storage::ObjectKind kind,
                                  absl::string_view project, absl::string_view name,
                                  absl::string_view new_type);
+
+// --- Feature-view version history (Feast §5.4): feature_view_version_history rows and
+// meta.current_version_number of the versioned kinds (ObjectTraits::kVersioned), implemented
+// once in registry_versions.cc for latest and pinned applies.
+
+// A versioned kind's spec.version (Feast §4.3 step 4): nullopt for "" and "latest", N for "vN"
+// and "versionN" (any case; N decimal digits that fit an int32). INVALID_ARGUMENT naming the
+// value otherwise (Feast raises ValueError, which its server answers as UNKNOWN).
+absl::StatusOr<std::optional<int32_t>> ParseVersion(absl::string_view version);
+
+// What PrepareVersion decided for one attempt of an apply, for RecordVersion.
+struct VersionPlan {
+  std::optional<int32_t> pinned;  // nullopt: a latest apply
+  bool restored = false;          // pinned to a version in the history: nothing to record
+};
+
+// Apply's first versioning step, before change detection, inside the write's transaction with
+// the view's row locked; `stored` is the active definition (nullptr when there is none) and
+// `object` the incoming one with its project set.
+// Pinned to a version N in the history: returns FeatureViewPinConflict unless `object`'s spec
+// (version aside) equals the active one; then replaces `object` with snapshot N, keeping the
+// requested spec.version, current_version_number = N and the active view's operational meta
+// (materialization intervals, state). Returns DATA_LOSS if the snapshot cannot be decoded.
+// Pinned to an N not in the history (a forward declaration): stamps `object` with N.
+// Latest: changes nothing.
+template <typename Message>
+absl::StatusOr<VersionPlan> PrepareVersion(storage::Transaction& tx, absl::string_view project,
+                                           std::optional<int32_t> pinned, const Message* stored,
+                                           Message& object);
+
+// Apply's second step, for an effective write once `object`'s timestamps are set, in the same
+// transaction. Latest: a new view is version 0; a schema change appends max+1 (first saving
+// `stored` as version 0 when the history is empty); other changes keep `stored`'s number;
+// `object` is stamped with it. A forward declaration saves `object` as its version N. A
+// restore records nothing. Returns ConcurrentVersionConflict when a forward-declared N was
+// saved meanwhile by a writer outside Larder, ABORTED (so the write is retried) when a latest
+// number was.
+template <typename Message>
+absl::Status RecordVersion(storage::Transaction& tx, const WriteContext& write,
+                           absl::string_view project, const VersionPlan& plan,
+                           const Message* stored, Message& object);
 
 }  // namespace larder::registry::internal

@@ -400,13 +400,10 @@ void FeatureViewVersions(ScratchDatabase& db) {
   CHECK(recorded.spec().project() == "p");
   CHECK(recorded.spec().features_size() == 3);
   CHECK(recorded.meta().current_version_number() == 1);
-  // "latest" is an ordinary apply; a pinned version is not supported yet.
+  // "latest" is an ordinary apply (pinned versions are in api_versions_test.cc).
   view.mutable_spec()->set_version("latest");
   CHECK_OK(api.Apply("p", view));
-  view.mutable_spec()->set_version("v0");
-  CHECK_PLAIN_ERROR(api.Apply("p", view), StatusCode::UNIMPLEMENTED,
-                    "applying a pinned feature-view version (spec.version = vN) is not supported "
-                    "yet");
+  CHECK(get().meta().current_version_number() == 1);
   // On-demand views: a new transformation is a new version.
   core::OnDemandFeatureView odfv = v.odfv;
   odfv.mutable_spec()

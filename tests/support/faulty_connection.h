@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <memory>
+#include <string>
 
 #include "absl/status/status.h"
 #include "storage/connection.h"
@@ -9,12 +10,15 @@
 namespace larder::testing {
 
 // Shared switchboard for FaultyConnection: counts Execute calls across every wrapped connection
-// and fails the one whose 1-based number is `fail_at` with `failure` (0 = never).
+// and fails the one whose 1-based number is `fail_at` with `failure` (0 = never). With
+// `only_statement` set (before the store is used), only that statement id's calls count, so a
+// test can fail e.g. the first "versions.insert" without knowing what runs before it.
 struct FaultPlan {
   std::atomic<int> calls{0};
   std::atomic<int> fail_at{0};
   absl::Status failure = absl::AbortedError("injected fault");
   std::atomic<int> injected{0};
+  std::string only_statement;
 };
 
 // Wraps a real connection and injects the planned failure (LevelDB's ErrorEnv idea), to test
@@ -35,6 +39,9 @@ class FaultyConnection : public storage::Connection {
   absl::StatusOr<storage::SqlResult> ExecuteImpl(
       const storage::Statement& statement,
       absl::Span<const storage::SqlParam> params) override {
+    if (!plan_.only_statement.empty() && statement.id != plan_.only_statement) {
+      return inner_->Execute(statement, params);
+    }
     const int call = ++plan_.calls;
     if (call == plan_.fail_at.load()) {
       ++plan_.injected;

@@ -2,9 +2,13 @@
 #include "server/registry/registry.h"
 
 #include <catch2/catch.hpp>
+#include <functional>
+#include <memory>
 
 #include "server/registry/feast_errors.h"
+#include "server/registry/registry_internal.h"
 #include "storage/open_store.h"
+#include "tests/support/faulty_connection.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::registry {
@@ -18,10 +22,13 @@ class ManualClock : public Clock {
 };
 
 struct Fixture {
-  Fixture() {
+  // `wrap` wraps each connection, e.g. in a FaultyConnection.
+  explicit Fixture(
+      std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
+          wrap = nullptr) {
     auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
     REQUIRE(url.ok());
-    auto opened = storage::OpenStore(*url, {});
+    auto opened = storage::OpenStore(*url, {}, std::move(wrap));
     REQUIRE(opened.ok());
     store = *std::move(opened);
     REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
@@ -260,8 +267,74 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   CHECK(recorded.spec().project() == "demo");
   CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 1);
 
+  // Pinning v0 with the active definition restores v0; a changed definition is refused.
   view.mutable_spec()->set_version("v0");
-  CHECK(absl::IsUnimplemented(f.registry->Apply("demo", view)));
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  auto pinned = f.registry->Get<feast::core::FeatureView>("demo", "stats");
+  REQUIRE(pinned.ok());
+  CHECK(pinned->spec().features_size() == 1);
+  CHECK(pinned->spec().version() == "v0");
+  CHECK(pinned->meta().current_version_number() == 0);
+  CHECK(History(f, "stats").size() == 2);
+  view.mutable_spec()->set_description("changed");
+  absl::Status conflict = f.registry->Apply("demo", view);
+  CHECK(conflict.code() == absl::StatusCode::kInternal);
+  CHECK(FeastClassOf(conflict) == "FeatureViewPinConflict");
+  view.mutable_spec()->set_version("bogus");
+  CHECK(absl::IsInvalidArgument(f.registry->Apply("demo", view)));
+}
+
+TEST_CASE("A version number taken by another writer: a declared pin fails, a latest apply retries",
+          "[registry]") {
+  // Another writer's insert between the look-up and ours shows as ALREADY_EXISTS on the insert.
+  testing::FaultPlan plan;
+  plan.only_statement = "versions.insert";
+  plan.failure = absl::AlreadyExistsError("injected duplicate version");
+  Fixture f([&](std::unique_ptr<storage::Connection> inner) {
+    return std::unique_ptr<storage::Connection>(
+        new testing::FaultyConnection(std::move(inner), plan));
+  });
+  Registry& registry = *f.registry;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  view.mutable_spec()->add_features()->set_name("trips");
+  REQUIRE(registry.Apply("demo", view).ok());
+
+  plan.calls = 0;
+  plan.fail_at = 1;
+  feast::core::FeatureView declared = view;
+  declared.mutable_spec()->set_version("v4");
+  absl::Status conflict = registry.Apply("demo", declared);
+  CHECK(conflict.code() == absl::StatusCode::kInternal);
+  CHECK(FeastClassOf(conflict) == "ConcurrentVersionConflict");
+  CHECK(plan.injected == 1);
+  CHECK(History(f, "stats").size() == 1);
+  CHECK(registry.Get<feast::core::FeatureView>("demo", "stats")->spec().version().empty());
+
+  plan.calls = 0;
+  view.mutable_spec()->add_features()->set_name("rating");
+  REQUIRE(registry.Apply("demo", view).ok());  // the retry numbers afresh
+  CHECK(plan.injected == 2);
+  CHECK(registry.Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() ==
+        1);
+}
+
+TEST_CASE("Feature-view version strings: latest, vN and versionN in any case", "[registry]") {
+  using internal::ParseVersion;
+  CHECK(*ParseVersion("") == std::nullopt);
+  CHECK(*ParseVersion("latest") == std::nullopt);
+  CHECK(*ParseVersion("Latest") == std::nullopt);
+  CHECK(*ParseVersion("v0") == 0);
+  CHECK(*ParseVersion("V12") == 12);
+  CHECK(*ParseVersion("version3") == 3);
+  CHECK(*ParseVersion("VERSION007") == 7);
+  CHECK(*ParseVersion("v2147483647") == 2147483647);
+  for (const char* bad :
+       {"v", "version", "v-1", "v+1", "v 1", "1", "x1", "v1a", "latest1", "v2147483648"}) {
+    INFO(bad);
+    CHECK(absl::IsInvalidArgument(ParseVersion(bad).status()));
+  }
 }
 
 TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep them",

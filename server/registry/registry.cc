@@ -210,7 +210,9 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
   }
   const absl::Time now = Now();
 
+  int attempt = 0;
   return Write(options, [&](Transaction& tx) -> absl::Status {
+    ++attempt;
     WriteContext write(tx, now, options);
     Message object = incoming;  // fresh per attempt: the body may be retried
     Traits::SetProject(object, key_project);
@@ -219,9 +221,15 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
     // kinds cannot both pass the uniqueness check.
     storage::Lock project_lock = storage::Lock::kShared;
     if constexpr (kIsView) {
-      absl::StatusOr<std::optional<ObjectRow>> peek = tx.GetObject(kind, key_project, name);
-      if (!peek.ok()) return peek.status();
-      if (!peek->has_value()) project_lock = Lock::kForUpdate;
+      // Whether the view exists: on the first attempt the in-memory snapshot's word is enough
+      // when it says "yes" (the usual re-apply), which saves a database round trip; the locked
+      // read below checks it, and a view deleted meanwhile makes the write retry with a peek.
+      std::shared_ptr<const Snapshot> hint = attempt == 1 ? cache_.Latest() : nullptr;
+      if (hint == nullptr || hint->Find(kind, key_project, name) == nullptr) {
+        absl::StatusOr<std::optional<ObjectRow>> peek = tx.GetObject(kind, key_project, name);
+        if (!peek.ok()) return peek.status();
+        if (!peek->has_value()) project_lock = Lock::kForUpdate;
+      }
     }
     if constexpr (kind != ObjectKind::kProject) {
       if (absl::Status s = write.EnsureProject(key_project, project_lock); !s.ok()) return s;

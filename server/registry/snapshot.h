@@ -65,6 +65,12 @@ class SnapshotCache {
 
   // The current snapshot; brought up to date first if a local write happened since.
   absl::StatusOr<std::shared_ptr<const Snapshot>> Current(absl::Time now);
+  // The snapshot as it is, without catching up (nullptr before the first load): for hints that
+  // a locked database read then confirms.
+  std::shared_ptr<const Snapshot> Latest() {
+    absl::MutexLock lock(&mu_);
+    return current_;
+  }
   // Applies the changes committed since the snapshot's revision (after a local write, on Refresh
   // and when polled).
   absl::Status Advance(absl::Time now);

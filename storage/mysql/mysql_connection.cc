@@ -14,7 +14,9 @@
 #include <variant>
 
 #include "absl/strings/match.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 
 namespace larder::storage {
 namespace {
@@ -93,12 +95,76 @@ class MysqlConnection : public Connection {
     if (mode == TxMode::kReadWrite) return ExecuteScriptImpl("START TRANSACTION");
     // Reads that span several statements (a whole snapshot) must see one state; the session
     // default (READ COMMITTED) gives each statement its own.
-    absl::Status isolation =
-        ExecuteScriptImpl("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ");
-    if (!isolation.ok()) return isolation;
-    return ExecuteScriptImpl("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY");
+    return RunScript("begin",
+                     {"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                      "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"});
   }
   absl::Status CommitImpl() override { return ExecuteScriptImpl("COMMIT"); }
+  // The final statements and the COMMIT in one round trip (a multi-statement query), so the row
+  // locks they take (the project's feast_metadata row, the revision counter) are released as
+  // soon as the server has run them, not several network round trips later.
+  absl::Status CommitWithImpl(absl::Span<const FinalStatement> statements) override {
+    std::vector<std::string> script;
+    script.reserve(statements.size() + 1);
+    for (const FinalStatement& final_statement : statements) {
+      script.push_back(Inlined(*final_statement.statement, final_statement.params));
+    }
+    script.push_back("COMMIT");
+    // A failed statement stops the batch before COMMIT: the transaction stays open for
+    // Rollback() (InnoDB has already rolled it back after a deadlock; ROLLBACK is then a no-op).
+    return RunScript("commit", script);
+  }
+
+  // Runs `statements` as one multi-statement query: one round trip. None may return rows.
+  absl::Status RunScript(absl::string_view what, const std::vector<std::string>& statements) {
+    absl::Status status = Guard(what, [&] {
+      driver_->threadInit();
+      std::unique_ptr<sql::Statement> statement(connection_->createStatement());
+      const std::string sql = absl::StrJoin(statements, "; ");
+      statement->execute(sql::SQLString(sql.data(), sql.size()));
+      // Each further result is read (and a failed statement's error raised) here; reading them
+      // all keeps the connection in step with the server.
+      for (size_t i = 1; i < statements.size(); ++i) statement->getMoreResults();
+    });
+    if (absl::IsUnavailable(status)) MarkBroken();
+    return status;
+  }
+
+  // The statement with its '?' parameters written in as SQL literals. Text and blobs go as hex
+  // literals, which need no escaping (text with the utf8mb4 introducer, so it is compared and
+  // stored as text).
+  static std::string Inlined(const Statement& statement, absl::Span<const SqlParam> params) {
+    std::string sql;
+    sql.reserve(statement.sql.size() + 64);
+    size_t next = 0;
+    for (char c : statement.sql) {
+      if (c != '?') {
+        sql.push_back(c);
+        continue;
+      }
+      std::visit(
+          [&](const auto& value) {
+            using T = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<T, std::nullptr_t>) {
+              sql += "NULL";
+            } else if constexpr (std::is_same_v<T, int64_t>) {
+              absl::StrAppend(&sql, value);
+            } else if constexpr (std::is_same_v<T, absl::string_view>) {
+              absl::StrAppend(&sql, value.empty() ? "''" : absl::StrCat(
+                                                               "_utf8mb4 X'",
+                                                               absl::BytesToHexString(value), "'"));
+            } else {
+              absl::StrAppend(&sql, value.bytes.empty() ? "''" : absl::StrCat(
+                                                                     "X'",
+                                                                     absl::BytesToHexString(
+                                                                         value.bytes),
+                                                                     "'"));
+            }
+          },
+          params.at(next++));
+    }
+    return sql;
+  }
   absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }
 
   absl::StatusOr<SqlResult> ExecuteImpl(const Statement& statement,
@@ -203,6 +269,8 @@ ConnectionPool::Factory MysqlConnectionFactory(const DatabaseUrl& url) {
       options["OPT_RECONNECT"] = false;  // a silent reconnect would lose transaction state
       // UPDATE reports rows matched, not rows changed, as the other backends do.
       options["CLIENT_FOUND_ROWS"] = true;
+      // Lets the commit send its final statements and COMMIT as one query (CommitWithImpl).
+      options["CLIENT_MULTI_STATEMENTS"] = true;
       connection.reset(driver->connect(options));
       std::unique_ptr<sql::Statement> setup(connection->createStatement());
       // Match PostgreSQL's isolation: locking reads see the latest committed row, and inserts

@@ -217,7 +217,8 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshot(
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotCache::Current(absl::Time now) {
   {
-    absl::MutexLock lock(&mu_);
+    // Shared: concurrent cached reads do not queue on each other here.
+    absl::ReaderMutexLock lock(&mu_);
     const bool expired = full_reload_every_ > absl::ZeroDuration() && current_ != nullptr &&
                          now - current_->loaded_at >= full_reload_every_;
     if (current_ != nullptr && writes_seen_ == writes_ && !expired) return current_;

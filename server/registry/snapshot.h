@@ -68,7 +68,7 @@ class SnapshotCache {
   // The snapshot as it is, without catching up (nullptr before the first load): for hints that
   // a locked database read then confirms.
   std::shared_ptr<const Snapshot> Latest() {
-    absl::MutexLock lock(&mu_);
+    absl::ReaderMutexLock lock(&mu_);
     return current_;
   }
   // Applies the changes committed since the snapshot's revision (after a local write, on Refresh

@@ -5,7 +5,7 @@
 
 namespace larder::bench {
 
-absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start() {
+absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start(bool callback_api) {
   std::unique_ptr<EchoServer> echo(new EchoServer());
   grpc::ServerBuilder builder;
   builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &echo->port_);
@@ -13,7 +13,11 @@ absl::StatusOr<std::unique_ptr<EchoServer>> EchoServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.SetMaxReceiveMessageSize(256 << 20);
   builder.SetMaxSendMessageSize(256 << 20);
-  builder.RegisterService(&echo->service_);
+  if (callback_api) {
+    builder.RegisterService(&echo->callback_service_);
+  } else {
+    builder.RegisterService(&echo->service_);
+  }
   echo->server_ = builder.BuildAndStart();
   if (echo->server_ == nullptr || echo->port_ == 0) {
     return absl::UnavailableError("echo server cannot listen on 127.0.0.1");

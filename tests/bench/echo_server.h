@@ -13,11 +13,13 @@ namespace larder::bench {
 
 // An in-process echo server: the read ceiling. Built with the same gRPC and the same server
 // settings as `larder` (synchronous service, no SO_REUSEPORT, 256 MB message limits), listening
-// on 127.0.0.1 on a free port. Thread-safe; shuts down on destruction.
+// on 127.0.0.1 on a free port. With `callback_api`, the same echo as a callback-API service
+// instead: the other threading model gRPC offers, measured beside it so the choice is shown.
+// Thread-safe; shuts down on destruction.
 class EchoServer {
  public:
   // UNAVAILABLE when it cannot listen.
-  static absl::StatusOr<std::unique_ptr<EchoServer>> Start();
+  static absl::StatusOr<std::unique_ptr<EchoServer>> Start(bool callback_api = false);
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;
@@ -33,8 +35,19 @@ class EchoServer {
     }
   };
 
+  class CallbackService final : public larder::bench::Echo::CallbackService {
+    grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
+                                   const EchoMessage* request, EchoMessage* response) override {
+      *response = *request;
+      grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+      reactor->Finish(grpc::Status::OK);
+      return reactor;
+    }
+  };
+
   EchoServer() = default;
   Service service_;
+  CallbackService callback_service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };

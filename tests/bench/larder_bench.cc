@@ -71,23 +71,41 @@ CellResult WithCpu(pid_t server, Cell&& cell) {
 // Measures every ceiling once (`after` selects which half of each pair is filled).
 // Measures the read ceilings (when `echo` is set) and the write ceilings (when `write` is) once;
 // `after` selects which half of each pair is filled.
-absl::Status MeasureCeilings(const BenchOptions& o, const std::shared_ptr<grpc::Channel>& echo,
-                             const std::shared_ptr<grpc::Channel>& echo_process, pid_t echo_pid,
-                             WriteCeiling* write, bool after, Ceilings& ceilings) {
+// The echo servers the read ceilings are measured on.
+struct EchoChannels {
+  std::shared_ptr<grpc::Channel> in_process;
+  std::shared_ptr<grpc::Channel> process;  // synchronous service, as larder
+  pid_t process_pid = 0;
+  std::shared_ptr<grpc::Channel> callback_process;  // callback API
+  pid_t callback_pid = 0;
+};
+
+absl::Status MeasureCeilings(const BenchOptions& o, const EchoChannels* echo, WriteCeiling* write,
+                             bool after, Ceilings& ceilings) {
   auto store = [after](Ceilings::Pair& pair, const CellResult& r) {
     (after ? pair.after : pair.before) = r;
     pair.measured_after |= after;
   };
   for (int n : o.in_flight) {
     if (echo == nullptr) break;
-    const CellResult e = WithCpu(0, [&] { return RunEchoCell(echo, Timing(o, n)); });
-    if (e.errors > 0) return absl::InternalError("echo calls failed: " + e.first_error);
-    store(ceilings.echo[n], e);
-    Log(absl::StrFormat("ceiling echo at %d in flight: %.0f QPS", n, e.qps));
-    const CellResult p = WithCpu(echo_pid, [&] { return RunEchoCell(echo_process, Timing(o, n)); });
-    if (p.errors > 0) return absl::InternalError("echo calls failed: " + p.first_error);
-    store(ceilings.echo_process[n], p);
-    Log(absl::StrFormat("ceiling echo (separate process) at %d in flight: %.0f QPS", n, p.qps));
+    struct {
+      const char* label;
+      const std::shared_ptr<grpc::Channel>& channel;
+      pid_t pid;
+      std::map<int, Ceilings::Pair>& into;
+    } const servers[] = {
+        {"", echo->in_process, 0, ceilings.echo},
+        {" (separate process)", echo->process, echo->process_pid, ceilings.echo_process},
+        {" (callback API, separate process)", echo->callback_process, echo->callback_pid,
+         ceilings.echo_callback_process},
+    };
+    for (const auto& server : servers) {
+      const CellResult e =
+          WithCpu(server.pid, [&] { return RunEchoCell(server.channel, Timing(o, n)); });
+      if (e.errors > 0) return absl::InternalError("echo calls failed: " + e.first_error);
+      store(server.into[n], e);
+      Log(absl::StrFormat("ceiling echo%s at %d in flight: %.0f QPS", server.label, n, e.qps));
+    }
   }
   for (int n : o.in_flight) {
     if (write == nullptr) break;
@@ -116,9 +134,10 @@ std::string SelfPath() {
   return n > 0 ? std::string(path, static_cast<size_t>(n)) : "larder-bench";
 }
 
-// --serve-echo: the echo server alone, until killed; announces its port like larder does.
-int ServeEcho() {
-  absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start();
+// --serve-echo[=callback]: the echo server alone, until killed; announces its port like larder
+// does.
+int ServeEcho(bool callback_api) {
+  absl::StatusOr<std::unique_ptr<EchoServer>> echo = EchoServer::Start(callback_api);
   if (!echo.ok()) return Fail(std::string(echo.status().message()));
   std::printf("larder-bench: serving larder.bench.Echo on %s\n", (*echo)->address().c_str());
   std::fflush(stdout);
@@ -143,12 +162,16 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
 
   absl::StatusOr<std::unique_ptr<EchoServer>> echo_server = EchoServer::Start();
   if (!echo_server.ok()) return Fail(std::string(echo_server.status().message()));
-  std::shared_ptr<grpc::Channel> echo = MakeChannel((*echo_server)->address());
   // The same echo server as a child process (this binary with --serve-echo), so the ceiling can
-  // also be read without the in-process shortcut a same-process client and server share.
+  // also be read without the in-process shortcut a same-process client and server share; and a
+  // callback-API one, to show which threading model is faster here.
   LarderProcess echo_child(SelfPath(), {"--serve-echo"});
   if (absl::Status s = echo_child.Start(); !s.ok()) return Fail(std::string(s.message()));
-  std::shared_ptr<grpc::Channel> echo_process = MakeChannel(echo_child.address());
+  LarderProcess callback_child(SelfPath(), {"--serve-echo=callback"});
+  if (absl::Status s = callback_child.Start(); !s.ok()) return Fail(std::string(s.message()));
+  const EchoChannels echo{MakeChannel((*echo_server)->address()),
+                          MakeChannel(echo_child.address()), echo_child.pid(),
+                          MakeChannel(callback_child.address()), callback_child.pid()};
 
   RegistryLayout layout;
   layout.project = o.project;
@@ -171,7 +194,7 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   // writing does not land on the read cells.
   Ceilings ceilings;
   if (absl::Status s =
-          MeasureCeilings(o, echo, echo_process, echo_child.pid(), nullptr, false, ceilings);
+          MeasureCeilings(o, &echo, nullptr, false, ceilings);
       !s.ok()) {
     return Fail(std::string(s.message()));
   }
@@ -182,7 +205,7 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
     if (!Selected(o, scenario.key)) continue;
     if (scenario.ceiling == CeilingKind::kWrite && !write_ceilings_measured) {
       write_ceilings_measured = true;
-      if (absl::Status s = MeasureCeilings(o, nullptr, nullptr, 0, write.get(), false, ceilings);
+      if (absl::Status s = MeasureCeilings(o, nullptr, write.get(), false, ceilings);
           !s.ok()) {
         return Fail(std::string(s.message()));
       }
@@ -210,8 +233,8 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   }
   if (!o.quick) {
     if (absl::Status s =
-            MeasureCeilings(o, echo, echo_process, echo_child.pid(),
-                            write_ceilings_measured ? write.get() : nullptr, true, ceilings);
+            MeasureCeilings(o, &echo, write_ceilings_measured ? write.get() : nullptr, true,
+                            ceilings);
         !s.ok()) {
       return Fail(std::string(s.message()));
     }
@@ -261,7 +284,8 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
 
 int main(int argc, char** argv) {
   using namespace larder::bench;
-  if (argc == 2 && std::string(argv[1]) == "--serve-echo") return ServeEcho();
+  if (argc == 2 && std::string(argv[1]) == "--serve-echo") return ServeEcho(false);
+  if (argc == 2 && std::string(argv[1]) == "--serve-echo=callback") return ServeEcho(true);
   absl::StatusOr<BenchOptions> options = ParseBenchOptions(argc, argv, LARDER_BENCH_DEFAULT_LARDER);
   if (!options.ok()) {
     if (!options.status().message().empty()) {

@@ -90,6 +90,7 @@ void PrintCeilings(const Ceilings& ceilings, const std::string& backend, std::FI
   };
   print("echo, in the bench process", ceilings.echo);
   print("echo, separate process", ceilings.echo_process);
+  print("echo, callback API, separate process", ceilings.echo_callback_process);
   print(absl::StrCat("raw write, own row (", backend, ")"), ceilings.write);
   print(absl::StrCat("raw write, one hot row (", backend, ")"), ceilings.hot_write);
 }

@@ -33,6 +33,7 @@ struct Ceilings {
   };
   std::map<int, Pair> echo;          // read ceiling: echo server in the bench's process
   std::map<int, Pair> echo_process;  // echo server as a separate process, like larder
+  std::map<int, Pair> echo_callback_process;  // the same with gRPC's callback API (shown only)
   std::map<int, Pair> write;         // one row per writer
   std::map<int, Pair> hot_write;     // every writer on one row
 };

@@ -97,7 +97,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry::SystemClock clock;
   registry::Registry registry(**store, clock);
   api::RegistryService typed_service(registry, authenticator->get(), config.default_project);
-  api::RawRegistryService service(typed_service, registry, config.max_message_bytes);
+  // As many workers as database connections: more would only queue on the connection pool.
+  api::RawRegistryService service(typed_service, registry, config.max_message_bytes,
+                                  config.max_db_connections);
   if (std::vector<std::string> missing = service.UnservedMethods(); !missing.empty()) {
     return Fail(absl::StrCat("internal error: no handler for ", missing.front()));
   }

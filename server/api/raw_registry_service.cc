@@ -11,6 +11,7 @@
 #include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/impl/rpc_service_method.h"
 #include "grpcpp/support/method_handler.h"
+#include "grpcpp/impl/codegen/server_callback_handlers.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 #include "server/api/handle.h"
 
@@ -85,8 +86,11 @@ absl::Status ParseRequest(const grpc::ByteBuffer& bytes, size_t max_bytes, Messa
 }  // namespace
 
 RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registry& registry,
-                                       size_t max_request_bytes)
-    : typed_(typed), registry_(registry), max_request_bytes_(max_request_bytes) {
+                                       size_t max_request_bytes, int worker_threads)
+    : typed_(typed),
+      registry_(registry),
+      max_request_bytes_(max_request_bytes),
+      workers_(worker_threads) {
 #define LARDER_TYPED(Method) AddTyped(#Method, &RegistryService::Method)
   LARDER_TYPED(ApplyEntity);
   LARDER_TYPED(DeleteEntity);
@@ -164,21 +168,35 @@ RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registr
   AddProto();
 }
 
-void RawRegistryService::Add(absl::string_view method, Handler handler) {
+void RawRegistryService::Add(absl::string_view method, Handler blocking, FastHandler fast) {
   method_paths_.push_back(absl::StrCat("/", reg::RegistryServer::service_full_name(), "/", method));
-  AddMethod(new grpc::internal::RpcServiceMethod(
-      method_paths_.back().c_str(), grpc::internal::RpcMethod::NORMAL_RPC,
-      new grpc::internal::RpcMethodHandler<RawRegistryService, grpc::ByteBuffer, grpc::ByteBuffer>(
-          [handler = std::move(handler)](
-              RawRegistryService*, grpc::ServerContext* context, const grpc::ByteBuffer* request,
-              grpc::ByteBuffer* response) { return handler(context, *request, response); },
-          this)));
+  AddMethod(new grpc::internal::RpcServiceMethod(method_paths_.back().c_str(),
+                                                 grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
+  MarkMethodRawCallback(
+      static_cast<int>(method_paths_.size() - 1),
+      new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+          [this, blocking = std::move(blocking), fast = std::move(fast)](
+              grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
+              grpc::ByteBuffer* response) {
+            grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+            if (fast) {
+              if (std::optional<grpc::Status> answered = fast(context, *request, response)) {
+                reactor->Finish(*answered);
+                return reactor;
+              }
+            }
+            // The request, response and context stay valid until Finish.
+            workers_.Schedule([&blocking, context, request, response, reactor] {
+              reactor->Finish(blocking(context, *request, response));
+            });
+            return reactor;
+          }));
 }
 
 template <typename Request, typename Response>
 grpc::Status RawRegistryService::CallTyped(
-    grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*, Response*),
-    grpc::ServerContext* context, const Request& request, grpc::ByteBuffer* out) {
+    grpc::Status (RegistryService::*handler)(grpc::ServerContextBase*, const Request*, Response*),
+    grpc::ServerContextBase* context, const Request& request, grpc::ByteBuffer* out) {
   Response response;
   grpc::Status status = (typed_.*handler)(context, &request, &response);
   if (!status.ok()) return status;
@@ -188,10 +206,10 @@ grpc::Status RawRegistryService::CallTyped(
 
 template <typename Request, typename Response>
 void RawRegistryService::AddTyped(absl::string_view method,
-                                  grpc::Status (RegistryService::*handler)(grpc::ServerContext*,
+                                  grpc::Status (RegistryService::*handler)(grpc::ServerContextBase*,
                                                                            const Request*,
                                                                            Response*)) {
-  Add(method, [this, handler](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
+  Add(method, [this, handler](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
                               grpc::ByteBuffer* out) {
     Request request;
     if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
@@ -203,16 +221,11 @@ void RawRegistryService::AddTyped(absl::string_view method,
 
 template <typename Message, typename Request>
 void RawRegistryService::AddStoredGet(absl::string_view method,
-                                      grpc::Status (RegistryService::*typed)(grpc::ServerContext*,
+                                      grpc::Status (RegistryService::*typed)(grpc::ServerContextBase*,
                                                                              const Request*,
                                                                              Message*)) {
-  Add(method, [this, typed](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
-                            grpc::ByteBuffer* out) {
-    Request request;
-    if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-      return ToGrpcStatus(s);
-    }
-    if (typed_.checks_access()) return CallTyped(typed, context, request, out);
+  auto answer = [this](grpc::ServerContextBase* context, const Request& request,
+                       grpc::ByteBuffer* out) {
     return Handle(context, [&]() -> absl::Status {
       absl::StatusOr<registry::StoredObject> stored =
           registry_.GetStored<Message>(request.project(), request.name(), request.allow_cache());
@@ -222,12 +235,33 @@ void RawRegistryService::AddStoredGet(absl::string_view method,
       *out = grpc::ByteBuffer(slices, stored->project_field.empty() ? 1 : 2);
       return absl::OkStatus();
     });
-  });
+  };
+  Add(
+      method,
+      [this, typed, answer](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
+                            grpc::ByteBuffer* out) {
+        Request request;
+        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (typed_.checks_access()) return CallTyped(typed, context, request, out);
+        return answer(context, request, out);
+      },
+      // A cached read is answered on gRPC's thread: the snapshot is in memory.
+      [this, answer](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
+                     grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
+        Request request;
+        if (!ParseRequest(bytes, max_request_bytes_, &request).ok() || typed_.checks_access() ||
+            !request.allow_cache()) {
+          return std::nullopt;
+        }
+        return answer(context, request, out);
+      });
 }
 
 template <typename Message, typename Request, typename Response>
 void RawRegistryService::AddStoredList(absl::string_view method,
-                                       grpc::Status (RegistryService::*typed)(grpc::ServerContext*,
+                                       grpc::Status (RegistryService::*typed)(grpc::ServerContextBase*,
                                                                               const Request*,
                                                                               Response*),
                                        bool (*plain)(const Request&)) {
@@ -242,16 +276,12 @@ void RawRegistryService::AddStoredList(absl::string_view method,
     }
   }
   const int pagination_field = response->FindFieldByName("pagination")->number();
-  Add(method, [=, this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes,
-                        grpc::ByteBuffer* out) {
-    Request request;
-    if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-      return ToGrpcStatus(s);
-    }
-    if (typed_.checks_access() || !request.tags().empty() || !request.sorting().sort_by().empty() ||
-        (plain != nullptr && !plain(request))) {
-      return CallTyped(typed, context, request, out);
-    }
+  auto from_stored_bytes = [this, plain](const Request& request) {
+    return !typed_.checks_access() && request.tags().empty() &&
+           request.sorting().sort_by().empty() && (plain == nullptr || plain(request));
+  };
+  auto answer = [=, this](grpc::ServerContextBase* context, const Request& request,
+                          grpc::ByteBuffer* out) {
     return Handle(context, [&]() -> absl::Status {
       absl::StatusOr<registry::StoredPage> page = registry_.ListStored<Message>(
           request.project(), request.pagination(), request.allow_cache());
@@ -259,12 +289,33 @@ void RawRegistryService::AddStoredList(absl::string_view method,
       *out = SerializeStoredPage(*page, items_field, pagination_field);
       return absl::OkStatus();
     });
-  });
+  };
+  Add(
+      method,
+      [=, this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
+                grpc::ByteBuffer* out) {
+        Request request;
+        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
+          return ToGrpcStatus(s);
+        }
+        if (!from_stored_bytes(request)) return CallTyped(typed, context, request, out);
+        return answer(context, request, out);
+      },
+      // A cached read is answered on gRPC's thread: the snapshot is in memory.
+      [=, this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
+                grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
+        Request request;
+        if (!ParseRequest(bytes, max_request_bytes_, &request).ok() ||
+            !from_stored_bytes(request) || !request.allow_cache()) {
+          return std::nullopt;
+        }
+        return answer(context, request, out);
+      });
 }
 
 void RawRegistryService::AddProto() {
   Add("Proto",
-      [this](grpc::ServerContext* context, const grpc::ByteBuffer& bytes, grpc::ByteBuffer* out) {
+      [this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes, grpc::ByteBuffer* out) {
         google::protobuf::Empty request;
         if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
           return ToGrpcStatus(s);

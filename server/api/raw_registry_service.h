@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "grpcpp/impl/service_type.h"
 #include "grpcpp/support/byte_buffer.h"
 #include "server/api/registry_service.h"
+#include "server/api/worker_pool.h"
 
 namespace larder::api {
 
@@ -21,45 +23,54 @@ namespace larder::api {
 // - Reads the stored bytes already answer (Get<Kind>, Proto) are sent without decoding and
 //   re-encoding anything: the response references the snapshot's bytes, no copy is made.
 // Every other call is parsed, handed to the typed RegistryService, and its response serialized.
+// Methods use gRPC's callback API, which measured faster here than the synchronous thread pool
+// (docs/benchmarks.md): cached reads are answered on gRPC's own threads; everything that may wait
+// on the database runs on a worker pool, since callback threads must not block.
 // Thread-safe.
 class RawRegistryService final : public grpc::Service {
  public:
   // `typed` and `registry` are not owned and must outlive this service. Requests larger than
   // `max_request_bytes` are refused.
   RawRegistryService(RegistryService& typed, registry::Registry& registry,
-                     size_t max_request_bytes);
+                     size_t max_request_bytes, int worker_threads);
 
   // Methods of feast.registry.RegistryServer's descriptor with no handler here; empty unless
   // the proto gained a method this class does not serve yet.
   std::vector<std::string> UnservedMethods() const;
 
  private:
+  // Answers a call; may wait on the database, so it runs on the worker pool.
   using Handler =
-      std::function<grpc::Status(grpc::ServerContext*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
-  void Add(absl::string_view method, Handler handler);
+      std::function<grpc::Status(grpc::ServerContextBase*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
+  // Answers a call on gRPC's own thread when it can without waiting (a cached read); nullopt
+  // hands the call to the Handler instead.
+  using FastHandler = std::function<std::optional<grpc::Status>(
+      grpc::ServerContextBase*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
+  // Registers `method` as a callback-API method.
+  void Add(absl::string_view method, Handler blocking, FastHandler fast = nullptr);
   // A method answered by the typed service.
   template <typename Request, typename Response>
   void AddTyped(absl::string_view method,
-                grpc::Status (RegistryService::*handler)(grpc::ServerContext*, const Request*,
+                grpc::Status (RegistryService::*handler)(grpc::ServerContextBase*, const Request*,
                                                          Response*));
   // Parses `bytes` as the request, runs the typed handler, serializes its response.
   template <typename Request, typename Response>
-  grpc::Status CallTyped(grpc::Status (RegistryService::*handler)(grpc::ServerContext*,
+  grpc::Status CallTyped(grpc::Status (RegistryService::*handler)(grpc::ServerContextBase*,
                                                                   const Request*, Response*),
-                         grpc::ServerContext* context, const Request& request,
+                         grpc::ServerContextBase* context, const Request& request,
                          grpc::ByteBuffer* out);
   // A Get<Kind> method answered with the stored object's bytes (by `typed` when access is
   // checked).
   template <typename Message, typename Request>
   void AddStoredGet(absl::string_view method,
-                    grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*,
+                    grpc::Status (RegistryService::*typed)(grpc::ServerContextBase*, const Request*,
                                                            Message*));
   // A List<Kind> method: answered with stored bytes when the request only paginates (no tags, no
   // sort key, and `plain` true for kind-specific filters) and access is not checked; otherwise
   // by `typed`.
   template <typename Message, typename Request, typename Response>
   void AddStoredList(absl::string_view method,
-                     grpc::Status (RegistryService::*typed)(grpc::ServerContext*, const Request*,
+                     grpc::Status (RegistryService::*typed)(grpc::ServerContextBase*, const Request*,
                                                             Response*),
                      bool (*plain)(const Request&) = nullptr);
   void AddProto();  // stored bytes, or the typed handler when access is checked
@@ -68,6 +79,7 @@ class RawRegistryService final : public grpc::Service {
   registry::Registry& registry_;
   const size_t max_request_bytes_;
   std::deque<std::string> method_paths_;  // gRPC keeps pointers to these; deque never moves them
+  WorkerPool workers_;  // last: joined first, while the rest is still there
 };
 
 }  // namespace larder::api

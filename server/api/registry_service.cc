@@ -23,7 +23,7 @@ constexpr char kRequestIdKey[] = "x-larder-request-id";
 // Feast's client sends `authorization: Bearer <token>`; gRPC lower-cases metadata keys.
 constexpr char kAuthorizationKey[] = "authorization";
 
-absl::string_view MetadataValue(const grpc::ServerContext* context, const char* key) {
+absl::string_view MetadataValue(const grpc::ServerContextBase* context, const char* key) {
   const auto& metadata = context->client_metadata();
   auto it = metadata.find(key);
   if (it == metadata.end()) return {};
@@ -41,7 +41,7 @@ struct Call {
 // Every RPC's path: the shared deadline check and status conversion (handle.h), with the caller
 // authenticated first when auth is on.
 template <typename Body>
-grpc::Status RegistryService::Handle(grpc::ServerContext* context, Body&& body) {
+grpc::Status RegistryService::Handle(grpc::ServerContextBase* context, Body&& body) {
   return api::Handle(context, [&]() -> absl::Status {
     Call call;
     call.write.request_id = std::string(MetadataValue(context, kRequestIdKey).substr(0, 64));
@@ -168,48 +168,48 @@ absl::StatusOr<registry::ProjectObjects> VisibleObjects(registry::Registry& r, c
 }  // namespace
 
 // --- Entities
-grpc::Status RegistryService::ApplyEntity(grpc::ServerContext* c, const reg::ApplyEntityRequest* q,
+grpc::Status RegistryService::ApplyEntity(grpc::ServerContextBase* c, const reg::ApplyEntityRequest* q,
                                           Empty*) {
   return Handle(c, [&](const Call& call) { return ApplyObject(registry_, call, q->project(), q->entity()); });
 }
-grpc::Status RegistryService::GetEntity(grpc::ServerContext* c, const reg::GetEntityRequest* q,
+grpc::Status RegistryService::GetEntity(grpc::ServerContextBase* c, const reg::GetEntityRequest* q,
                                         core::Entity* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListEntities(grpc::ServerContext* c,
+grpc::Status RegistryService::ListEntities(grpc::ServerContextBase* c,
                                            const reg::ListEntitiesRequest* q,
                                            reg::ListEntitiesResponse* r) {
   return Handle(c, [&](const Call& call) { return ListObjects<core::Entity>(registry_, call, *q, r->mutable_entities(), r); });
 }
-grpc::Status RegistryService::DeleteEntity(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteEntity(grpc::ServerContextBase* c,
                                            const reg::DeleteEntityRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return DeleteObject<core::Entity>(registry_, call, *q); });
 }
 
 // --- Data sources
-grpc::Status RegistryService::ApplyDataSource(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyDataSource(grpc::ServerContextBase* c,
                                               const reg::ApplyDataSourceRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return ApplyObject(registry_, call, q->project(), q->data_source()); });
 }
-grpc::Status RegistryService::GetDataSource(grpc::ServerContext* c,
+grpc::Status RegistryService::GetDataSource(grpc::ServerContextBase* c,
                                             const reg::GetDataSourceRequest* q,
                                             core::DataSource* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListDataSources(grpc::ServerContext* c,
+grpc::Status RegistryService::ListDataSources(grpc::ServerContextBase* c,
                                               const reg::ListDataSourcesRequest* q,
                                               reg::ListDataSourcesResponse* r) {
   return Handle(c, [&](const Call& call) {
     return ListObjects<core::DataSource>(registry_, call, *q, r->mutable_data_sources(), r);
   });
 }
-grpc::Status RegistryService::DeleteDataSource(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteDataSource(grpc::ServerContextBase* c,
                                                const reg::DeleteDataSourceRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return DeleteObject<core::DataSource>(registry_, call, *q); });
 }
 
 // --- Feature views of every kind
-grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContextBase* c,
                                                const reg::ApplyFeatureViewRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     switch (q->base_feature_view_case()) {
@@ -226,14 +226,14 @@ grpc::Status RegistryService::ApplyFeatureView(grpc::ServerContext* c,
     }
   });
 }
-grpc::Status RegistryService::DeleteFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteFeatureView(grpc::ServerContextBase* c,
                                                 const reg::DeleteFeatureViewRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireDeleteFeatureView(q->project(), q->name()); !s.ok()) return s;
     return registry_.DeleteFeatureView(q->project(), q->name(), call.write);
   });
 }
-grpc::Status RegistryService::GetAnyFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::GetAnyFeatureView(grpc::ServerContextBase* c,
                                                 const reg::GetAnyFeatureViewRequest* q,
                                                 reg::GetAnyFeatureViewResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -244,7 +244,7 @@ grpc::Status RegistryService::GetAnyFeatureView(grpc::ServerContext* c,
     return Respond(std::move(view), r->mutable_any_feature_view());
   });
 }
-grpc::Status RegistryService::ListAllFeatureViews(grpc::ServerContext* c,
+grpc::Status RegistryService::ListAllFeatureViews(grpc::ServerContextBase* c,
                                                   const reg::ListAllFeatureViewsRequest* q,
                                                   reg::ListAllFeatureViewsResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -269,24 +269,24 @@ grpc::Status RegistryService::ListAllFeatureViews(grpc::ServerContext* c,
     return RespondPage(std::move(page), r->mutable_feature_views(), r);
   });
 }
-grpc::Status RegistryService::GetFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::GetFeatureView(grpc::ServerContextBase* c,
                                              const reg::GetFeatureViewRequest* q,
                                              core::FeatureView* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListFeatureViews(grpc::ServerContext* c,
+grpc::Status RegistryService::ListFeatureViews(grpc::ServerContextBase* c,
                                                const reg::ListFeatureViewsRequest* q,
                                                reg::ListFeatureViewsResponse* r) {
   return Handle(c, [&](const Call& call) {
     return ListObjects<core::FeatureView>(registry_, call, *q, r->mutable_feature_views(), r);
   });
 }
-grpc::Status RegistryService::GetStreamFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::GetStreamFeatureView(grpc::ServerContextBase* c,
                                                    const reg::GetStreamFeatureViewRequest* q,
                                                    core::StreamFeatureView* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListStreamFeatureViews(grpc::ServerContext* c,
+grpc::Status RegistryService::ListStreamFeatureViews(grpc::ServerContextBase* c,
                                                      const reg::ListStreamFeatureViewsRequest* q,
                                                      reg::ListStreamFeatureViewsResponse* r) {
   return Handle(c, [&](const Call& call) {
@@ -294,24 +294,24 @@ grpc::Status RegistryService::ListStreamFeatureViews(grpc::ServerContext* c,
                                                 r);
   });
 }
-grpc::Status RegistryService::GetOnDemandFeatureView(grpc::ServerContext* c,
+grpc::Status RegistryService::GetOnDemandFeatureView(grpc::ServerContextBase* c,
                                                      const reg::GetOnDemandFeatureViewRequest* q,
                                                      core::OnDemandFeatureView* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
 grpc::Status RegistryService::ListOnDemandFeatureViews(
-    grpc::ServerContext* c, const reg::ListOnDemandFeatureViewsRequest* q,
+    grpc::ServerContextBase* c, const reg::ListOnDemandFeatureViewsRequest* q,
     reg::ListOnDemandFeatureViewsResponse* r) {
   return Handle(c, [&](const Call& call) {
     return ListObjects<core::OnDemandFeatureView>(registry_, call, *q,
                                                   r->mutable_on_demand_feature_views(), r);
   });
 }
-grpc::Status RegistryService::GetLabelView(grpc::ServerContext* c,
+grpc::Status RegistryService::GetLabelView(grpc::ServerContextBase* c,
                                            const reg::GetLabelViewRequest* q, core::LabelView* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListLabelViews(grpc::ServerContext* c,
+grpc::Status RegistryService::ListLabelViews(grpc::ServerContextBase* c,
                                              const reg::ListLabelViewsRequest* q,
                                              reg::ListLabelViewsResponse* r) {
   return Handle(c, [&](const Call& call) {
@@ -320,7 +320,7 @@ grpc::Status RegistryService::ListLabelViews(grpc::ServerContext* c,
 }
 
 // --- Feature services
-grpc::Status RegistryService::ApplyFeatureService(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyFeatureService(grpc::ServerContextBase* c,
                                                   const reg::ApplyFeatureServiceRequest* q,
                                                   Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -328,12 +328,12 @@ grpc::Status RegistryService::ApplyFeatureService(grpc::ServerContext* c,
     return registry_.ApplyFeatureService(q->project(), q->feature_service(), call.write);
   });
 }
-grpc::Status RegistryService::GetFeatureService(grpc::ServerContext* c,
+grpc::Status RegistryService::GetFeatureService(grpc::ServerContextBase* c,
                                                 const reg::GetFeatureServiceRequest* q,
                                                 core::FeatureService* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListFeatureServices(grpc::ServerContext* c,
+grpc::Status RegistryService::ListFeatureServices(grpc::ServerContextBase* c,
                                                   const reg::ListFeatureServicesRequest* q,
                                                   reg::ListFeatureServicesResponse* r) {
   return Handle(c, [&](const Call& call) {
@@ -350,23 +350,23 @@ grpc::Status RegistryService::ListFeatureServices(grpc::ServerContext* c,
                                              uses_view);
   });
 }
-grpc::Status RegistryService::DeleteFeatureService(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteFeatureService(grpc::ServerContextBase* c,
                                                    const reg::DeleteFeatureServiceRequest* q,
                                                    Empty*) {
   return Handle(c, [&](const Call& call) { return DeleteObject<core::FeatureService>(registry_, call, *q); });
 }
 
 // --- Saved datasets
-grpc::Status RegistryService::ApplySavedDataset(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplySavedDataset(grpc::ServerContextBase* c,
                                                 const reg::ApplySavedDatasetRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return ApplyObject(registry_, call, q->project(), q->saved_dataset()); });
 }
-grpc::Status RegistryService::GetSavedDataset(grpc::ServerContext* c,
+grpc::Status RegistryService::GetSavedDataset(grpc::ServerContextBase* c,
                                               const reg::GetSavedDatasetRequest* q,
                                               core::SavedDataset* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListSavedDatasets(grpc::ServerContext* c,
+grpc::Status RegistryService::ListSavedDatasets(grpc::ServerContextBase* c,
                                                 const reg::ListSavedDatasetsRequest* q,
                                                 reg::ListSavedDatasetsResponse* r) {
   return Handle(c, [&](const Call& call) {
@@ -381,14 +381,14 @@ grpc::Status RegistryService::ListSavedDatasets(grpc::ServerContext* c,
                                            in_scope);
   });
 }
-grpc::Status RegistryService::DeleteSavedDataset(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteSavedDataset(grpc::ServerContextBase* c,
                                                  const reg::DeleteSavedDatasetRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return DeleteObject<core::SavedDataset>(registry_, call, *q); });
 }
 
 // --- Dataset jobs need an offline store, which a registry server does not have.
 grpc::Status RegistryService::CreateDatasetFromRetrieval(
-    grpc::ServerContext* c, const reg::CreateDatasetFromRetrievalRequest*,
+    grpc::ServerContextBase* c, const reg::CreateDatasetFromRetrievalRequest*,
     reg::CreateDatasetFromRetrievalResponse*) {
   return Handle(c, [](const Call&) {
     return absl::UnimplementedError(
@@ -396,7 +396,7 @@ grpc::Status RegistryService::CreateDatasetFromRetrieval(
         "only. Run the retrieval with the Feast SDK and apply the saved dataset.");
   });
 }
-grpc::Status RegistryService::GetDatasetData(grpc::ServerContext* c,
+grpc::Status RegistryService::GetDatasetData(grpc::ServerContextBase* c,
                                              const reg::GetDatasetDataRequest*,
                                              reg::GetDatasetDataResponse*) {
   return Handle(c, [](const Call&) {
@@ -404,7 +404,7 @@ grpc::Status RegistryService::GetDatasetData(grpc::ServerContext* c,
         "GetDatasetData needs a Feast offline store; Larder is a registry server only.");
   });
 }
-grpc::Status RegistryService::GetDatasetJobStatus(grpc::ServerContext* c,
+grpc::Status RegistryService::GetDatasetJobStatus(grpc::ServerContextBase* c,
                                                   const reg::GetDatasetJobStatusRequest* q,
                                                   reg::GetDatasetJobStatusResponse*) {
   // Larder never runs dataset jobs, so no job id is known.
@@ -412,7 +412,7 @@ grpc::Status RegistryService::GetDatasetJobStatus(grpc::ServerContext* c,
     return registry::FeastObjectNotFound(absl::StrCat("Dataset job '", q->job_id(), "' not found"));
   });
 }
-grpc::Status RegistryService::ListDatasetJobs(grpc::ServerContext* c,
+grpc::Status RegistryService::ListDatasetJobs(grpc::ServerContextBase* c,
                                               const reg::ListDatasetJobsRequest*,
                                               reg::ListDatasetJobsResponse*) {
   return Handle(c, [](const Call&) { return absl::OkStatus(); });
@@ -420,16 +420,16 @@ grpc::Status RegistryService::ListDatasetJobs(grpc::ServerContext* c,
 
 // --- Validation references
 grpc::Status RegistryService::ApplyValidationReference(
-    grpc::ServerContext* c, const reg::ApplyValidationReferenceRequest* q, Empty*) {
+    grpc::ServerContextBase* c, const reg::ApplyValidationReferenceRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return ApplyObject(registry_, call, q->project(), q->validation_reference()); });
 }
-grpc::Status RegistryService::GetValidationReference(grpc::ServerContext* c,
+grpc::Status RegistryService::GetValidationReference(grpc::ServerContextBase* c,
                                                      const reg::GetValidationReferenceRequest* q,
                                                      core::ValidationReference* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
 grpc::Status RegistryService::ListValidationReferences(
-    grpc::ServerContext* c, const reg::ListValidationReferencesRequest* q,
+    grpc::ServerContextBase* c, const reg::ListValidationReferencesRequest* q,
     reg::ListValidationReferencesResponse* r) {
   return Handle(c, [&](const Call& call) {
     return ListObjects<core::ValidationReference>(registry_, call, *q,
@@ -437,43 +437,43 @@ grpc::Status RegistryService::ListValidationReferences(
   });
 }
 grpc::Status RegistryService::DeleteValidationReference(
-    grpc::ServerContext* c, const reg::DeleteValidationReferenceRequest* q, Empty*) {
+    grpc::ServerContextBase* c, const reg::DeleteValidationReferenceRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) {
     return DeleteObject<core::ValidationReference>(registry_, call, *q);
   });
 }
 
 // --- Permissions
-grpc::Status RegistryService::ApplyPermission(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyPermission(grpc::ServerContextBase* c,
                                               const reg::ApplyPermissionRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return ApplyObject(registry_, call, q->project(), q->permission()); });
 }
-grpc::Status RegistryService::GetPermission(grpc::ServerContext* c,
+grpc::Status RegistryService::GetPermission(grpc::ServerContextBase* c,
                                             const reg::GetPermissionRequest* q,
                                             core::Permission* r) {
   return Handle(c, [&](const Call& call) { return GetObject(registry_, call, *q, r); });
 }
-grpc::Status RegistryService::ListPermissions(grpc::ServerContext* c,
+grpc::Status RegistryService::ListPermissions(grpc::ServerContextBase* c,
                                               const reg::ListPermissionsRequest* q,
                                               reg::ListPermissionsResponse* r) {
   return Handle(c, [&](const Call& call) {
     return ListObjects<core::Permission>(registry_, call, *q, r->mutable_permissions(), r);
   });
 }
-grpc::Status RegistryService::DeletePermission(grpc::ServerContext* c,
+grpc::Status RegistryService::DeletePermission(grpc::ServerContextBase* c,
                                                const reg::DeletePermissionRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) { return DeleteObject<core::Permission>(registry_, call, *q); });
 }
 
 // --- Projects
-grpc::Status RegistryService::ApplyProject(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyProject(grpc::ServerContextBase* c,
                                            const reg::ApplyProjectRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireApply(q->project()); !s.ok()) return s;
     return registry_.ApplyProject(q->project(), call.write);
   });
 }
-grpc::Status RegistryService::GetProject(grpc::ServerContext* c, const reg::GetProjectRequest* q,
+grpc::Status RegistryService::GetProject(grpc::ServerContextBase* c, const reg::GetProjectRequest* q,
                                          core::Project* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     absl::StatusOr<core::Project> project = registry_.GetProject(q->name(), q->allow_cache());
@@ -483,7 +483,7 @@ grpc::Status RegistryService::GetProject(grpc::ServerContext* c, const reg::GetP
     return Respond(std::move(project), r);
   });
 }
-grpc::Status RegistryService::ListProjects(grpc::ServerContext* c,
+grpc::Status RegistryService::ListProjects(grpc::ServerContextBase* c,
                                            const reg::ListProjectsRequest* q,
                                            reg::ListProjectsResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -494,7 +494,7 @@ grpc::Status RegistryService::ListProjects(grpc::ServerContext* c,
     return RespondPage(std::move(page), r->mutable_projects(), r);
   });
 }
-grpc::Status RegistryService::DeleteProject(grpc::ServerContext* c,
+grpc::Status RegistryService::DeleteProject(grpc::ServerContextBase* c,
                                             const reg::DeleteProjectRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireDeleteProject(q->name()); !s.ok()) return s;
@@ -503,7 +503,7 @@ grpc::Status RegistryService::DeleteProject(grpc::ServerContext* c,
 }
 
 // --- Materialization, metadata, infra, commit, refresh, proto
-grpc::Status RegistryService::ApplyMaterialization(grpc::ServerContext* c,
+grpc::Status RegistryService::ApplyMaterialization(grpc::ServerContextBase* c,
                                                    const reg::ApplyMaterializationRequest* q,
                                                    Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -516,7 +516,7 @@ grpc::Status RegistryService::ApplyMaterialization(grpc::ServerContext* c,
                                           q->start_date(), q->end_date(), call.write);
   });
 }
-grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContext* c,
+grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContextBase* c,
                                                   const reg::ListProjectMetadataRequest* q,
                                                   reg::ListProjectMetadataResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -528,32 +528,32 @@ grpc::Status RegistryService::ListProjectMetadata(grpc::ServerContext* c,
     return absl::OkStatus();
   });
 }
-grpc::Status RegistryService::UpdateInfra(grpc::ServerContext* c,
+grpc::Status RegistryService::UpdateInfra(grpc::ServerContextBase* c,
                                           const reg::UpdateInfraRequest* q, Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireApplyProject(q->project()); !s.ok()) return s;
     return registry_.UpdateInfra(q->project(), q->infra(), call.write);
   });
 }
-grpc::Status RegistryService::GetInfra(grpc::ServerContext* c, const reg::GetInfraRequest* q,
+grpc::Status RegistryService::GetInfra(grpc::ServerContextBase* c, const reg::GetInfraRequest* q,
                                        core::Infra* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireDescribeProject(q->project(), true); !s.ok()) return s;
     return Respond(registry_.GetInfra(q->project()), r);
   });
 }
-grpc::Status RegistryService::Commit(grpc::ServerContext* c, const Empty*, Empty*) {
+grpc::Status RegistryService::Commit(grpc::ServerContextBase* c, const Empty*, Empty*) {
   // Every write already committed in its own transaction; there is nothing buffered.
   return Handle(c, [](const Call& call) { return call.access.RequireCommit(); });
 }
-grpc::Status RegistryService::Refresh(grpc::ServerContext* c, const reg::RefreshRequest* q,
+grpc::Status RegistryService::Refresh(grpc::ServerContextBase* c, const reg::RefreshRequest* q,
                                       Empty*) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     if (auto s = call.access.RequireApplyProject(q->project()); !s.ok()) return s;
     return registry_.Refresh();
   });
 }
-grpc::Status RegistryService::Proto(grpc::ServerContext* c, const Empty*, core::Registry* r) {
+grpc::Status RegistryService::Proto(grpc::ServerContextBase* c, const Empty*, core::Registry* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot = registry_.ProtoSnapshot();
     if (!snapshot.ok()) return snapshot.status();
@@ -567,7 +567,7 @@ grpc::Status RegistryService::Proto(grpc::ServerContext* c, const Empty*, core::
 }
 
 // --- Lineage
-grpc::Status RegistryService::GetRegistryLineage(grpc::ServerContext* c,
+grpc::Status RegistryService::GetRegistryLineage(grpc::ServerContextBase* c,
                                                  const reg::GetRegistryLineageRequest* q,
                                                  reg::GetRegistryLineageResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -593,7 +593,7 @@ grpc::Status RegistryService::GetRegistryLineage(grpc::ServerContext* c,
                     r->mutable_indirect_relationships_pagination());
   });
 }
-grpc::Status RegistryService::GetObjectRelationships(grpc::ServerContext* c,
+grpc::Status RegistryService::GetObjectRelationships(grpc::ServerContextBase* c,
                                                      const reg::GetObjectRelationshipsRequest* q,
                                                      reg::GetObjectRelationshipsResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -625,7 +625,7 @@ grpc::Status RegistryService::GetObjectRelationships(grpc::ServerContext* c,
 }
 
 // --- Features
-grpc::Status RegistryService::ListFeatures(grpc::ServerContext* c,
+grpc::Status RegistryService::ListFeatures(grpc::ServerContextBase* c,
                                            const reg::ListFeaturesRequest* q,
                                            reg::ListFeaturesResponse* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
@@ -643,7 +643,7 @@ grpc::Status RegistryService::ListFeatures(grpc::ServerContext* c,
                        r->mutable_features(), r);
   });
 }
-grpc::Status RegistryService::GetFeature(grpc::ServerContext* c, const reg::GetFeatureRequest* q,
+grpc::Status RegistryService::GetFeature(grpc::ServerContextBase* c, const reg::GetFeatureRequest* q,
                                          reg::Feature* r) {
   return Handle(c, [&](const Call& call) -> absl::Status {
     absl::StatusOr<registry::ProjectObjects> objects =

@@ -12,14 +12,14 @@
 namespace larder::bench {
 
 // An in-process echo server: the read ceiling. Built with the same gRPC and the same server
-// settings as `larder` (synchronous service, no SO_REUSEPORT, 256 MB message limits), listening
-// on 127.0.0.1 on a free port. With `callback_api`, the same echo as a callback-API service
-// instead: the other threading model gRPC offers, measured beside it so the choice is shown.
+// settings as `larder` (callback API, no SO_REUSEPORT, 256 MB message limits), listening on
+// 127.0.0.1 on a free port. Without `callback_api`, the same echo as a synchronous service: the
+// other threading model gRPC offers, measured beside it so the choice stays visible.
 // Thread-safe; shuts down on destruction.
 class EchoServer {
  public:
   // UNAVAILABLE when it cannot listen.
-  static absl::StatusOr<std::unique_ptr<EchoServer>> Start(bool callback_api = false);
+  static absl::StatusOr<std::unique_ptr<EchoServer>> Start(bool callback_api = true);
   ~EchoServer();
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;

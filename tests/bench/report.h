@@ -19,7 +19,7 @@ struct Row {
   int in_flight = 0;
   CellResult result;
   double ceiling_qps = 0;          // 0: no ceiling measured
-  double process_ceiling_qps = 0;  // reads: the echo server as a separate process
+  double in_process_ceiling_qps = 0;  // reads: the echo server inside the bench process
   std::string note;
 };
 
@@ -33,7 +33,7 @@ struct Ceilings {
   };
   std::map<int, Pair> echo;          // read ceiling: echo server in the bench's process
   std::map<int, Pair> echo_process;  // echo server as a separate process, like larder
-  std::map<int, Pair> echo_callback_process;  // the same with gRPC's callback API (shown only)
+  std::map<int, Pair> echo_sync_process;  // the same with gRPC's synchronous API (shown only)
   std::map<int, Pair> write;         // one row per writer
   std::map<int, Pair> hot_write;     // every writer on one row
 };

@@ -84,7 +84,7 @@ void CommitsWakeListeners(ScratchDatabase& db) {
   while (more_wakes < 4 && Heard(*listener, absl::Milliseconds(200))) ++more_wakes;
   CHECK_FALSE(Heard(*listener, absl::ZeroDuration()));
 }
-LARDER_BACKEND_TEST("Committed changes wake change listeners; rolled-back ones do not",
+LARDER_BACKEND_TEST("Committed changes wake change listeners and rolled-back ones do not",
                     CommitsWakeListeners)
 
 void ListenerSurvivesLostSession(ScratchDatabase& db) {

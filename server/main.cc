@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/server_builder.h"
@@ -25,6 +26,7 @@
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
 #include "server/server_config.h"
+#include "storage/change_listener.h"
 #include "storage/open_store.h"
 
 namespace larder {
@@ -73,6 +75,42 @@ int Migrate(const ServerConfig& config) {
   return 0;
 }
 
+// The poller: applies other replicas' changes to the snapshot until `stopping`. It wakes when
+// `listener` (optional; not owned) hears a commit, and otherwise every `poll` (the fallback, and
+// the only way on backends without notifications or while the listener is disconnected). One
+// Refresh per wake reads every change since the snapshot's revision, so a burst of commits
+// costs one catch-up, not one per commit. Waits are cut into slices of at most a second so
+// shutdown is never held up longer than that, whatever `poll` is.
+void FollowOtherReplicas(registry::Registry& registry, storage::ChangeListener* listener,
+                         absl::Duration poll, absl::Notification& stopping) {
+  constexpr absl::Duration kMaxSlice = absl::Seconds(1);
+  absl::Time next_poll = absl::Now() + poll;
+  bool listening = true;  // logs only when notifications are lost and when they are back
+  while (!stopping.HasBeenNotified()) {
+    const absl::Duration slice = std::clamp(next_poll - absl::Now(), absl::ZeroDuration(), kMaxSlice);
+    bool woken = false;
+    if (listener == nullptr) {
+      if (stopping.WaitForNotificationWithTimeout(slice)) return;
+    } else if (absl::StatusOr<bool> heard = listener->WaitForChange(slice); heard.ok()) {
+      woken = *heard;
+      if (!listening) std::cerr << "larder: change notifications are back" << std::endl;
+      listening = true;
+    } else {
+      if (listening) {
+        std::cerr << "larder: " << heard.status().message() << "; polling every "
+                  << absl::FormatDuration(poll) << " until change notifications are back"
+                  << std::endl;
+      }
+      listening = false;
+      if (stopping.WaitForNotificationWithTimeout(slice)) return;
+    }
+    if (woken || absl::Now() >= next_poll) {
+      registry.Refresh().IgnoreError();  // a failed catch-up is retried at the next wake or tick
+      next_poll = absl::Now() + poll;
+    }
+  }
+}
+
 // Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
 // set before any thread starts), so this sigwait is the only place they are delivered.
 int WaitForTerminationSignal(const sigset_t& signals) {
@@ -93,6 +131,14 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   absl::StatusOr<storage::SchemaState> schema =
       storage::PrepareStoreSchema(**store, config.migrate);
   if (!schema.ok()) return Fail(schema.status().message());
+
+  // Listening starts before the snapshot is first loaded, so no change falls between the two.
+  // --cache-poll-ms=0 (no following at all) needs no listener.
+  std::unique_ptr<storage::ChangeListener> listener;
+  if (config.cache_poll_ms > 0) {
+    absl::StatusOr<storage::DatabaseUrl> url = storage::ParseDatabaseUrl(config.db_url);
+    if (url.ok()) listener = storage::OpenChangeListener(*url);
+  }
 
   registry::SystemClock clock;
   registry::Registry registry(**store, clock);
@@ -136,9 +182,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   absl::Notification stopping;
   std::thread poller([&] {
     if (config.cache_poll_ms == 0) return;
-    while (!stopping.WaitForNotificationWithTimeout(absl::Milliseconds(config.cache_poll_ms))) {
-      registry.Refresh().IgnoreError();  // a failed poll is retried at the next tick
-    }
+    FollowOtherReplicas(registry, listener.get(), absl::Milliseconds(config.cache_poll_ms),
+                        stopping);
   });
 
   const int signal_number = WaitForTerminationSignal(signals);

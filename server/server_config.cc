@@ -24,7 +24,8 @@ flags:
                            default 268435456)
   --db-connections=N       database connection pool size (default 16)
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
-                           (default 1000; 0: only on Refresh and local writes)
+                           (default 1000; 0: only on Refresh and local writes); on PostgreSQL
+                           a commit's NOTIFY also applies them at once, the poll is the fallback
   --auth-tokens=FILE       require a bearer token from FILE on every call (docs/auth.md)
   --auth-jwks=FILE         require an OIDC RS256 JWT signed by a key in this JWKS file
   --auth-issuer=ISS        JWTs must carry this `iss` (default: not checked)

@@ -41,6 +41,10 @@ struct Dialect {
   // One parameter (a table name); returns one row with the count of such tables (0 or 1) in the
   // current database/schema.
   absl::string_view table_exists_sql;
+  // Sent with the COMMIT of every transaction that logs a change, so other replicas waiting on
+  // a ChangeListener wake up at once instead of at their next poll. Empty where the database has
+  // no notifications (SQLite, MySQL/MariaDB): replicas then only poll.
+  absl::string_view change_notify_sql;
 
   std::string Placeholder(int one_based_index) const {
     return numbered_placeholders ? absl::StrCat("$", one_based_index) : std::string("?");

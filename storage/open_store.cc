@@ -1,6 +1,7 @@
 #include "storage/open_store.h"
 
 #include "storage/mysql/mysql_connection.h"
+#include "storage/postgres/postgres_change_listener.h"
 #include "storage/postgres/postgres_connection.h"
 #include "storage/sqlite/sqlite_connection.h"
 
@@ -19,11 +20,13 @@ absl::StatusOr<SchemaState> WithConnection(
 BackendParts BackendFor(const DatabaseUrl& url) {
   switch (url.backend) {
     case Backend::kSqlite:
-      return {&SqliteDialect(), [path = url.path] { return OpenSqliteConnection(path); }};
+      return {&SqliteDialect(), [path = url.path] { return OpenSqliteConnection(path); },
+              nullptr};
     case Backend::kPostgres:
-      return {&PostgresDialect(), [url] { return OpenPostgresConnection(url); }};
+      return {&PostgresDialect(), [url] { return OpenPostgresConnection(url); },
+              [url] { return OpenPostgresChangeListener(url); }};
     case Backend::kMysql:
-      return {&MysqlDialect(), MysqlConnectionFactory(url)};
+      return {&MysqlDialect(), MysqlConnectionFactory(url), nullptr};
   }
   return {};
 }
@@ -46,6 +49,11 @@ absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(
     return probe.status();
   }
   return std::make_unique<SqlStore>(*parts.dialect, std::move(pool), options.retry);
+}
+
+std::unique_ptr<ChangeListener> OpenChangeListener(const DatabaseUrl& url) {
+  BackendParts parts = BackendFor(url);
+  return parts.listener_factory == nullptr ? nullptr : parts.listener_factory();
 }
 
 absl::StatusOr<SchemaState> PrepareStoreSchema(SqlStore& store, bool allow_migrate) {

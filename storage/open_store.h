@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "storage/change_listener.h"
 #include "storage/database_url.h"
 #include "storage/retry_policy.h"
 #include "storage/schema_migrator.h"
@@ -16,10 +17,12 @@ struct StoreOptions {
   RetryPolicy retry;
 };
 
-// A backend's dialect and a factory of its connections to one database.
+// A backend's dialect, a factory of its connections to one database, and of a listener for
+// changes committed to it (null where the database has no notifications).
 struct BackendParts {
   const Dialect* dialect;
   ConnectionPool::Factory factory;
+  std::function<std::unique_ptr<ChangeListener>()> listener_factory;
 };
 // The one switch over backends.
 BackendParts BackendFor(const DatabaseUrl& url);
@@ -30,6 +33,12 @@ BackendParts BackendFor(const DatabaseUrl& url);
 absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(
     const DatabaseUrl& url, const StoreOptions& options,
     std::function<std::unique_ptr<Connection>(std::unique_ptr<Connection>)> wrap = nullptr);
+
+// A listener for changes committed to the database at `url` by any replica, or nullptr when the
+// backend has no notifications (SQLite, MySQL/MariaDB): the caller then only polls. When it
+// returns, changes committed from then on are heard (unless the database cannot be reached
+// now: the listener then reports UNAVAILABLE and reconnects by itself).
+std::unique_ptr<ChangeListener> OpenChangeListener(const DatabaseUrl& url);
 
 // Start-up schema handling on one of the store's connections (see PrepareSchemaForServing).
 absl::StatusOr<SchemaState> PrepareStoreSchema(SqlStore& store, bool allow_migrate);

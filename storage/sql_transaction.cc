@@ -308,6 +308,10 @@ absl::Status SqlTransaction::Commit() {
       final_statements.push_back({&statements_.change_insert, params.back()});
     }
   }
+  if (count > 0 && !statements_.change_notify.sql.empty()) {
+    // Wakes other replicas' snapshots (ChangeListener) in the same round trip as the COMMIT.
+    final_statements.push_back({&statements_.change_notify, {}});
+  }
   absl::Status status = connection_.CommitWith(final_statements);
   pending_metadata_.clear();
   pending_changes_.clear();

@@ -180,6 +180,7 @@ Statements::Statements(const Dialect& d) {
                                 "operation, object_version, actor, changed_at_micros, "
                                 "object_proto, request_id FROM larder_changes WHERE revision > ", p1,
                                 " ORDER BY revision LIMIT ", p2)};
+  change_notify = {"change.notify", std::string(d.change_notify_sql)};
 }
 
 }  // namespace larder::storage

@@ -79,6 +79,7 @@ const Dialect kMysqlDialect = {
     .table_exists_sql =
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND "
         "table_name = ?",
+    .change_notify_sql = "",  // MySQL/MariaDB have no LISTEN/NOTIFY: replicas only poll
 };
 
 class MysqlConnection : public Connection {

@@ -7,8 +7,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
-#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "storage/postgres/postgres_errors.h"
 
 namespace larder::storage {
 // A parameter in PostgreSQL's text format; blobs go as bytea hex ("\x0a1b...").
@@ -36,45 +36,6 @@ namespace {
 
 constexpr pqxx::oid kByteaOid = 17;
 
-// Maps a PostgreSQL SQLSTATE to a canonical status (STYLE.md §6).
-absl::Status FromSqlState(const std::string& state, absl::string_view what) {
-  if (state == "23505") return absl::AlreadyExistsError(absl::StrCat(what, ": duplicate key"));
-  if (state == "40001" || state == "40P01" || state == "55P03") {
-    return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));
-  }
-  if (absl::StartsWith(state, "08") || state == "57P01" || state == "57P02" ||
-      state == "57P03") {
-    return absl::UnavailableError(absl::StrCat(what, ": database connection lost"));
-  }
-  if (state == "28P01" || state == "28000" || state == "3D000") {
-    return absl::UnavailableError(absl::StrCat(what, ": database refused the connection (",
-                                               state, ")"));
-  }
-  return absl::InternalError(absl::StrCat(what, ": database error ", state));
-}
-
-// Runs `fn`, turning every libpqxx exception into a status; none crosses this file.
-template <typename Fn>
-absl::Status Guard(absl::string_view what, Fn&& fn) {
-  try {
-    fn();
-    return absl::OkStatus();
-  } catch (const pqxx::broken_connection&) {
-    return absl::UnavailableError(absl::StrCat(what, ": database connection lost"));
-  } catch (const pqxx::in_doubt_error&) {
-    return absl::UnavailableError(absl::StrCat(what, ": connection lost during commit"));
-  } catch (const pqxx::statement_completion_unknown&) {
-    return absl::UnavailableError(absl::StrCat(what, ": statement outcome unknown"));
-  } catch (const pqxx::transaction_rollback&) {
-    // Deadlocks and serialization failures: in libpqxx 6.4 these do not derive from sql_error.
-    return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));
-  } catch (const pqxx::sql_error& e) {
-    return FromSqlState(e.sqlstate(), what);
-  } catch (const std::exception& e) {
-    return absl::InternalError(absl::StrCat(what, ": ", e.what()));
-  }
-}
-
 const Dialect kPostgresDialect = {
     .backend = "postgres",
     .numbered_placeholders = true,
@@ -91,6 +52,10 @@ const Dialect kPostgresDialect = {
     .table_exists_sql =
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() "
         "AND table_name = $1",
+    // Transactional: listeners hear it only once the COMMIT it travels with has succeeded, and
+    // several in one transaction fold into one. The channel name is also in
+    // postgres_change_listener.cc.
+    .change_notify_sql = "NOTIFY larder_changes",
 };
 
 class PostgresConnection : public Connection {

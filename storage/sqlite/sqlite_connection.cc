@@ -57,6 +57,7 @@ const Dialect kSqliteDialect = {
     .metadata_insert_ignore_suffix = "ON CONFLICT (project_id, metadata_key) DO NOTHING",
     .update_returning = true,
     .table_exists_sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
+    .change_notify_sql = "",  // no notifications: replicas (one file, one host) only poll
 };
 
 class SqliteConnection : public Connection {

@@ -247,12 +247,14 @@ void RawRegistryService::AddStoredGet(absl::string_view method,
         if (typed_.checks_access()) return CallTyped(typed, context, request, out);
         return answer(context, request, out);
       },
-      // A cached read is answered on gRPC's thread: the snapshot is in memory.
+      // A cached read is answered on gRPC's thread when the snapshot is in memory and current
+      // (after a local write it must first catch up from the database: the worker pool does).
       [this, answer](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
                      grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
         Request request;
         if (!ParseRequest(bytes, max_request_bytes_, &request).ok() || typed_.checks_access() ||
-            !request.allow_cache()) {
+            !request.allow_cache() ||
+            !registry_.CachedReadsReady()) {
           return std::nullopt;
         }
         return answer(context, request, out);
@@ -301,12 +303,14 @@ void RawRegistryService::AddStoredList(absl::string_view method,
         if (!from_stored_bytes(request)) return CallTyped(typed, context, request, out);
         return answer(context, request, out);
       },
-      // A cached read is answered on gRPC's thread: the snapshot is in memory.
+      // A cached read is answered on gRPC's thread when the snapshot is in memory and current
+      // (after a local write it must first catch up from the database: the worker pool does).
       [=, this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
                 grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
         Request request;
         if (!ParseRequest(bytes, max_request_bytes_, &request).ok() ||
-            !from_stored_bytes(request) || !request.allow_cache()) {
+            !from_stored_bytes(request) || !request.allow_cache() ||
+            !registry_.CachedReadsReady()) {
           return std::nullopt;
         }
         return answer(context, request, out);

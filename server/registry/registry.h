@@ -141,6 +141,9 @@ class Registry {
   // Brings the allow_cache snapshot up to date: one change-log query, nothing more when nothing
   // changed. Also what the server's poller calls.
   absl::Status Refresh();
+  // Whether an allow_cache read would be answered from memory without touching the database
+  // (false right after a local write, until the snapshot has caught up).
+  bool CachedReadsReady() { return cache_.Ready(Now()); }
   // The whole registry, project by project, at the latest revision; built once per revision.
   absl::StatusOr<std::shared_ptr<const Snapshot>> ProtoSnapshot();
 

@@ -215,13 +215,22 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshot(
   return std::shared_ptr<const Snapshot>(std::move(snapshot));
 }
 
+bool SnapshotCache::ReadyLocked(absl::Time now) const {
+  const bool expired = full_reload_every_ > absl::ZeroDuration() && current_ != nullptr &&
+                       now - current_->loaded_at >= full_reload_every_;
+  return current_ != nullptr && writes_seen_ == writes_ && !expired;
+}
+
+bool SnapshotCache::Ready(absl::Time now) {
+  absl::ReaderMutexLock lock(&mu_);
+  return ReadyLocked(now);
+}
+
 absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotCache::Current(absl::Time now) {
   {
     // Shared: concurrent cached reads do not queue on each other here.
     absl::ReaderMutexLock lock(&mu_);
-    const bool expired = full_reload_every_ > absl::ZeroDuration() && current_ != nullptr &&
-                         now - current_->loaded_at >= full_reload_every_;
-    if (current_ != nullptr && writes_seen_ == writes_ && !expired) return current_;
+    if (ReadyLocked(now)) return current_;
   }
   absl::MutexLock advancing(&advance_mu_);
   return AdvanceLocked(now);

@@ -65,6 +65,9 @@ class SnapshotCache {
 
   // The current snapshot; brought up to date first if a local write happened since.
   absl::StatusOr<std::shared_ptr<const Snapshot>> Current(absl::Time now);
+  // Whether Current() would answer without reading the database (loaded, no local write since,
+  // no full reload due).
+  bool Ready(absl::Time now);
   // The snapshot as it is, without catching up (nullptr before the first load): for hints that
   // a locked database read then confirms.
   std::shared_ptr<const Snapshot> Latest() {
@@ -78,6 +81,7 @@ class SnapshotCache {
   void NoteLocalWrite();
 
  private:
+  bool ReadyLocked(absl::Time now) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
   // Must hold advance_mu_.
   absl::StatusOr<std::shared_ptr<const Snapshot>> AdvanceLocked(absl::Time now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(advance_mu_);

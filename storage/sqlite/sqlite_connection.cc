@@ -62,20 +62,43 @@ const Dialect kSqliteDialect = {
 
 class SqliteConnection : public Connection {
  public:
-  explicit SqliteConnection(sqlite3* db) : db_(db) {}
+  SqliteConnection(sqlite3* db, std::shared_ptr<absl::Mutex> writer) : db_(db), writer_(writer) {}
   ~SqliteConnection() override {
+    ReleaseWriter();
     for (auto& [id, statement] : prepared_) sqlite3_finalize(statement);
     sqlite3_close_v2(db_);
   }
 
  private:
   absl::Status BeginImpl(TxMode mode) override {
+    if (mode == TxMode::kReadOnly) return ExecuteScriptImpl("BEGIN");
+    // SQLite has one writer. This process's writers queue here instead of colliding on the
+    // database lock, where SQLite's busy handler would put them to sleep for 1-100 ms at a time
+    // (the source of the write tails in docs/benchmarks.md). Other processes still meet the busy
+    // handler.
+    writer_->Lock();
+    holds_writer_ = true;
     // IMMEDIATE takes the write lock up front, so two writers never both read and then collide
     // at their first write (which SQLite could only resolve by failing one of them).
-    return ExecuteScriptImpl(mode == TxMode::kReadWrite ? "BEGIN IMMEDIATE" : "BEGIN");
+    absl::Status status = ExecuteScriptImpl("BEGIN IMMEDIATE");
+    if (!status.ok()) ReleaseWriter();
+    return status;
   }
-  absl::Status CommitImpl() override { return ExecuteScriptImpl("COMMIT"); }
-  absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }
+  absl::Status CommitImpl() override {
+    absl::Status status = ExecuteScriptImpl("COMMIT");
+    ReleaseWriter();  // a failed COMMIT is rolled back next, which needs no queueing
+    return status;
+  }
+  absl::Status RollbackImpl() override {
+    absl::Status status = ExecuteScriptImpl("ROLLBACK");
+    ReleaseWriter();
+    return status;
+  }
+  void ReleaseWriter() {
+    if (!holds_writer_) return;
+    holds_writer_ = false;
+    writer_->Unlock();
+  }
 
   absl::StatusOr<SqlResult> ExecuteImpl(const Statement& statement,
                                         absl::Span<const SqlParam> params) override {
@@ -150,6 +173,8 @@ class SqliteConnection : public Connection {
   }
 
   sqlite3* db_;  // owned
+  std::shared_ptr<absl::Mutex> writer_;  // shared by every connection to this file
+  bool holds_writer_ = false;
   std::map<std::string, sqlite3_stmt*> prepared_;
 };
 
@@ -157,7 +182,8 @@ class SqliteConnection : public Connection {
 
 const Dialect& SqliteDialect() { return kSqliteDialect; }
 
-absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(const std::string& path) {
+absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(
+    const std::string& path, std::shared_ptr<absl::Mutex> writer) {
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -174,7 +200,7 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(const std::stri
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMillis);
-  auto connection = std::make_unique<SqliteConnection>(db);
+  auto connection = std::make_unique<SqliteConnection>(db, std::move(writer));
   // WAL lets readers run beside the single writer; NORMAL sync is durable against process
   // crashes, and fsyncs at checkpoints.
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",

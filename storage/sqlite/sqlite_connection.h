@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "storage/connection.h"
 #include "storage/dialect.h"
 
@@ -13,7 +14,9 @@ namespace larder::storage {
 const Dialect& SqliteDialect();
 
 // Opens (creating if needed) the database file at `path` in WAL mode with a busy timeout.
-// Returns UNAVAILABLE when the file cannot be opened or created.
-absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(const std::string& path);
+// `writer` is shared by every connection of one store to the file: their write transactions
+// take it in turn. Returns UNAVAILABLE when the file cannot be opened or created.
+absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(
+    const std::string& path, std::shared_ptr<absl::Mutex> writer);
 
 }  // namespace larder::storage

@@ -5,6 +5,8 @@
 //          [--writers=N] [--calls=N] [--scenarios=a,b,...] [--chaos-command=CMD
 //          --chaos-after-ms=N] [--baseline-file=PATH]
 // Exits 0 when every scenario holds its invariants, 1 otherwise.
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -30,10 +32,13 @@ int main(int argc, char** argv) {
   using namespace larder::torture;
   TortureConfig config;
   config.backend = "?";
+  // Time and process id: run-torture.sh starts three clients within the same millisecond, and
+  // two sharing a run id would share projects and see each other's writes as duplicates.
   config.run_id = absl::StrCat(
       std::chrono::duration_cast<std::chrono::milliseconds>(
           std::chrono::system_clock::now().time_since_epoch())
-          .count() % 100000000);
+          .count() % 100000000,
+      "_", getpid());
   std::string addresses, scenarios = "all", baseline, value;
   for (int i = 1; i < argc; ++i) {
     if (TakeFlag(argv[i], "--addresses", addresses) || TakeFlag(argv[i], "--db", config.db_url) ||

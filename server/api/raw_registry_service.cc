@@ -168,29 +168,49 @@ RawRegistryService::RawRegistryService(RegistryService& typed, registry::Registr
   AddProto();
 }
 
-void RawRegistryService::Add(absl::string_view method, Handler blocking, FastHandler fast) {
+template <typename Request>
+void RawRegistryService::Add(absl::string_view method, Answer<Request> answer,
+                             std::function<bool(const Request&)> without_waiting) {
   method_paths_.push_back(absl::StrCat("/", reg::RegistryServer::service_full_name(), "/", method));
   AddMethod(new grpc::internal::RpcServiceMethod(method_paths_.back().c_str(),
                                                  grpc::internal::RpcMethod::NORMAL_RPC, nullptr));
   MarkMethodRawCallback(
       static_cast<int>(method_paths_.size() - 1),
       new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-          [this, blocking = std::move(blocking), fast = std::move(fast)](
-              grpc::CallbackServerContext* context, const grpc::ByteBuffer* request,
-              grpc::ByteBuffer* response) {
+          [this, answer = std::move(answer), without_waiting = std::move(without_waiting)](
+              grpc::CallbackServerContext* context, const grpc::ByteBuffer* bytes,
+              grpc::ByteBuffer* out) {
             grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-            if (fast) {
-              if (std::optional<grpc::Status> answered = fast(context, *request, response)) {
-                reactor->Finish(*answered);
-                return reactor;
-              }
+            // The request bytes, response and context stay valid until Finish.
+            if (!without_waiting) {
+              // Parsed on the worker too: a large Apply request is not parsed on gRPC's thread.
+              workers_.Schedule([this, &answer, context, bytes, out, reactor] {
+                Request request;
+                absl::Status parsed = ParseRequest(*bytes, max_request_bytes_, &request);
+                reactor->Finish(parsed.ok() ? answer(context, request, out)
+                                            : ToGrpcStatus(parsed));
+              });
+              return reactor;
             }
-            // The request, response and context stay valid until Finish.
-            workers_.Schedule([&blocking, context, request, response, reactor] {
-              reactor->Finish(blocking(context, *request, response));
-            });
+            Request request;
+            if (absl::Status parsed = ParseRequest(*bytes, max_request_bytes_, &request);
+                !parsed.ok()) {
+              reactor->Finish(ToGrpcStatus(parsed));
+            } else if (without_waiting(request)) {
+              reactor->Finish(answer(context, request, out));
+            } else {
+              workers_.Schedule(
+                  [&answer, context, out, reactor, request = std::move(request)] {
+                    reactor->Finish(answer(context, request, out));
+                  });
+            }
             return reactor;
           }));
+}
+
+bool RawRegistryService::AnswersFromMemory(bool allow_cache) {
+  // After a local write the snapshot must first catch up from the database: not on gRPC's thread.
+  return allow_cache && !typed_.checks_access() && registry_.CachedReadsReady();
 }
 
 template <typename Request, typename Response>
@@ -209,12 +229,8 @@ void RawRegistryService::AddTyped(absl::string_view method,
                                   grpc::Status (RegistryService::*handler)(grpc::ServerContextBase*,
                                                                            const Request*,
                                                                            Response*)) {
-  Add(method, [this, handler](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
-                              grpc::ByteBuffer* out) {
-    Request request;
-    if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-      return ToGrpcStatus(s);
-    }
+  Add<Request>(method, [this, handler](grpc::ServerContextBase* context, const Request& request,
+                                       grpc::ByteBuffer* out) {
     return CallTyped(handler, context, request, out);
   });
 }
@@ -224,41 +240,22 @@ void RawRegistryService::AddStoredGet(absl::string_view method,
                                       grpc::Status (RegistryService::*typed)(grpc::ServerContextBase*,
                                                                              const Request*,
                                                                              Message*)) {
-  auto answer = [this](grpc::ServerContextBase* context, const Request& request,
-                       grpc::ByteBuffer* out) {
-    return Handle(context, [&]() -> absl::Status {
-      absl::StatusOr<registry::StoredObject> stored =
-          registry_.GetStored<Message>(request.project(), request.name(), request.allow_cache());
-      if (!stored.ok()) return stored.status();
-      grpc::Slice slices[] = {SharedSlice(stored->row, stored->row->proto),
-                              grpc::Slice(stored->project_field)};
-      *out = grpc::ByteBuffer(slices, stored->project_field.empty() ? 1 : 2);
-      return absl::OkStatus();
-    });
-  };
-  Add(
+  Add<Request>(
       method,
-      [this, typed, answer](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
-                            grpc::ByteBuffer* out) {
-        Request request;
-        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-          return ToGrpcStatus(s);
-        }
+      [this, typed](grpc::ServerContextBase* context, const Request& request,
+                    grpc::ByteBuffer* out) {
         if (typed_.checks_access()) return CallTyped(typed, context, request, out);
-        return answer(context, request, out);
+        return Handle(context, [&]() -> absl::Status {
+          absl::StatusOr<registry::StoredObject> stored = registry_.GetStored<Message>(
+              request.project(), request.name(), request.allow_cache());
+          if (!stored.ok()) return stored.status();
+          grpc::Slice slices[] = {SharedSlice(stored->row, stored->row->proto),
+                                  grpc::Slice(stored->project_field)};
+          *out = grpc::ByteBuffer(slices, stored->project_field.empty() ? 1 : 2);
+          return absl::OkStatus();
+        });
       },
-      // A cached read is answered on gRPC's thread when the snapshot is in memory and current
-      // (after a local write it must first catch up from the database: the worker pool does).
-      [this, answer](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
-                     grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
-        Request request;
-        if (!ParseRequest(bytes, max_request_bytes_, &request).ok() || typed_.checks_access() ||
-            !request.allow_cache() ||
-            !registry_.CachedReadsReady()) {
-          return std::nullopt;
-        }
-        return answer(context, request, out);
-      });
+      [this](const Request& request) { return AnswersFromMemory(request.allow_cache()); });
 }
 
 template <typename Message, typename Request, typename Response>
@@ -267,8 +264,7 @@ void RawRegistryService::AddStoredList(absl::string_view method,
                                                                               const Request*,
                                                                               Response*),
                                        bool (*plain)(const Request&)) {
-  // The response's fields, found by what they hold rather than by hard-coded
-  // numbers.
+  // The response's fields, found by what they hold rather than by hard-coded numbers.
   const google::protobuf::Descriptor* response = Response::descriptor();
   int items_field = 0;
   for (int i = 0; i < response->field_count(); ++i) {
@@ -282,60 +278,39 @@ void RawRegistryService::AddStoredList(absl::string_view method,
     return !typed_.checks_access() && request.tags().empty() &&
            request.sorting().sort_by().empty() && (plain == nullptr || plain(request));
   };
-  auto answer = [=, this](grpc::ServerContextBase* context, const Request& request,
-                          grpc::ByteBuffer* out) {
-    return Handle(context, [&]() -> absl::Status {
-      absl::StatusOr<registry::StoredPage> page = registry_.ListStored<Message>(
-          request.project(), request.pagination(), request.allow_cache());
-      if (!page.ok()) return page.status();
-      *out = SerializeStoredPage(*page, items_field, pagination_field);
-      return absl::OkStatus();
-    });
-  };
-  Add(
+  Add<Request>(
       method,
-      [=, this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
-                grpc::ByteBuffer* out) {
-        Request request;
-        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-          return ToGrpcStatus(s);
-        }
+      [=, this](grpc::ServerContextBase* context, const Request& request, grpc::ByteBuffer* out) {
         if (!from_stored_bytes(request)) return CallTyped(typed, context, request, out);
-        return answer(context, request, out);
+        return Handle(context, [&]() -> absl::Status {
+          absl::StatusOr<registry::StoredPage> page = registry_.ListStored<Message>(
+              request.project(), request.pagination(), request.allow_cache());
+          if (!page.ok()) return page.status();
+          *out = SerializeStoredPage(*page, items_field, pagination_field);
+          return absl::OkStatus();
+        });
       },
-      // A cached read is answered on gRPC's thread when the snapshot is in memory and current
-      // (after a local write it must first catch up from the database: the worker pool does).
-      [=, this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes,
-                grpc::ByteBuffer* out) -> std::optional<grpc::Status> {
-        Request request;
-        if (!ParseRequest(bytes, max_request_bytes_, &request).ok() ||
-            !from_stored_bytes(request) || !request.allow_cache() ||
-            !registry_.CachedReadsReady()) {
-          return std::nullopt;
-        }
-        return answer(context, request, out);
+      [=, this](const Request& request) {
+        return from_stored_bytes(request) && AnswersFromMemory(request.allow_cache());
       });
 }
 
 void RawRegistryService::AddProto() {
-  Add("Proto",
-      [this](grpc::ServerContextBase* context, const grpc::ByteBuffer& bytes, grpc::ByteBuffer* out) {
-        google::protobuf::Empty request;
-        if (absl::Status s = ParseRequest(bytes, max_request_bytes_, &request); !s.ok()) {
-          return ToGrpcStatus(s);
-        }
-        if (typed_.checks_access())
-          return CallTyped(&RegistryService::Proto, context, request, out);
-        return Handle(context, [&]() -> absl::Status {
-          absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot =
-              registry_.ProtoSnapshot();
-          if (!snapshot.ok()) return snapshot.status();
-          std::shared_ptr<const std::string> registry_bytes = (*snapshot)->RegistryBytes();
-          grpc::Slice slice = SharedSlice(registry_bytes, *registry_bytes);
-          *out = grpc::ByteBuffer(&slice, 1);
-          return absl::OkStatus();
-        });
-      });
+  // Proto() first catches up with the database, so it always runs on the worker pool.
+  Add<google::protobuf::Empty>("Proto", [this](grpc::ServerContextBase* context,
+                                               const google::protobuf::Empty& request,
+                                               grpc::ByteBuffer* out) {
+    if (typed_.checks_access()) return CallTyped(&RegistryService::Proto, context, request, out);
+    return Handle(context, [&]() -> absl::Status {
+      absl::StatusOr<std::shared_ptr<const registry::Snapshot>> snapshot =
+          registry_.ProtoSnapshot();
+      if (!snapshot.ok()) return snapshot.status();
+      std::shared_ptr<const std::string> registry_bytes = (*snapshot)->RegistryBytes();
+      grpc::Slice slice = SharedSlice(registry_bytes, *registry_bytes);
+      *out = grpc::ByteBuffer(&slice, 1);
+      return absl::OkStatus();
+    });
+  });
 }
 
 std::vector<std::string> RawRegistryService::UnservedMethods() const {

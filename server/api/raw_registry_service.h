@@ -3,7 +3,6 @@
 #include <cstddef>
 #include <deque>
 #include <functional>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,15 +38,18 @@ class RawRegistryService final : public grpc::Service {
   std::vector<std::string> UnservedMethods() const;
 
  private:
-  // Answers a call; may wait on the database, so it runs on the worker pool.
-  using Handler =
-      std::function<grpc::Status(grpc::ServerContextBase*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
-  // Answers a call on gRPC's own thread when it can without waiting (a cached read); nullopt
-  // hands the call to the Handler instead.
-  using FastHandler = std::function<std::optional<grpc::Status>(
-      grpc::ServerContextBase*, const grpc::ByteBuffer&, grpc::ByteBuffer*)>;
-  // Registers `method` as a callback-API method.
-  void Add(absl::string_view method, Handler blocking, FastHandler fast = nullptr);
+  // Answers a parsed request; may wait on the database.
+  template <typename Request>
+  using Answer =
+      std::function<grpc::Status(grpc::ServerContextBase*, const Request&, grpc::ByteBuffer*)>;
+  // Registers `method` on the callback API. The request is parsed once. `answer` runs on the
+  // worker pool, unless `without_waiting` is given and says the request can be answered from
+  // memory (a cached read): then on gRPC's own thread.
+  template <typename Request>
+  void Add(absl::string_view method, Answer<Request> answer,
+           std::function<bool(const Request&)> without_waiting = nullptr);
+  // Whether a read can be answered from the in-memory snapshot without touching the database.
+  bool AnswersFromMemory(bool allow_cache);
   // A method answered by the typed service.
   template <typename Request, typename Response>
   void AddTyped(absl::string_view method,

@@ -153,6 +153,8 @@ feast::registry::PaginationMetadata Paginate(size_t total,
                                              const feast::registry::PaginationParams& params,
                                              size_t& begin, size_t& end) {
   feast::registry::PaginationMetadata meta;
+  begin = end = 0;
+  if (total == 0) return meta;  // Feast: an empty list has all-zero metadata
   meta.set_total_count(static_cast<int32_t>(total));
   if (params.page() > 0 && params.limit() > 0) {
     const int64_t page = params.page(), limit = params.limit();

@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "feast/registry/RegistryServer.pb.h"
@@ -34,7 +35,8 @@ bool HasAllTags(const google::protobuf::Map<std::string, std::string>& tags,
 void SortMessages(std::vector<const google::protobuf::Message*>& items,
                   const feast::registry::SortingParams& sorting);
 
-// Computes Feast's pagination metadata for `total` items and the [begin, end) slice to return.
+// Computes Feast's pagination metadata for `total` items and the [begin, end) slice to return
+// (all-zero metadata and an empty slice for an empty list).
 feast::registry::PaginationMetadata Paginate(size_t total,
                                              const feast::registry::PaginationParams& params,
                                              size_t& begin, size_t& end);
@@ -45,7 +47,6 @@ template <typename Message, typename SortView>
 ListPage<Message> SortAndPaginateBy(std::vector<Message> filtered, const ListOptions& options,
                                     SortView sort_view) {
   ListPage<Message> page;
-  if (filtered.empty()) return page;  // Feast: present, all-zero metadata
   std::vector<const google::protobuf::Message*> order;
   order.reserve(filtered.size());
   for (const Message& m : filtered) order.push_back(&sort_view(m));
@@ -55,7 +56,10 @@ ListPage<Message> SortAndPaginateBy(std::vector<Message> filtered, const ListOpt
   size_t begin = 0, end = 0;
   page.pagination = Paginate(order.size(), options.pagination, begin, end);
   page.items.reserve(end - begin);
-  for (size_t i = begin; i < end; ++i) page.items.push_back(filtered[position[order[i]]]);
+  // Each position is taken once, so the items can be moved out rather than copied.
+  for (size_t i = begin; i < end; ++i) {
+    page.items.push_back(std::move(filtered[position[order[i]]]));
+  }
   return page;
 }
 

@@ -334,7 +334,6 @@ absl::StatusOr<StoredPage> Registry::ListStored(
   if (!rows.ok()) return rows.status();
   StoredPage page;
   // Unsorted lists are in name order, which is the rows' order (see SortAndPaginate).
-  if (rows->empty()) return page;  // Feast: present, all-zero metadata
   size_t begin = 0, end = 0;
   page.pagination = Paginate(rows->size(), pagination, begin, end);
   page.rows.assign(rows->begin() + static_cast<ptrdiff_t>(begin),

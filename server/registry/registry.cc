@@ -303,24 +303,29 @@ absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
 }
 
 template <typename Message>
-absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_view name,
-                                      bool allow_cache) {
+absl::StatusOr<RowRef> Registry::ExistingRow(absl::string_view project, absl::string_view name,
+                                             bool allow_cache) {
   using Traits = ObjectTraits<Message>;
   absl::StatusOr<RowRef> row = Row(Traits::kKind, project, name, allow_cache);
+  if (row.ok() && *row == nullptr) return Traits::NotFound(name, project);
+  return row;
+}
+
+template <typename Message>
+absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_view name,
+                                      bool allow_cache) {
+  absl::StatusOr<RowRef> row = ExistingRow<Message>(project, name, allow_cache);
   if (!row.ok()) return row.status();
-  if (*row == nullptr) return Traits::NotFound(name, project);
   return Decode<Message>(**row);
 }
 
 template <typename Message>
 absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project,
                                                  absl::string_view name, bool allow_cache) {
-  using Traits = ObjectTraits<Message>;
-  absl::StatusOr<RowRef> row = Row(Traits::kKind, project, name, allow_cache);
+  absl::StatusOr<RowRef> row = ExistingRow<Message>(project, name, allow_cache);
   if (!row.ok()) return row.status();
-  if (*row == nullptr) return Traits::NotFound(name, project);
   StoredObject stored;
-  stored.project_field = internal::ProjectFieldBytes(Traits::kKind, (*row)->project);
+  stored.project_field = internal::ProjectFieldBytes(ObjectTraits<Message>::kKind, (*row)->project);
   stored.row = *std::move(row);
   return stored;
 }

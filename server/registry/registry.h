@@ -157,6 +157,10 @@ class Registry {
   // One row, or nullptr when absent.
   absl::StatusOr<RowRef> Row(storage::ObjectKind kind, absl::string_view project,
                              absl::string_view name, bool allow_cache);
+  // One row of Message's kind; the kind's Feast not-found error when absent.
+  template <typename Message>
+  absl::StatusOr<RowRef> ExistingRow(absl::string_view project, absl::string_view name,
+                                     bool allow_cache);
   // Runs a write in one transaction, unless `options.request_id` already committed (then OK
   // without running it), and notes it for the snapshot (read-your-writes).
   absl::Status Write(const WriteOptions& options,

@@ -275,26 +275,13 @@ absl::Status SqlTransaction::Commit() {
   // so committers pass one at a time, revision order is commit order and a reader never sees a
   // gap fill in later. So these statements go together, with the COMMIT, in one round trip
   // where the backend can (Connection::CommitWith).
-  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_changes_.size() + 1);
-  std::vector<Connection::FinalStatement> final_statements;
-  for (const MetadataPut& put : pending_metadata_) {
-    params.push_back({SqlParam(put.project), SqlParam(put.key), SqlParam(put.value),
-                      SqlParam(put.now_seconds)});
-    final_statements.push_back({&statements_.metadata_put, params.back()});
-  }
   const int64_t count = static_cast<int64_t>(pending_changes_.size());
-  if (count == 1 && statements_.dialect_single_change != Dialect::SingleChange::kBumpThenInsert) {
-    if (!statements_.revision_bump_single.sql.empty()) {
-      final_statements.push_back({&statements_.revision_bump_single, {}});
-    }
-    params.push_back(ChangeParams(pending_changes_.front()));
-    params.back().erase(params.back().begin());  // the statement assigns the revision itself
-    final_statements.push_back({&statements_.change_insert_single, params.back()});
-  } else if (count > 0) {
-    // Several changes (project deletion): the revisions must be read back first.
+  // One change, and a backend with a statement that bumps and inserts it together.
+  const bool single_statement = count == 1 && !statements_.change_insert_single.sql.empty();
+  if (count > 0 && !single_statement) {
+    // Several changes (project deletion), or no such statement: the revisions are read back
+    // first, and the metadata puts go ahead of the bump.
     if (absl::Status s = FlushMetadata(); !s.ok()) return s;
-    final_statements.clear();
     absl::StatusOr<SqlResult> bumped = Exec(statements_.revision_bump, {SqlParam(count)});
     if (!bumped.ok()) return bumped.status();
     absl::StatusOr<int64_t> last =
@@ -302,8 +289,25 @@ absl::Status SqlTransaction::Commit() {
                                                                    : CurrentRevision();
     if (!last.ok()) return last.status();
     int64_t revision = *last - count;
-    for (ChangeRecord& c : pending_changes_) {
-      c.revision = ++revision;
+    for (ChangeRecord& c : pending_changes_) c.revision = ++revision;
+  }
+  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
+  params.reserve(pending_metadata_.size() + pending_changes_.size());
+  std::vector<Connection::FinalStatement> final_statements;
+  for (const MetadataPut& put : pending_metadata_) {
+    params.push_back({SqlParam(put.project), SqlParam(put.key), SqlParam(put.value),
+                      SqlParam(put.now_seconds)});
+    final_statements.push_back({&statements_.metadata_put, params.back()});
+  }
+  if (single_statement) {
+    if (!statements_.revision_bump_single.sql.empty()) {
+      final_statements.push_back({&statements_.revision_bump_single, {}});
+    }
+    params.push_back(ChangeParams(pending_changes_.front()));
+    params.back().erase(params.back().begin());  // the statement assigns the revision itself
+    final_statements.push_back({&statements_.change_insert_single, params.back()});
+  } else {
+    for (const ChangeRecord& c : pending_changes_) {
       params.push_back(ChangeParams(c));
       final_statements.push_back({&statements_.change_insert, params.back()});
     }

@@ -149,7 +149,6 @@ Statements::Statements(const Dialect& d) {
       "INSERT INTO larder_changes (revision, project_id, object_kind, object_name, operation, "
       "object_version, actor, changed_at_micros, object_proto, request_id) VALUES (";
   // change_insert_single(project, kind, name, op, version, actor, micros, proto, request)
-  dialect_single_change = d.single_change;
   switch (d.single_change) {
     case Dialect::SingleChange::kOneStatement:
       change_insert_single = {

@@ -44,7 +44,7 @@ struct Statements {
   Statement change_insert;
   // For a transaction with one change (see Dialect::SingleChange): `revision_bump_single` (MySQL
   // only) then `change_insert_single`, whose parameters are change_insert's without the revision.
-  Dialect::SingleChange dialect_single_change = Dialect::SingleChange::kBumpThenInsert;
+  // Empty SQL where the dialect has no such form.
   Statement revision_bump_single;
   Statement change_insert_single;
   Statement changes_after;

@@ -22,7 +22,8 @@ flags:
   --migrate                serve: apply pending migrations before serving
   --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
                            default 268435456)
-  --db-connections=N       database connection pool size (default 16)
+  --db-connections=N       database connection pool size, and as many worker threads for calls
+                           that may wait on it (default 16)
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
                            (default 1000; 0: only on Refresh and local writes); on PostgreSQL
                            a commit's NOTIFY also applies them at once, the poll is the fallback

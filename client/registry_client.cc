@@ -4,7 +4,9 @@
 
 #include "absl/random/random.h"
 #include "absl/strings/str_cat.h"
-#include "client/feast_error.h"
+#include "common/backoff.h"
+#include "common/feast_error.h"
+#include "common/metadata_keys.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -84,21 +86,15 @@ std::string RegistryClient::current_address() const {
 void RegistryClient::PrepareContext(grpc::ClientContext& context,
                                     const std::string& request_id) const {
   context.set_deadline(absl::ToChronoTime(absl::Now() + options_.deadline));
-  if (options_.server_deduplicates_requests) context.AddMetadata("x-larder-request-id", request_id);
+  if (options_.server_deduplicates_requests) context.AddMetadata(common::kRequestIdKey, request_id);
   if (options_.token_provider) {
     const std::string token = options_.token_provider();
-    if (!token.empty()) context.AddMetadata("authorization", absl::StrCat("Bearer ", token));
+    if (!token.empty()) context.AddMetadata(common::kAuthorizationKey, absl::StrCat("Bearer ", token));
   }
 }
 
 absl::Duration RegistryClient::Backoff(int attempt) const {
-  absl::Duration ceiling = options_.initial_backoff;
-  for (int i = 1; i < attempt && ceiling < options_.max_backoff; ++i) ceiling *= 2;
-  ceiling = std::min(ceiling, options_.max_backoff);
-  // Full jitter keeps many retrying workers from arriving together.
-  absl::BitGen jitter;
-  return absl::Microseconds(absl::Uniform<int64_t>(
-      jitter, 0, std::max<int64_t>(1, absl::ToInt64Microseconds(ceiling))));
+  return common::JitteredBackoff(attempt, options_.initial_backoff, options_.max_backoff);
 }
 
 absl::StatusOr<feast::core::FeatureView> RegistryClient::GetFeatureView(const std::string& project,

@@ -47,7 +47,7 @@ enum class Idempotency { kIdempotent, kNotIdempotent };
 // deadlines, bounded jittered retries (ABORTED always; UNAVAILABLE and DEADLINE_EXCEEDED only for
 // idempotent calls), failover across replicas, bearer tokens, TLS, and Feast's JSON error
 // details turned back into absl::Status values carrying the Feast exception class
-// (client/feast_error.h: FeastClassOf).
+// (common/feast_error.h: FeastClassOf).
 //
 // Thread-safe: share one client between threads.
 class RegistryClient {

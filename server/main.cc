@@ -18,14 +18,16 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "absl/synchronization/mutex.h"
 #include "grpcpp/server_builder.h"
-#include "server/api/health_service.h"
-#include "server/api/raw_registry_service.h"
-#include "server/api/registry_service.h"
+#include "server/grpc/feast/feast_grpc_service.h"
+#include "server/grpc/health_service.h"
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
+#include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
 #include "server/server_config.h"
+#include "server/service/call_runner.h"
+#include "server/service/feast_registry_service.h"
 #include "storage/change_listener.h"
 #include "storage/open_store.h"
 
@@ -75,42 +77,6 @@ int Migrate(const ServerConfig& config) {
   return 0;
 }
 
-// The poller: applies other replicas' changes to the snapshot until `stopping`. It wakes when
-// `listener` (optional; not owned) hears a commit, and otherwise every `poll` (the fallback, and
-// the only way on backends without notifications or while the listener is disconnected). One
-// Refresh per wake reads every change since the snapshot's revision, so a burst of commits
-// costs one catch-up, not one per commit. Waits are cut into slices of at most a second so
-// shutdown is never held up longer than that, whatever `poll` is.
-void FollowOtherReplicas(registry::Registry& registry, storage::ChangeListener* listener,
-                         absl::Duration poll, absl::Notification& stopping) {
-  constexpr absl::Duration kMaxSlice = absl::Seconds(1);
-  absl::Time next_poll = absl::Now() + poll;
-  bool listening = true;  // logs only when notifications are lost and when they are back
-  while (!stopping.HasBeenNotified()) {
-    const absl::Duration slice = std::clamp(next_poll - absl::Now(), absl::ZeroDuration(), kMaxSlice);
-    bool woken = false;
-    if (listener == nullptr) {
-      if (stopping.WaitForNotificationWithTimeout(slice)) return;
-    } else if (absl::StatusOr<bool> heard = listener->WaitForChange(slice); heard.ok()) {
-      woken = *heard;
-      if (!listening) std::cerr << "larder: change notifications are back" << std::endl;
-      listening = true;
-    } else {
-      if (listening) {
-        std::cerr << "larder: " << heard.status().message() << "; polling every "
-                  << absl::FormatDuration(poll) << " until change notifications are back"
-                  << std::endl;
-      }
-      listening = false;
-      if (stopping.WaitForNotificationWithTimeout(slice)) return;
-    }
-    if (woken || absl::Now() >= next_poll) {
-      registry.Refresh().IgnoreError();  // a failed catch-up is retried at the next wake or tick
-      next_poll = absl::Now() + poll;
-    }
-  }
-}
-
 // Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
 // set before any thread starts), so this sigwait is the only place they are delivered.
 int WaitForTerminationSignal(const sigset_t& signals) {
@@ -142,14 +108,12 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
 
   registry::SystemClock clock;
   registry::Registry registry(**store, clock);
-  api::RegistryService typed_service(registry, authenticator->get(), config.default_project);
+  service::CallRunner runner(registry, authenticator->get(), config.default_project);
+  service::FeastRegistryService feast_service(registry, runner);
   // As many workers as database connections: more would only queue on the connection pool.
-  api::RawRegistryService service(typed_service, registry, config.max_message_bytes,
-                                  config.max_db_connections);
-  if (std::vector<std::string> missing = service.UnservedMethods(); !missing.empty()) {
-    return Fail(absl::StrCat("internal error: no handler for ", missing.front()));
-  }
-  api::HealthService health;
+  grpc_edge::FeastGrpcService service(feast_service, config.max_message_bytes,
+                                      config.max_db_connections);
+  grpc_edge::HealthService health;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -179,16 +143,12 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
             << schema->current_version << ")" << std::endl;
 
   // Other replicas' writes reach this replica's snapshot through the change log.
-  absl::Notification stopping;
-  std::thread poller([&] {
-    if (config.cache_poll_ms == 0) return;
-    FollowOtherReplicas(registry, listener.get(), absl::Milliseconds(config.cache_poll_ms),
-                        stopping);
-  });
+  registry::ChangeFollower follower(registry, listener.get(),
+                                    {.poll = absl::Milliseconds(config.cache_poll_ms)});
+  if (config.cache_poll_ms > 0) follower.Start();
 
   const int signal_number = WaitForTerminationSignal(signals);
-  stopping.Notify();
-  poller.join();
+  follower.Stop();
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   health.Shutdown();
   // Stop accepting, let in-flight calls finish (bounded), then close the database.

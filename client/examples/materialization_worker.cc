@@ -7,7 +7,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_split.h"
-#include "client/feast_error.h"
+#include "common/feast_error.h"
 #include "client/registry_client.h"
 
 int main(int argc, char** argv) {

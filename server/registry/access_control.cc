@@ -3,16 +3,13 @@
 #include <utility>
 
 #include "server/registry/feast_errors.h"
+#include "server/registry/kinds.h"
+#include "server/registry/registry_internal.h"
 
 namespace larder::registry {
 namespace {
 
 using feast::core::PermissionSpec;
-
-template <typename Message>
-Resource SpecNamed(PermissionSpec::Type type, const Message& m) {
-  return {type, m.spec().name()};
-}
 
 // Keeps the elements of `items` that `visibility` keeps.
 template <typename Repeated>
@@ -26,50 +23,10 @@ void KeepVisible(Visibility& visibility, Repeated* items) {
 
 }  // namespace
 
-Resource ResourceOf(const feast::core::Entity& o) { return SpecNamed(PermissionSpec::ENTITY, o); }
-Resource ResourceOf(const feast::core::DataSource& o) {
-  return {PermissionSpec::DATA_SOURCE, o.name()};
-}
-Resource ResourceOf(const feast::core::FeatureView& o) {
-  return SpecNamed(o.spec().has_feature_transformation() ? PermissionSpec::BATCH_FEATURE_VIEW
-                                                         : PermissionSpec::FEATURE_VIEW,
-                   o);
-}
-Resource ResourceOf(const feast::core::StreamFeatureView& o) {
-  return SpecNamed(PermissionSpec::STREAM_FEATURE_VIEW, o);
-}
-Resource ResourceOf(const feast::core::OnDemandFeatureView& o) {
-  return SpecNamed(PermissionSpec::ON_DEMAND_FEATURE_VIEW, o);
-}
-Resource ResourceOf(const feast::core::LabelView& o) {
-  return SpecNamed(PermissionSpec::LABEL_VIEW, o);
-}
-Resource ResourceOf(const feast::core::FeatureService& o) {
-  return SpecNamed(PermissionSpec::FEATURE_SERVICE, o);
-}
-Resource ResourceOf(const feast::core::SavedDataset& o) {
-  return SpecNamed(PermissionSpec::SAVED_DATASET, o);
-}
-Resource ResourceOf(const feast::core::ValidationReference& o) {
-  return {PermissionSpec::VALIDATION_REFERENCE, o.name()};
-}
-Resource ResourceOf(const feast::core::Permission& o) {
-  return SpecNamed(PermissionSpec::PERMISSION, o);
-}
-Resource ResourceOf(const feast::core::Project& o) {
-  return SpecNamed(PermissionSpec::PROJECT, o);
-}
 Resource ResourceOf(const feast::registry::AnyFeatureView& o) {
-  switch (o.any_feature_view_case()) {
-    case feast::registry::AnyFeatureView::kStreamFeatureView:
-      return ResourceOf(o.stream_feature_view());
-    case feast::registry::AnyFeatureView::kOnDemandFeatureView:
-      return ResourceOf(o.on_demand_feature_view());
-    case feast::registry::AnyFeatureView::kLabelView:
-      return ResourceOf(o.label_view());
-    default:
-      return ResourceOf(o.feature_view());
-  }
+  Resource resource{PermissionSpec::FEATURE_VIEW, ""};
+  VisitAnyView(o, [&](const auto& view) { resource = ResourceOf(view); });
+  return resource;
 }
 
 bool Visibility::Keep(const Resource& resource) {
@@ -94,6 +51,31 @@ absl::StatusOr<std::shared_ptr<const PermissionRules>> Access::RulesOf(
   return std::make_shared<const PermissionRules>(std::move(listed->items));
 }
 
+absl::StatusOr<std::shared_ptr<const PermissionRules>> Access::RulesIn(
+    storage::Transaction& tx, absl::string_view project) const {
+  absl::StatusOr<std::vector<storage::ObjectRow>> rows =
+      tx.ListObjects(storage::ObjectKind::kPermission, project.empty() ? default_project_ : project);
+  if (!rows.ok()) return rows.status();
+  std::vector<feast::core::Permission> permissions;
+  permissions.reserve(rows->size());
+  for (const storage::ObjectRow& row : *rows) {
+    absl::StatusOr<feast::core::Permission> permission =
+        internal::Decode<feast::core::Permission>(row);
+    if (!permission.ok()) return permission.status();
+    permissions.push_back(*std::move(permission));
+  }
+  return std::make_shared<const PermissionRules>(std::move(permissions));
+}
+
+absl::Status Access::RequireIn(storage::Transaction& tx, absl::string_view project,
+                               const Resource& resource,
+                               std::initializer_list<Action> actions) const {
+  if (!user_) return absl::OkStatus();
+  absl::StatusOr<std::shared_ptr<const PermissionRules>> rules = RulesIn(tx, project);
+  if (!rules.ok()) return rules.status();
+  return (*rules)->Decide(*user_, resource, actions, CheckMode::kAssert).status();
+}
+
 absl::Status Access::Require(absl::string_view project, const Resource& resource,
                              std::initializer_list<Action> actions) const {
   if (!user_) return absl::OkStatus();
@@ -113,33 +95,12 @@ absl::Status Access::RequireCreateOrUpdate(absl::string_view project, const Reso
   return lookup;
 }
 
-absl::Status Access::RequireApply(const feast::core::Project& project) const {
-  // Keyed by the project's own name: Feast keys this look-up by the message (a latent bug).
-  return RequireApplyProject(project.spec().name());
-}
-
 absl::Status Access::RequireApplyProject(absl::string_view name) const {
   if (!user_) return absl::OkStatus();
   feast::core::Project project;
   project.mutable_spec()->set_name(std::string(name));
   return RequireCreateOrUpdate(name, ResourceOf(project),
                                registry_->GetProject(name, /*allow_cache=*/true).status());
-}
-
-absl::Status Access::RequireDeleteFeatureView(absl::string_view project,
-                                              absl::string_view name) const {
-  if (!user_) return absl::OkStatus();
-  absl::StatusOr<feast::registry::AnyFeatureView> stored =
-      registry_->GetAnyFeatureView(project, name, /*allow_cache=*/false);
-  if (!stored.ok()) return stored.status();
-  return Require(project, ResourceOf(*stored), {PermissionSpec::DELETE});
-}
-
-absl::Status Access::RequireDeleteProject(absl::string_view name) const {
-  if (!user_) return absl::OkStatus();
-  absl::StatusOr<feast::core::Project> stored = registry_->GetProject(name, false);
-  if (!stored.ok()) return stored.status();
-  return Require("", ResourceOf(*stored), {PermissionSpec::DELETE});
 }
 
 absl::Status Access::RequireDescribeProject(absl::string_view name, bool create_if_missing) const {
@@ -185,17 +146,13 @@ absl::Status Access::FilterRegistry(feast::core::Registry& registry) const {
   if (!user_) return absl::OkStatus();
   absl::StatusOr<Visibility> visible = Visible("");
   if (!visible.ok()) return visible.status();
-  KeepVisible(*visible, registry.mutable_projects());
-  KeepVisible(*visible, registry.mutable_entities());
-  KeepVisible(*visible, registry.mutable_data_sources());
-  KeepVisible(*visible, registry.mutable_feature_views());
-  KeepVisible(*visible, registry.mutable_stream_feature_views());
-  KeepVisible(*visible, registry.mutable_on_demand_feature_views());
-  KeepVisible(*visible, registry.mutable_label_views());
-  KeepVisible(*visible, registry.mutable_feature_services());
-  KeepVisible(*visible, registry.mutable_saved_datasets());
-  KeepVisible(*visible, registry.mutable_validation_references());
-  KeepVisible(*visible, registry.mutable_permissions());
+  ForEachKind([&]<typename Message>() {
+    static const google::protobuf::FieldDescriptor* field =
+        feast::core::Registry::descriptor()->FindFieldByName(
+            std::string(ObjectTraits<Message>::kRegistryField));
+    KeepVisible(*visible,
+                registry.GetReflection()->MutableRepeatedPtrField<Message>(&registry, field));
+  });
   return visible->status();
 }
 

@@ -12,23 +12,23 @@
 #include "feast/registry/RegistryServer.pb.h"
 #include "server/auth/user.h"
 #include "server/registry/permission_matcher.h"
+#include "server/registry/object_traits.h"
 #include "server/registry/registry.h"
 
 namespace larder::registry {
 
-// How Feast's permission rules see each registry object (its class and name).
-Resource ResourceOf(const feast::core::Entity& o);
-Resource ResourceOf(const feast::core::DataSource& o);
+// How Feast's permission rules see each registry object: its kind's permission type and its name.
 // A feature view with a transformation is Feast's BatchFeatureView (still a FeatureView).
-Resource ResourceOf(const feast::core::FeatureView& o);
-Resource ResourceOf(const feast::core::StreamFeatureView& o);
-Resource ResourceOf(const feast::core::OnDemandFeatureView& o);
-Resource ResourceOf(const feast::core::LabelView& o);
-Resource ResourceOf(const feast::core::FeatureService& o);
-Resource ResourceOf(const feast::core::SavedDataset& o);
-Resource ResourceOf(const feast::core::ValidationReference& o);
-Resource ResourceOf(const feast::core::Permission& o);
-Resource ResourceOf(const feast::core::Project& o);
+template <typename Message>
+Resource ResourceOf(const Message& object) {
+  using Traits = ObjectTraits<Message>;
+  if constexpr (std::is_same_v<Message, feast::core::FeatureView>) {
+    if (object.spec().has_feature_transformation()) {
+      return {feast::core::PermissionSpec::BATCH_FEATURE_VIEW, Traits::Name(object)};
+    }
+  }
+  return {Traits::kPermissionType, Traits::Name(object)};
+}
 Resource ResourceOf(const feast::registry::AnyFeatureView& o);
 
 // Filter mode for one List call: keeps what the caller may DESCRIBE. Once a resource fails
@@ -71,6 +71,10 @@ class Access {
   // `actions` on `resource` of `project`.
   absl::Status Require(absl::string_view project, const Resource& resource,
                        std::initializer_list<Action> actions) const;
+  // The same check with the permissions read through `tx`: what writes use, so nothing that
+  // decides a write is read outside its transaction.
+  absl::Status RequireIn(storage::Transaction& tx, absl::string_view project,
+                         const Resource& resource, std::initializer_list<Action> actions) const;
   template <typename Message>
   absl::Status Require(absl::string_view project, const Message& object,
                        std::initializer_list<Action> actions) const {
@@ -78,29 +82,9 @@ class Access {
     return Require(project, ResourceOf(object), actions);
   }
 
-  // Feast's create-or-update check: DESCRIBE+UPDATE when an object of that kind and name
-  // exists (looked up in the snapshot), CREATE when it does not.
-  template <typename Message>
-  absl::Status RequireApply(absl::string_view project, const Message& object) const {
-    if (!user_) return absl::OkStatus();
-    const Resource resource = ResourceOf(object);
-    return RequireCreateOrUpdate(
-        project, resource, registry_->Get<Message>(project, resource.name, true).status());
-  }
-  absl::Status RequireApply(const feast::core::Project& project) const;
-  // Create-or-update on a project known only by name (UpdateInfra, Refresh).
+  // Create-or-update on a project known only by name (Refresh). Writes check their own
+  // permissions inside their transaction (RegistryWrite, through RequireIn).
   absl::Status RequireApplyProject(absl::string_view name) const;
-
-  // Delete: the object is fetched first so that a missing one answers not-found, then DELETE.
-  template <typename Message>
-  absl::Status RequireDelete(absl::string_view project, absl::string_view name) const {
-    if (!user_) return absl::OkStatus();
-    absl::StatusOr<Message> stored = registry_->Get<Message>(project, name, false);
-    if (!stored.ok()) return stored.status();
-    return Require(project, ResourceOf(*stored), {feast::core::PermissionSpec::DELETE});
-  }
-  absl::Status RequireDeleteFeatureView(absl::string_view project, absl::string_view name) const;
-  absl::Status RequireDeleteProject(absl::string_view name) const;
 
   // DESCRIBE on the project when it exists; no check for a missing one (ListProjectMetadata,
   // lineage). With `create_if_missing`, CREATE on a missing one instead (GetInfra).
@@ -119,6 +103,8 @@ class Access {
  private:
   // The permissions governing `project` (the default project when empty), from the database.
   absl::StatusOr<std::shared_ptr<const PermissionRules>> RulesOf(absl::string_view project) const;
+  absl::StatusOr<std::shared_ptr<const PermissionRules>> RulesIn(storage::Transaction& tx,
+                                                                 absl::string_view project) const;
   // `lookup` is the status of looking the object up.
   absl::Status RequireCreateOrUpdate(absl::string_view project, const Resource& resource,
                                      const absl::Status& lookup) const;

@@ -6,12 +6,12 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "client/feast_error.h"
+#include "common/feast_error.h"
 
 namespace larder::registry {
 
 // Feast clients re-raise errors by exception class name, so a registry error that corresponds to
-// a Feast exception carries that class name as a status payload (client/feast_error.h); the
+// a Feast exception carries that class name as a status payload (common/feast_error.h); the
 // gRPC edge turns it into Feast's JSON details. Errors without one (bad input, database
 // trouble) stay plain statuses.
 using ::larder::FeastClassOf;

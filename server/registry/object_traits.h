@@ -34,8 +34,10 @@ inline std::string DeterministicBytes(const google::protobuf::Message& message) 
 }
 
 // What the generic registry code needs to know about one Feast message type: its storage kind,
-// where its name, project, tags and server-owned timestamps live, what counts as a change, and
-// its Feast not-found error. The registry's apply/get/list/delete logic is written once, over
+// its field in feast.core.Registry (kRegistryField) and, for views, in AnyFeatureView
+// (kAnyViewField), the type Feast's permissions see it as (kPermissionType), where its name,
+// project, tags and server-owned timestamps live, what counts as a change, and its Feast
+// not-found error. kinds.h lists the message types; nothing else enumerates them. The registry's apply/get/list/delete logic is written once, over
 // these. Most kinds share the spec/meta shape of SpecMetaTraits; the rest override pieces.
 template <typename Message>
 struct ObjectTraits;
@@ -71,6 +73,8 @@ struct SpecMetaTraits {
 template <>
 struct ObjectTraits<feast::core::Project>
     : SpecMetaTraits<feast::core::Project, storage::ObjectKind::kProject> {
+  static constexpr absl::string_view kRegistryField = "projects";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::PROJECT;
   static void SetProject(Message&, absl::string_view) {}  // a project has no project field
   static absl::Status NotFound(absl::string_view name, absl::string_view) {
     return ProjectNotFound(name);
@@ -80,6 +84,8 @@ struct ObjectTraits<feast::core::Project>
 template <>
 struct ObjectTraits<feast::core::Entity>
     : SpecMetaTraits<feast::core::Entity, storage::ObjectKind::kEntity> {
+  static constexpr absl::string_view kRegistryField = "entities";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::ENTITY;
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
     return EntityNotFound(name, project);
   }
@@ -88,6 +94,8 @@ struct ObjectTraits<feast::core::Entity>
 template <>
 struct ObjectTraits<feast::core::FeatureService>
     : SpecMetaTraits<feast::core::FeatureService, storage::ObjectKind::kFeatureService> {
+  static constexpr absl::string_view kRegistryField = "feature_services";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::FEATURE_SERVICE;
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
     return FeatureServiceNotFound(name, project);
   }
@@ -96,6 +104,8 @@ struct ObjectTraits<feast::core::FeatureService>
 template <>
 struct ObjectTraits<feast::core::SavedDataset>
     : SpecMetaTraits<feast::core::SavedDataset, storage::ObjectKind::kSavedDataset> {
+  static constexpr absl::string_view kRegistryField = "saved_datasets";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::SAVED_DATASET;
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
     return SavedDatasetNotFound(name, project);
   }
@@ -104,6 +114,8 @@ struct ObjectTraits<feast::core::SavedDataset>
 template <>
 struct ObjectTraits<feast::core::Permission>
     : SpecMetaTraits<feast::core::Permission, storage::ObjectKind::kPermission> {
+  static constexpr absl::string_view kRegistryField = "permissions";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::PERMISSION;
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
     return PermissionNotFound(name, project);
   }
@@ -112,6 +124,9 @@ struct ObjectTraits<feast::core::Permission>
 template <>
 struct ObjectTraits<feast::core::LabelView>
     : SpecMetaTraits<feast::core::LabelView, storage::ObjectKind::kLabelView> {
+  static constexpr absl::string_view kRegistryField = "label_views";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::LABEL_VIEW;
+  static constexpr absl::string_view kAnyViewField = "label_view";
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
     return FeatureViewNotFound(name, project);
   }
@@ -121,6 +136,8 @@ struct ObjectTraits<feast::core::LabelView>
 template <>
 struct ObjectTraits<feast::core::DataSource>
     : SpecMetaTraits<feast::core::DataSource, storage::ObjectKind::kDataSource> {
+  static constexpr absl::string_view kRegistryField = "data_sources";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::DATA_SOURCE;
   static const std::string& Name(const Message& m) { return m.name(); }
   static void SetProject(Message& m, absl::string_view p) { m.set_project(std::string(p)); }
   static const auto& Tags(const Message& m) { return m.tags(); }
@@ -142,6 +159,8 @@ template <>
 struct ObjectTraits<feast::core::ValidationReference>
     : SpecMetaTraits<feast::core::ValidationReference,
                      storage::ObjectKind::kValidationReference> {
+  static constexpr absl::string_view kRegistryField = "validation_references";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::VALIDATION_REFERENCE;
   static constexpr bool kHasTimestamps = false;
   static const std::string& Name(const Message& m) { return m.name(); }
   static void SetProject(Message& m, absl::string_view p) { m.set_project(std::string(p)); }
@@ -194,6 +213,9 @@ struct MaterializedViewTraits : SpecMetaTraits<M, K> {
 template <>
 struct ObjectTraits<feast::core::FeatureView>
     : MaterializedViewTraits<feast::core::FeatureView, storage::ObjectKind::kFeatureView> {
+  static constexpr absl::string_view kRegistryField = "feature_views";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::FEATURE_VIEW;
+  static constexpr absl::string_view kAnyViewField = "feature_view";
   static constexpr absl::string_view kVersionType = "feature_view";
   // Feast starts a new version when features, entities, entity columns or source views change.
   static std::string SchemaKey(const Message& m) {
@@ -210,6 +232,9 @@ template <>
 struct ObjectTraits<feast::core::StreamFeatureView>
     : MaterializedViewTraits<feast::core::StreamFeatureView,
                              storage::ObjectKind::kStreamFeatureView> {
+  static constexpr absl::string_view kRegistryField = "stream_feature_views";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::STREAM_FEATURE_VIEW;
+  static constexpr absl::string_view kAnyViewField = "stream_feature_view";
   static constexpr absl::string_view kVersionType = "stream_feature_view";
   // Also the transformation, aggregations, timestamp field and mode.
   static std::string SchemaKey(const Message& m) {
@@ -229,6 +254,9 @@ template <>
 struct ObjectTraits<feast::core::OnDemandFeatureView>
     : SpecMetaTraits<feast::core::OnDemandFeatureView,
                      storage::ObjectKind::kOnDemandFeatureView> {
+  static constexpr absl::string_view kRegistryField = "on_demand_feature_views";
+  static constexpr auto kPermissionType = feast::core::PermissionSpec::ON_DEMAND_FEATURE_VIEW;
+  static constexpr absl::string_view kAnyViewField = "on_demand_feature_view";
   static constexpr bool kVersioned = true;
   static constexpr absl::string_view kVersionType = "on_demand_feature_view";
   static bool SameContent(const Message& stored, const Message& incoming) {

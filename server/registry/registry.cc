@@ -1,11 +1,13 @@
 #include "server/registry/registry.h"
 
 #include <optional>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "server/registry/feast_errors.h"
+#include "server/registry/kinds.h"
 #include "server/registry/registry_internal.h"
 
 namespace larder::registry {
@@ -43,34 +45,16 @@ absl::Status ValidateNames(ObjectKind kind, absl::string_view project, absl::str
   return ValidateName(absl::StrCat(storage::TableOf(kind).kind_name, " name"), name);
 }
 
-namespace {
-template <typename Message>
-std::string ProjectFieldBytesOf(absl::string_view project) {
-  Message message;
-  ObjectTraits<Message>::SetProject(message, project);
-  return message.SerializeAsString();
-}
-}  // namespace
-
 std::string ProjectFieldBytes(ObjectKind kind, absl::string_view project) {
-  namespace core = feast::core;
-  switch (kind) {
-    case ObjectKind::kEntity: return ProjectFieldBytesOf<core::Entity>(project);
-    case ObjectKind::kDataSource: return ProjectFieldBytesOf<core::DataSource>(project);
-    case ObjectKind::kFeatureView: return ProjectFieldBytesOf<core::FeatureView>(project);
-    case ObjectKind::kStreamFeatureView: return ProjectFieldBytesOf<core::StreamFeatureView>(project);
-    case ObjectKind::kOnDemandFeatureView:
-      return ProjectFieldBytesOf<core::OnDemandFeatureView>(project);
-    case ObjectKind::kLabelView: return ProjectFieldBytesOf<core::LabelView>(project);
-    case ObjectKind::kFeatureService: return ProjectFieldBytesOf<core::FeatureService>(project);
-    case ObjectKind::kSavedDataset: return ProjectFieldBytesOf<core::SavedDataset>(project);
-    case ObjectKind::kValidationReference:
-      return ProjectFieldBytesOf<core::ValidationReference>(project);
-    case ObjectKind::kPermission: return ProjectFieldBytesOf<core::Permission>(project);
-    case ObjectKind::kProject:
-    case ObjectKind::kInfra: return std::string();
-  }
-  return std::string();
+  std::string bytes;
+  VisitKind(kind, [&]<typename Message>() {
+    if constexpr (ObjectTraits<Message>::kKind != ObjectKind::kProject) {
+      Message message;
+      ObjectTraits<Message>::SetProject(message, project);
+      bytes = message.SerializeAsString();
+    }
+  });
+  return bytes;
 }
 
 absl::string_view ViewTypeName(ObjectKind kind) {
@@ -128,7 +112,8 @@ Registry::Registry(storage::Store& store, Clock& clock, absl::Duration full_relo
 absl::Time Registry::Now() { return TruncateToMicros(clock_.Now()); }
 
 absl::Status Registry::Write(const WriteOptions& options,
-                             absl::FunctionRef<absl::Status(Transaction&)> body) {
+                             absl::FunctionRef<absl::Status(RegistryWrite&)> body) {
+  const absl::Time now = Now();  // one server time for every attempt
   absl::Status status = store_.Run(TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
     if (!options.request_id.empty()) {
       // A retry of a request that already committed (its reply was lost): done already.
@@ -136,7 +121,8 @@ absl::Status Registry::Write(const WriteOptions& options,
       if (!done.ok()) return done.status();
       if (*done) return absl::OkStatus();
     }
-    return body(tx);
+    RegistryWrite write(tx, now, options);
+    return body(write);
   });
   // Even a failed write may have committed before its connection broke; noting it makes the
   // next cached read catch up first (one change-log query).
@@ -186,120 +172,9 @@ absl::StatusOr<RowRef> Registry::Row(ObjectKind kind, absl::string_view project,
 }
 
 template <typename Message>
-absl::Status Registry::Apply(absl::string_view project, const Message& incoming,
+absl::Status Registry::Apply(absl::string_view project, const Message& object,
                              const WriteOptions& options) {
-  using Traits = ObjectTraits<Message>;
-  constexpr ObjectKind kind = Traits::kKind;
-  constexpr bool kIsView = storage::IsFeatureViewKind(kind);
-  const std::string name = Traits::Name(incoming);
-  const std::string key_project = kind == ObjectKind::kProject ? name : std::string(project);
-  if (absl::Status s = internal::ValidateNames(kind, key_project, name); !s.ok()) return s;
-  if constexpr (kIsView) {
-    if (absl::Status s = internal::ValidateViewName(name); !s.ok()) return s;
-  }
-  std::optional<int32_t> pinned;  // the version a versioned kind is pinned to, if any
-  if constexpr (Traits::kVersioned) {
-    absl::StatusOr<std::optional<int32_t>> parsed =
-        internal::ParseVersion(Traits::PinnedVersion(incoming));
-    if (!parsed.ok()) return parsed.status();
-    pinned = *parsed;
-  }
-  std::string new_type(internal::ViewTypeName(kind));
-  if constexpr (kind == ObjectKind::kFeatureView) {
-    if (incoming.spec().has_feature_transformation()) new_type = "BatchFeatureView";
-  }
-  const absl::Time now = Now();
-
-  int attempt = 0;
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    ++attempt;
-    WriteContext write(tx, now, options);
-    Message object = incoming;  // fresh per attempt: the body may be retried
-    Traits::SetProject(object, key_project);
-    // Creating a view takes the project row exclusively (decided up front: upgrading a shared
-    // lock later would deadlock two creators), so two creators of one name in different view
-    // kinds cannot both pass the uniqueness check.
-    storage::Lock project_lock = storage::Lock::kShared;
-    if constexpr (kIsView) {
-      // Whether the view exists: on the first attempt the in-memory snapshot's word is enough
-      // when it says "yes" (the usual re-apply), which saves a database round trip; the locked
-      // read below checks it, and a view deleted meanwhile makes the write retry with a peek.
-      std::shared_ptr<const Snapshot> hint = attempt == 1 ? cache_.Latest() : nullptr;
-      if (hint == nullptr || hint->Find(kind, key_project, name) == nullptr) {
-        absl::StatusOr<std::optional<ObjectRow>> peek = tx.GetObject(kind, key_project, name);
-        if (!peek.ok()) return peek.status();
-        if (!peek->has_value()) project_lock = Lock::kForUpdate;
-      }
-    }
-    if constexpr (kind != ObjectKind::kProject) {
-      if (absl::Status s = write.EnsureProject(key_project, project_lock); !s.ok()) return s;
-    } else {
-      if (absl::Status s = write.EnsureProjectUuid(key_project); !s.ok()) return s;
-    }
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(kind, key_project, name, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-
-    std::optional<Message> stored;
-    if (existing->has_value()) {
-      absl::StatusOr<Message> decoded = Decode<Message>(**existing);
-      if (!decoded.ok()) return decoded.status();
-      stored = *std::move(decoded);
-    }
-    // A pinned apply decides here which definition is upserted (possibly a restored version).
-    [[maybe_unused]] internal::VersionPlan versions;
-    if constexpr (Traits::kVersioned) {
-      absl::StatusOr<internal::VersionPlan> plan = internal::PrepareVersion(
-          tx, key_project, pinned, stored.has_value() ? &*stored : nullptr, object);
-      if (!plan.ok()) return plan.status();
-      versions = *plan;
-    }
-
-    ObjectRow row{key_project, name, {}, write.now_seconds(), 1};
-    ChangeOp op = ChangeOp::kCreate;
-    if (stored.has_value()) {
-      Traits::InheritFromStored(object, *stored);
-      if (Traits::SameContent(*stored, object)) return absl::OkStatus();  // nothing to write
-      // Server-owned timestamps: creation time survives updates, whatever the client sent.
-      const google::protobuf::Timestamp* created = Traits::Created(*stored);
-      Traits::SetTimestamps(object, created != nullptr ? *created : write.now_proto(),
-                            write.now_proto());
-      if constexpr (Traits::kVersioned) {
-        absl::Status s =
-            internal::RecordVersion(tx, write, key_project, versions, &*stored, object);
-        if (!s.ok()) return s;
-      }
-      row.version = (*existing)->version + 1;
-      op = ChangeOp::kUpdate;
-      row.proto = object.SerializeAsString();
-      if (absl::Status s = tx.UpdateObject(kind, row); !s.ok()) return s;
-    } else {
-      if constexpr (kIsView) {
-        // The view vanished after the peek: redo the write, which then locks for a creation.
-        if (project_lock != Lock::kForUpdate) {
-          return absl::AbortedError("feature view deleted concurrently; retrying");
-        }
-        absl::Status unique =
-            internal::CheckViewNameUnique(tx, kind, key_project, name, new_type);
-        if (!unique.ok()) return unique;
-      }
-      Traits::SetTimestamps(object, write.now_proto(), write.now_proto());
-      if constexpr (Traits::kVersioned) {
-        absl::Status s =
-            internal::RecordVersion<Message>(tx, write, key_project, versions, nullptr, object);
-        if (!s.ok()) return s;
-      }
-      row.proto = object.SerializeAsString();
-      absl::Status inserted = tx.InsertObject(kind, row);
-      // Another writer created it between our read and insert: redo the whole write, which
-      // will then find the row and apply as an update. Never silently dropped.
-      if (absl::IsAlreadyExists(inserted)) {
-        return absl::AbortedError("object created concurrently; retrying");
-      }
-      if (!inserted.ok()) return inserted;
-    }
-    return write.Committed(kind, key_project, name, op, row.version, std::move(row.proto));
-  });
+  return Write(options, [&](RegistryWrite& write) { return write.Apply(project, object).status(); });
 }
 
 template <typename Message>
@@ -369,48 +244,19 @@ absl::StatusOr<ListPage<Message>> Registry::List(absl::string_view project,
 template <typename Message>
 absl::Status Registry::Delete(absl::string_view project, absl::string_view name,
                               const WriteOptions& options) {
-  using Traits = ObjectTraits<Message>;
-  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
-  if (absl::Status s = internal::ValidateName("name", name); !s.ok()) return s;
-  const absl::Time now = Now();
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now, options);
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(Traits::kKind, project, name, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) return Traits::NotFound(name, project);
-    absl::StatusOr<bool> deleted = tx.DeleteObject(Traits::kKind, project, name);
-    if (!deleted.ok()) return deleted.status();
-    return write.Committed(Traits::kKind, project, name, ChangeOp::kDelete,
-                           (*existing)->version + 1, {});
-  });
+  return Write(options,
+               [&](RegistryWrite& write) { return write.Delete<Message>(project, name).status(); });
 }
 
-// The kinds the generic methods serve.
-#define LARDER_REGISTRY_KIND(Message)                                                         \
-  template absl::Status Registry::Apply<Message>(absl::string_view, const Message&,            \
-                                                 const WriteOptions&);                         \
-  template absl::StatusOr<Message> Registry::Get<Message>(absl::string_view,                  \
-                                                          absl::string_view, bool);           \
-  template absl::StatusOr<StoredObject> Registry::GetStored<Message>(                          \
-      absl::string_view, absl::string_view, bool);                                            \
-  template absl::StatusOr<StoredPage> Registry::ListStored<Message>(                          \
-      absl::string_view, const feast::registry::PaginationParams&, bool);                     \
-  template absl::StatusOr<ListPage<Message>> Registry::List<Message>(                         \
-      absl::string_view, const ListOptions&, bool, const std::function<bool(const Message&)>&); \
-  template absl::Status Registry::Delete<Message>(absl::string_view, absl::string_view,        \
-                                                  const WriteOptions&);
-LARDER_REGISTRY_KIND(feast::core::Entity)
-LARDER_REGISTRY_KIND(feast::core::DataSource)
-LARDER_REGISTRY_KIND(feast::core::FeatureView)
-LARDER_REGISTRY_KIND(feast::core::StreamFeatureView)
-LARDER_REGISTRY_KIND(feast::core::OnDemandFeatureView)
-LARDER_REGISTRY_KIND(feast::core::LabelView)
-LARDER_REGISTRY_KIND(feast::core::FeatureService)
-LARDER_REGISTRY_KIND(feast::core::SavedDataset)
-LARDER_REGISTRY_KIND(feast::core::ValidationReference)
-LARDER_REGISTRY_KIND(feast::core::Permission)
-#undef LARDER_REGISTRY_KIND
+// The generic methods, instantiated for every kind: a kept table of their addresses makes the
+// compiler emit each one here.
+template <typename... Messages>
+constexpr auto RegistryMethodsOf(KindList<Messages...>) {
+  return std::make_tuple(&Registry::Apply<Messages>..., &Registry::Get<Messages>...,
+                         &Registry::GetStored<Messages>..., &Registry::ListStored<Messages>...,
+                         &Registry::List<Messages>..., &Registry::Delete<Messages>...);
+}
+[[gnu::used]] const auto kRegistryMethods = RegistryMethodsOf(AllKinds{});
 
 absl::Status Registry::ApplyProject(const feast::core::Project& project,
                                     const WriteOptions& options) {
@@ -436,19 +282,7 @@ absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(
 }
 
 absl::Status Registry::DeleteProject(absl::string_view name, const WriteOptions& options) {
-  if (absl::Status s = internal::ValidateName("project name", name); !s.ok()) return s;
-  const absl::Time now = Now();
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now, options);
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(ObjectKind::kProject, name, name, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) return ProjectNotFound(name);
-    absl::StatusOr<bool> deleted = tx.DeleteProjectCascade(name);
-    if (!deleted.ok()) return deleted.status();
-    return write.Committed(ObjectKind::kProject, name, name, ChangeOp::kDelete,
-                           (*existing)->version + 1, {});
-  });
+  return Write(options, [&](RegistryWrite& write) { return write.DeleteProject(name).status(); });
 }
 
 }  // namespace larder::registry

@@ -14,6 +14,7 @@
 #include "server/registry/clock.h"
 #include "server/registry/list_options.h"
 #include "server/registry/project_objects.h"
+#include "server/registry/registry_write.h"
 #include "server/registry/snapshot.h"
 #include "server/registry/write_context.h"
 #include "storage/store.h"
@@ -44,11 +45,10 @@ struct FeatureViewFilters {
   std::optional<google::protobuf::Timestamp> updated_since;
 };
 
-// Feast's registry semantics over a Store: naming rules, project auto-creation, server-owned
-// timestamps, change detection, feature-view name uniqueness across kinds, version history,
-// not-found errors, tag filters, sorting and pagination, and the allow_cache snapshot. Every
-// mutation is one database transaction that also writes the project row (when auto-created),
-// feast_metadata and the change log. No gRPC types here.
+// Feast's registry semantics over a Store: reads (tag filters, sorting, pagination, the
+// allow_cache snapshot) and writes (Write runs any number of RegistryWrite mutations in one
+// database transaction, which also writes the project row when auto-created, feast_metadata and
+// the change log). No gRPC types here.
 //
 // The generic methods (Apply/Get/List/Delete) work for every object kind with an ObjectTraits
 // specialization: Entity, DataSource, FeatureView, StreamFeatureView, OnDemandFeatureView,
@@ -67,6 +67,15 @@ class Registry {
   Registry(const Registry&) = delete;
   Registry& operator=(const Registry&) = delete;
 
+  // Runs `body` in one read-write transaction: every mutation it makes through the RegistryWrite
+  // commits together, or none does (the body's first error rolls everything back). Skipped (OK)
+  // when `options.request_id` already committed. May run `body` again on ABORTED, with a fresh
+  // RegistryWrite, so it must not keep state across attempts. Notes the write for the snapshot
+  // (read-your-writes on this replica).
+  absl::Status Write(const WriteOptions& options,
+                     absl::FunctionRef<absl::Status(RegistryWrite&)> body);
+
+  // Single-object writes: a Write of one mutation (see RegistryWrite for their semantics).
   template <typename Message>
   absl::Status Apply(absl::string_view project, const Message& object,
                      const WriteOptions& options = {});
@@ -144,6 +153,11 @@ class Registry {
   // Whether an allow_cache read would be answered from memory without touching the database
   // (false right after a local write, until the snapshot has caught up).
   bool CachedReadsReady() { return cache_.Ready(Now()); }
+  // The revision the in-memory snapshot is at (0 before its first load).
+  int64_t SnapshotRevision() {
+    std::shared_ptr<const Snapshot> latest = cache_.Latest();
+    return latest == nullptr ? 0 : latest->revision;
+  }
   // The whole registry, project by project, at the latest revision; built once per revision.
   absl::StatusOr<std::shared_ptr<const Snapshot>> ProtoSnapshot();
 
@@ -161,10 +175,6 @@ class Registry {
   template <typename Message>
   absl::StatusOr<RowRef> ExistingRow(absl::string_view project, absl::string_view name,
                                      bool allow_cache);
-  // Runs a write in one transaction, unless `options.request_id` already committed (then OK
-  // without running it), and notes it for the snapshot (read-your-writes).
-  absl::Status Write(const WriteOptions& options,
-                     absl::FunctionRef<absl::Status(storage::Transaction&)> body);
   absl::Time Now();
 
   storage::Store& store_;

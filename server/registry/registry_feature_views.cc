@@ -3,6 +3,7 @@
 #include <set>
 
 #include "server/registry/feast_errors.h"
+#include "server/registry/kinds.h"
 #include "server/registry/registry.h"
 #include "server/registry/registry_internal.h"
 
@@ -21,61 +22,35 @@ constexpr ObjectKind kAnyViewOrder[] = {ObjectKind::kFeatureView, ObjectKind::kO
 
 // Decodes a row of view kind `kind` into the matching arm of an AnyFeatureView.
 absl::StatusOr<feast::registry::AnyFeatureView> DecodeAny(ObjectKind kind, const ObjectRow& row) {
-  feast::registry::AnyFeatureView any;
-  auto fill = [&](auto decoded, auto* target) -> absl::Status {
-    if (!decoded.ok()) return decoded.status();
-    *target = *std::move(decoded);
-    return absl::OkStatus();
-  };
-  absl::Status status;
-  switch (kind) {
-    case ObjectKind::kFeatureView:
-      status = fill(Decode<feast::core::FeatureView>(row), any.mutable_feature_view());
-      break;
-    case ObjectKind::kStreamFeatureView:
-      status = fill(Decode<feast::core::StreamFeatureView>(row), any.mutable_stream_feature_view());
-      break;
-    case ObjectKind::kOnDemandFeatureView:
-      status =
-          fill(Decode<feast::core::OnDemandFeatureView>(row), any.mutable_on_demand_feature_view());
-      break;
-    case ObjectKind::kLabelView:
-      status = fill(Decode<feast::core::LabelView>(row), any.mutable_label_view());
-      break;
-    default:
-      return absl::InternalError("not a feature-view kind");
-  }
-  if (!status.ok()) return status;
+  absl::StatusOr<feast::registry::AnyFeatureView> any =
+      absl::InternalError("not a feature-view kind");
+  VisitKind(kind, [&]<typename Message>() {
+    if constexpr (kIsViewKind<Message>) {
+      absl::StatusOr<Message> view = Decode<Message>(row);
+      if (!view.ok()) {
+        any = view.status();
+        return;
+      }
+      any = feast::registry::AnyFeatureView();
+      SetAnyView(*any, *std::move(view));
+    }
+  });
   return any;
 }
 
 // The view inside an AnyFeatureView, for sorting.
 const google::protobuf::Message& Inner(const feast::registry::AnyFeatureView& any) {
-  switch (any.any_feature_view_case()) {
-    case feast::registry::AnyFeatureView::kStreamFeatureView:
-      return any.stream_feature_view();
-    case feast::registry::AnyFeatureView::kOnDemandFeatureView:
-      return any.on_demand_feature_view();
-    case feast::registry::AnyFeatureView::kLabelView:
-      return any.label_view();
-    default:
-      return any.feature_view();
-  }
+  const google::protobuf::Message* inner = &any.feature_view();
+  VisitAnyView(any, [&](const auto& view) { inner = &view; });
+  return *inner;
 }
 
 // The features of any view kind.
 const google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2>& FeaturesOf(
     const feast::registry::AnyFeatureView& any) {
-  switch (any.any_feature_view_case()) {
-    case feast::registry::AnyFeatureView::kStreamFeatureView:
-      return any.stream_feature_view().spec().features();
-    case feast::registry::AnyFeatureView::kOnDemandFeatureView:
-      return any.on_demand_feature_view().spec().features();
-    case feast::registry::AnyFeatureView::kLabelView:
-      return any.label_view().spec().features();
-    default:
-      return any.feature_view().spec().features();
-  }
+  const auto* features = &any.feature_view().spec().features();
+  VisitAnyView(any, [&](const auto& view) { features = &view.spec().features(); });
+  return *features;
 }
 
 // Whether `view` passes ListAllFeatureViews' entity/feature/data-source filters (Feast §4.3).
@@ -128,32 +103,17 @@ bool MatchesFilters(const feast::registry::AnyFeatureView& any, const FeatureVie
 // Tags and last-update time of any view kind.
 const google::protobuf::Map<std::string, std::string>& TagsOf(
     const feast::registry::AnyFeatureView& any) {
-  switch (any.any_feature_view_case()) {
-    case feast::registry::AnyFeatureView::kStreamFeatureView:
-      return any.stream_feature_view().spec().tags();
-    case feast::registry::AnyFeatureView::kOnDemandFeatureView:
-      return any.on_demand_feature_view().spec().tags();
-    case feast::registry::AnyFeatureView::kLabelView:
-      return any.label_view().spec().tags();
-    default:
-      return any.feature_view().spec().tags();
-  }
+  const auto* tags = &any.feature_view().spec().tags();
+  VisitAnyView(any, [&](const auto& view) { tags = &view.spec().tags(); });
+  return *tags;
 }
 
 const google::protobuf::Timestamp* LastUpdated(const feast::registry::AnyFeatureView& any) {
-  auto of = [](const auto& meta) {
-    return meta.has_last_updated_timestamp() ? &meta.last_updated_timestamp() : nullptr;
-  };
-  switch (any.any_feature_view_case()) {
-    case feast::registry::AnyFeatureView::kStreamFeatureView:
-      return of(any.stream_feature_view().meta());
-    case feast::registry::AnyFeatureView::kOnDemandFeatureView:
-      return of(any.on_demand_feature_view().meta());
-    case feast::registry::AnyFeatureView::kLabelView:
-      return of(any.label_view().meta());
-    default:
-      return of(any.feature_view().meta());
-  }
+  const google::protobuf::Timestamp* updated = nullptr;
+  VisitAnyView(any, [&](const auto& view) {
+    if (view.meta().has_last_updated_timestamp()) updated = &view.meta().last_updated_timestamp();
+  });
+  return updated;
 }
 
 }  // namespace
@@ -213,89 +173,22 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
 
 absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name,
                                          const WriteOptions& options) {
-  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
-  if (absl::Status s = internal::ValidateName("feature view name", name); !s.ok()) return s;
-  const absl::Time now = Now();
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now, options);
-    for (ObjectKind kind : kAnyViewOrder) {
-      absl::StatusOr<std::optional<ObjectRow>> existing =
-          tx.GetObject(kind, project, name, Lock::kForUpdate);
-      if (!existing.ok()) return existing.status();
-      if (!existing->has_value()) continue;
-      absl::StatusOr<bool> deleted = tx.DeleteObject(kind, project, name);
-      if (!deleted.ok()) return deleted.status();
-      if (absl::Status s = tx.DeleteVersions(project, name); !s.ok()) return s;
-      return write.Committed(kind, project, name, ChangeOp::kDelete, (*existing)->version + 1, {});
-    }
-    return FeatureViewNotFound(name, project);
-  });
+  return Write(options,
+               [&](RegistryWrite& write) { return write.DeleteFeatureView(project, name).status(); });
 }
 
 absl::Status Registry::ApplyFeatureService(absl::string_view project,
                                            const feast::core::FeatureService& service,
                                            const WriteOptions& options) {
-  bool ready = true;
-  for (const auto& projection : service.spec().features()) {
-    if (projection.feature_columns_size() == 0) ready = false;
-    for (const auto& column : projection.feature_columns()) ready &= column.value_type() != 0;
-  }
-  if (ready) return Apply(project, service, options);
-  // Fill the projections from the stored views (Feast's prepare_for_apply).
-  feast::core::FeatureService prepared = service;
-  for (auto& projection : *prepared.mutable_spec()->mutable_features()) {
-    absl::StatusOr<feast::registry::AnyFeatureView> view =
-        GetAnyFeatureView(project, projection.feature_view_name(), /*allow_cache=*/true);
-    if (absl::IsNotFound(view.status())) {
-      return FeastObjectNotFound(absl::StrCat("Feature view '", projection.feature_view_name(),
-                                              "' not found in project '", project, "'"));
-    }
-    if (!view.ok()) return view.status();
-    const auto& features = FeaturesOf(*view);
-    if (projection.feature_columns_size() == 0) {
-      *projection.mutable_feature_columns() = features;
-      continue;
-    }
-    google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2> resolved;
-    for (const auto& wanted : projection.feature_columns()) {
-      for (const auto& feature : features) {
-        if (feature.name() == wanted.name()) *resolved.Add() = feature;
-      }
-    }
-    *projection.mutable_feature_columns() = std::move(resolved);
-  }
-  return Apply(project, prepared, options);
+  return Apply(project, service, options);
 }
 
 absl::Status Registry::ApplyMaterialization(absl::string_view project, absl::string_view view_name,
                                             const google::protobuf::Timestamp& start,
                                             const google::protobuf::Timestamp& end,
                                             const WriteOptions& options) {
-  if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
-      !s.ok()) {
-    return s;
-  }
-  const absl::Time now = Now();
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now, options);
-    // The row lock makes read-append-write atomic against every other writer of this view.
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-    if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
-    absl::StatusOr<feast::core::FeatureView> view = Decode<feast::core::FeatureView>(**existing);
-    if (!view.ok()) return view.status();
-    feast::core::MaterializationInterval* interval =
-        view->mutable_meta()->add_materialization_intervals();
-    *interval->mutable_start_time() = start;
-    *interval->mutable_end_time() = end;
-    view->mutable_meta()->set_state(feast::core::AVAILABLE_ONLINE);
-    *view->mutable_meta()->mutable_last_updated_timestamp() = write.now_proto();
-    ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
-                  write.now_seconds(), (*existing)->version + 1};
-    if (absl::Status s = tx.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;
-    return write.Committed(ObjectKind::kFeatureView, project, view_name, ChangeOp::kUpdate,
-                           row.version, std::move(row.proto));
+  return Write(options, [&](RegistryWrite& write) {
+    return write.ApplyMaterialization(project, view_name, start, end).status();
   });
 }
 

@@ -14,6 +14,9 @@
 
 namespace larder::registry::internal {
 
+// Feast stores one Infra per project under this row name.
+inline constexpr absl::string_view kInfraRowName = "infra_obj";
+
 absl::Status ValidateNames(storage::ObjectKind kind, absl::string_view project,
                            absl::string_view name);
 

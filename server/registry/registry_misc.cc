@@ -13,8 +13,6 @@ using storage::ObjectKind;
 using storage::ObjectRow;
 using storage::Transaction;
 
-// Feast stores one Infra per project under this row name.
-constexpr absl::string_view kInfraRowName = "infra_obj";
 
 template <typename Message>
 absl::Status DecodeInto(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
@@ -52,39 +50,13 @@ absl::StatusOr<std::vector<feast::core::ProjectMetadata>> Registry::ListProjectM
 
 absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core::Infra& infra,
                                    const WriteOptions& options) {
-  if (absl::Status s = internal::ValidateNames(ObjectKind::kInfra, project, kInfraRowName);
-      !s.ok()) {
-    return s;
-  }
-  const absl::Time now = Now();
-  const std::string bytes = infra.SerializeAsString();
-  return Write(options, [&](Transaction& tx) -> absl::Status {
-    WriteContext write(tx, now, options);
-    if (absl::Status s = write.EnsureProject(project); !s.ok()) return s;
-    absl::StatusOr<std::optional<ObjectRow>> existing =
-        tx.GetObject(ObjectKind::kInfra, project, kInfraRowName, Lock::kForUpdate);
-    if (!existing.ok()) return existing.status();
-    ObjectRow row{std::string(project), std::string(kInfraRowName), bytes, write.now_seconds(), 1};
-    if (existing->has_value()) {
-      // `feast apply` sends the same infra on every run: identical bytes change nothing.
-      if ((*existing)->proto == bytes) return absl::OkStatus();
-      row.version = (*existing)->version + 1;
-      if (absl::Status s = tx.UpdateObject(ObjectKind::kInfra, row); !s.ok()) return s;
-    } else {
-      absl::Status inserted = tx.InsertObject(ObjectKind::kInfra, row);
-      if (absl::IsAlreadyExists(inserted)) return absl::AbortedError("infra created concurrently");
-      if (!inserted.ok()) return inserted;
-    }
-    return write.Committed(ObjectKind::kInfra, project, kInfraRowName,
-                           row.version == 1 ? ChangeOp::kCreate : ChangeOp::kUpdate, row.version,
-                           bytes);
-  });
+  return Write(options, [&](RegistryWrite& write) { return write.UpdateInfra(project, infra).status(); });
 }
 
 absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project) {
   // Always from the database, as Feast does.
   absl::StatusOr<RowRef> row =
-      Row(ObjectKind::kInfra, project, kInfraRowName, /*allow_cache=*/false);
+      Row(ObjectKind::kInfra, project, internal::kInfraRowName, /*allow_cache=*/false);
   if (!row.ok()) return row.status();
   feast::core::Infra infra;
   if (*row != nullptr && !infra.ParseFromString((*row)->proto)) {

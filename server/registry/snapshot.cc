@@ -8,6 +8,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "server/registry/kinds.h"
 #include "server/registry/registry_internal.h"
 
 namespace larder::registry {
@@ -89,21 +90,38 @@ std::shared_ptr<const Snapshot> Snapshot::Advance(const std::vector<ChangeRecord
 
 namespace {
 
-// Field numbers of feast.core.Registry's repeated object fields, in the order Proto() writes
-// them (field order, as protobuf itself would).
-constexpr std::pair<int, ObjectKind> kRegistryFields[] = {
-    {1, ObjectKind::kEntity},
-    {6, ObjectKind::kFeatureView},
-    {7, ObjectKind::kFeatureService},
-    {8, ObjectKind::kOnDemandFeatureView},
-    {11, ObjectKind::kSavedDataset},
-    {12, ObjectKind::kDataSource},
-    {13, ObjectKind::kValidationReference},
-    {14, ObjectKind::kStreamFeatureView},
-    {16, ObjectKind::kPermission},
-    {19, ObjectKind::kLabelView},
+// feast.core.Registry's repeated object fields other than projects, by field number (the order
+// Proto() writes them in, as protobuf itself would), and the projects field, which Proto()
+// writes last. Taken from the descriptor and the kind list, not spelled out.
+struct RegistryField {
+  int number;
+  ObjectKind kind;
 };
-constexpr int kRegistryProjectsField = 17;
+const std::vector<RegistryField>& ObjectFields() {
+  static const std::vector<RegistryField> fields = [] {
+    std::vector<RegistryField> out;
+    ForEachKind([&]<typename Message>() {
+      using Traits = ObjectTraits<Message>;
+      if constexpr (Traits::kKind != ObjectKind::kProject) {
+        out.push_back({feast::core::Registry::descriptor()
+                           ->FindFieldByName(std::string(Traits::kRegistryField))
+                           ->number(),
+                       Traits::kKind});
+      }
+    });
+    std::sort(out.begin(), out.end(),
+              [](const RegistryField& a, const RegistryField& b) { return a.number < b.number; });
+    return out;
+  }();
+  return fields;
+}
+int ProjectsField() {
+  static const int number =
+      feast::core::Registry::descriptor()
+          ->FindFieldByName(std::string(ObjectTraits<feast::core::Project>::kRegistryField))
+          ->number();
+  return number;
+}
 
 // Writes field `field` holding the message whose bytes are `bytes` followed by `suffix`.
 void WriteLengthDelimited(google::protobuf::io::CodedOutputStream& out, int field,
@@ -151,7 +169,7 @@ std::shared_ptr<const std::string> Snapshot::RegistryBytes() const {
       projects.push_back(project_row);
     }
     scalars.SerializeToCodedStream(&out);
-    for (const auto& [field, kind] : kRegistryFields) {
+    for (const auto& [field, kind] : ObjectFields()) {
       for (const RowRef& project : projects) {
         const std::string project_field = internal::ProjectFieldBytes(kind, project->name);
         for (const RowRef& row : Rows(kind, project->name)) {
@@ -160,7 +178,7 @@ std::shared_ptr<const std::string> Snapshot::RegistryBytes() const {
       }
     }
     for (const RowRef& project : projects) {
-      WriteLengthDelimited(out, kRegistryProjectsField, project->proto);
+      WriteLengthDelimited(out, ProjectsField(), project->proto);
     }
   }
   proto_bytes_ = std::move(bytes);

@@ -10,11 +10,16 @@
 
 namespace larder::registry {
 
+class Access;
+
 // Who asks for a write, and the client's id for the request. A request id makes retries
 // exactly-once: a write whose request id already appears in the change log is not applied again.
+// `access`, when set, is the caller's Feast permissions: every mutation checks them inside its own
+// transaction (not owned; nullptr when auth is off).
 struct WriteOptions {
   std::string request_id;
   std::string actor;
+  const Access* access = nullptr;
 };
 
 // The per-transaction bookkeeping every registry write shares: the server-owned timestamp, the

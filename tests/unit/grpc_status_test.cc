@@ -1,10 +1,10 @@
-#include "server/api/grpc_status.h"
+#include "server/grpc/grpc_status.h"
 
 #include <catch2/catch.hpp>
 
 #include "server/registry/feast_errors.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 namespace {
 
 TEST_CASE("Feast errors become Feast's JSON details with their status code", "[api]") {
@@ -51,4 +51,4 @@ TEST_CASE("Feast JSON details parse back into class and message", "[api]") {
 }
 
 }  // namespace
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

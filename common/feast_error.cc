@@ -1,4 +1,4 @@
-#include "client/feast_error.h"
+#include "common/feast_error.h"
 
 #include <map>
 

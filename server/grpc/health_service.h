@@ -4,7 +4,7 @@
 #include "absl/synchronization/mutex.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 
 // grpc.health.v1.Health for the whole server ("" and feast.registry.RegistryServer), as a
 // synchronous service. gRPC's built-in health service is a callback service, which turns the
@@ -34,4 +34,4 @@ class HealthService final : public grpc::health::v1::Health::Service {
   bool shut_down_ ABSL_GUARDED_BY(mu_) = false;
 };
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

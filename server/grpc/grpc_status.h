@@ -6,7 +6,7 @@
 #include "absl/status/status.h"
 #include "grpcpp/support/status.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 
 // The one conversion from internal statuses to what a Feast client receives. A status carrying
 // a Feast exception class becomes Feast's JSON details
@@ -14,4 +14,4 @@ namespace larder::api {
 // that class; any other status keeps its code and a plain-text message.
 grpc::Status ToGrpcStatus(const absl::Status& status);
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

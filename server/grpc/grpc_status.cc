@@ -1,8 +1,8 @@
-#include "server/api/grpc_status.h"
+#include "server/grpc/grpc_status.h"
 
 #include "server/registry/feast_errors.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   const auto code = static_cast<grpc::StatusCode>(status.code());
@@ -12,4 +12,4 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   return grpc::Status(code, std::string(status.message()));
 }
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

@@ -1,8 +1,8 @@
-#include "server/api/health_service.h"
+#include "server/grpc/health_service.h"
 
 #include "feast/registry/RegistryServer.grpc.pb.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 
 using grpc::health::v1::HealthCheckResponse;
 
@@ -62,4 +62,4 @@ grpc::Status HealthService::Watch(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

@@ -1,8 +1,8 @@
-#include "server/api/worker_pool.h"
+#include "server/grpc/worker_pool.h"
 
 #include <utility>
 
-namespace larder::api {
+namespace larder::grpc_edge {
 
 WorkerPool::WorkerPool(int threads) {
   threads_.reserve(static_cast<size_t>(threads));
@@ -38,4 +38,4 @@ void WorkerPool::Work() {
   }
 }
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

@@ -8,7 +8,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 
-namespace larder::api {
+namespace larder::grpc_edge {
 
 // A fixed set of threads running queued tasks in order. The gRPC callback API must not block
 // its own threads, so calls that wait on the database run here and finish their reactor from
@@ -33,4 +33,4 @@ class WorkerPool {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace larder::api
+}  // namespace larder::grpc_edge

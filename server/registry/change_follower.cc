@@ -1,0 +1,90 @@
+#include "server/registry/change_follower.h"
+
+#include <algorithm>
+#include <iostream>
+#include <vector>
+
+#include "absl/time/clock.h"
+
+namespace larder::registry {
+
+ChangeFollower::ChangeFollower(Registry& registry, storage::ChangeListener* listener,
+                               Options options)
+    : registry_(registry), listener_(listener), options_(options) {}
+
+ChangeFollower::~ChangeFollower() { Stop(); }
+
+void ChangeFollower::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ChangeFollower::Stop() {
+  if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  if (thread_.joinable()) thread_.join();
+}
+
+int ChangeFollower::Subscribe(Subscriber subscriber) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.emplace(next_id_, std::move(subscriber));
+  return next_id_++;
+}
+
+void ChangeFollower::Unsubscribe(int id) {
+  absl::MutexLock lock(&mu_);
+  subscribers_.erase(id);
+}
+
+void ChangeFollower::CatchUp() {
+  registry_.Refresh().IgnoreError();  // a failed catch-up is retried at the next wake or tick
+  const int64_t revision = registry_.SnapshotRevision();
+  std::vector<Subscriber> to_call;
+  {
+    absl::MutexLock lock(&mu_);
+    if (revision == last_revision_) return;
+    last_revision_ = revision;
+    for (const auto& [id, subscriber] : subscribers_) to_call.push_back(subscriber);
+  }
+  for (const Subscriber& subscriber : to_call) subscriber(revision);
+}
+
+bool ChangeFollower::Step(absl::Duration wait, bool poll_due) {
+  bool woken = false;
+  if (listener_ == nullptr) {
+    stopping_.WaitForNotificationWithTimeout(wait);
+  } else if (absl::StatusOr<bool> heard = listener_->WaitForChange(wait); heard.ok()) {
+    woken = *heard;
+    if (!listening_) std::cerr << "larder: change notifications are back" << std::endl;
+    listening_ = true;
+  } else {
+    if (listening_) {
+      std::cerr << "larder: " << heard.status().message() << "; polling every "
+                << absl::FormatDuration(options_.poll)
+                << " until change notifications are back" << std::endl;
+    }
+    listening_ = false;
+    stopping_.WaitForNotificationWithTimeout(wait);
+  }
+  if (stopping_.HasBeenNotified()) return false;
+  if (!woken && !poll_due) return false;
+  CatchUp();
+  return true;
+}
+
+void ChangeFollower::Loop() {
+  absl::Time next_poll = absl::Now() + options_.poll;
+  while (!stopping_.HasBeenNotified()) {
+    // Waits are cut into slices so Stop is never held up longer than one, whatever `poll` is.
+    const absl::Duration slice =
+        std::clamp(next_poll - absl::Now(), absl::ZeroDuration(), options_.max_wait_slice);
+    const bool caught_up = Step(slice, /*poll_due=*/false);
+    if (stopping_.HasBeenNotified()) return;
+    if (caught_up) {
+      next_poll = absl::Now() + options_.poll;
+    } else if (absl::Now() >= next_poll) {
+      CatchUp();
+      next_poll = absl::Now() + options_.poll;
+    }
+  }
+}
+
+}  // namespace larder::registry

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "feast/core/InfraObject.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "server/registry/write_context.h"
+#include "storage/store.h"
+
+namespace larder::registry {
+
+// What one mutation did (or, in a dry run, would do).
+enum class Effect { kCreated, kUpdated, kUnchanged, kDeleted };
+absl::string_view EffectName(Effect effect);
+
+struct WriteResult {
+  storage::ObjectKind kind = storage::ObjectKind::kProject;
+  std::string project;
+  std::string name;
+  Effect effect = Effect::kUnchanged;
+  int64_t old_version = 0;  // 0: did not exist
+  int64_t new_version = 0;  // 0: does not exist afterwards
+};
+
+// Registry mutations inside one database transaction that the caller owns (Registry::Write):
+// every method reads and writes only through that transaction, permission checks included, so
+// any number of them commit or roll back together. A single-object RPC is a batch of one, as
+// LevelDB's Put is a WriteBatch of one. Feast's semantics (naming rules, project auto-creation,
+// server-owned timestamps, change detection, view-name uniqueness across kinds, version history,
+// not-found errors) live here, written once for every kind.
+//
+// Not thread-safe; lives for one attempt of one transaction (Store::Run may run the body again on
+// ABORTED, with a new RegistryWrite).
+class RegistryWrite {
+ public:
+  // `tx` and `options` are borrowed for the attempt. `now` is the write's server time (the same on
+  // every attempt).
+  RegistryWrite(storage::Transaction& tx, absl::Time now, const WriteOptions& options)
+      : tx_(tx), options_(options), context_(tx, now, options) {}
+
+  // Creates or updates `object` (any kind with ObjectTraits; for a Project, `project` is ignored).
+  // Feature services whose projections list no (typed) features are filled from the stored
+  // views first, as Feast's prepare_for_apply does.
+  template <typename Message>
+  absl::StatusOr<WriteResult> Apply(absl::string_view project, const Message& object);
+  // Deletes the object; its kind's Feast not-found error when absent.
+  template <typename Message>
+  absl::StatusOr<WriteResult> Delete(absl::string_view project, absl::string_view name);
+  // Deletes the view of that name whatever its kind, and its version history.
+  absl::StatusOr<WriteResult> DeleteFeatureView(absl::string_view project, absl::string_view name);
+  // Removes the project and everything in it, version history and metadata included.
+  absl::StatusOr<WriteResult> DeleteProject(absl::string_view name);
+  // Appends [start, end) to the plain feature view's materialization intervals and marks it
+  // AVAILABLE_ONLINE, under the view's row lock.
+  absl::StatusOr<WriteResult> ApplyMaterialization(absl::string_view project,
+                                                   absl::string_view view_name,
+                                                   const google::protobuf::Timestamp& start,
+                                                   const google::protobuf::Timestamp& end);
+  absl::StatusOr<WriteResult> UpdateInfra(absl::string_view project,
+                                          const feast::core::Infra& infra);
+
+  storage::Transaction& transaction() { return tx_; }
+  const WriteContext& context() const { return context_; }
+
+ private:
+  template <typename Message>
+  absl::StatusOr<Message> PrepareFeatureService(absl::string_view project, const Message& object);
+
+  storage::Transaction& tx_;
+  const WriteOptions& options_;
+  WriteContext context_;
+};
+
+}  // namespace larder::registry

@@ -1,0 +1,18 @@
+#include "server/service/method.h"
+
+#include "google/protobuf/message.h"
+
+namespace larder::service {
+
+std::unique_ptr<google::protobuf::Message> Method::NewRequest() const {
+  return std::unique_ptr<google::protobuf::Message>(
+      google::protobuf::MessageFactory::generated_factory()->GetPrototype(request_type)->New());
+}
+
+absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,
+                             const CallContext& context, const google::protobuf::Message& request) {
+  return runner.Run(context, *method.counters,
+                    [&](const Call& call) { return method.answer(call, request); });
+}
+
+}  // namespace larder::service

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "server/service/call.h"
+#include "server/service/call_runner.h"
+#include "server/service/reply.h"
+
+namespace larder::service {
+
+// One method of a service, transport-neutral: what a front end needs to route a call to it.
+// Front ends register their methods from a table of these (one entry per method), so no
+// front end lists the methods again.
+struct Method {
+  std::string service;  // full protobuf service name, e.g. "feast.registry.RegistryServer"
+  std::string name;     // method name, e.g. "GetEntity"
+  std::string full_name;  // "<service>/<name>"
+  const google::protobuf::Descriptor* request_type = nullptr;
+  // Answers a parsed request (a message of request_type). May wait on the database.
+  std::function<absl::StatusOr<Reply>(const Call&, const google::protobuf::Message&)> answer;
+  // Whether `answer` would answer this request from memory, without waiting on the database (a
+  // cached read of an up-to-date snapshot), so a front end may run it on its I/O thread. Empty:
+  // never.
+  std::function<bool(const google::protobuf::Message&)> answers_from_memory;
+  // This method's counters in the runner's CallStats.
+  CallStats::Counters* counters = nullptr;
+
+  std::unique_ptr<google::protobuf::Message> NewRequest() const;
+};
+
+// Runs `method` for `request` through `runner` (the one Run path).
+absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,
+                             const CallContext& context, const google::protobuf::Message& request);
+
+}  // namespace larder::service

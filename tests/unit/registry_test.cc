@@ -9,6 +9,7 @@
 #include "server/registry/registry_internal.h"
 #include "storage/open_store.h"
 #include "tests/support/faulty_connection.h"
+#include "tests/support/scratch_database.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::registry {
@@ -21,12 +22,22 @@ class ManualClock : public Clock {
   absl::Time now = absl::FromUnixSeconds(1'700'000'000) + absl::Microseconds(123456);
 };
 
+// Each test case runs once per backend (a Catch2 generator): SQLite, then PostgreSQL and MariaDB
+// when tests/run-all.sh has started them (without them those runs use SQLite again, unless
+// LARDER_TEST_REQUIRE_ALL_BACKENDS makes a missing server a failure).
 struct Fixture {
   // `wrap` wraps each connection, e.g. in a FaultyConnection.
   explicit Fixture(
       std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
           wrap = nullptr) {
-    auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
+    const testing::TestBackend backend = GENERATE(testing::TestBackend::kSqlite,
+                                                  testing::TestBackend::kPostgres,
+                                                  testing::TestBackend::kMysql);
+    db = testing::ScratchDatabase::Create(backend);
+    if (db == nullptr) db = testing::ScratchDatabase::Create(testing::TestBackend::kSqlite);
+    REQUIRE(db != nullptr);
+    INFO("backend " << testing::BackendName(db->backend()));
+    auto url = storage::ParseDatabaseUrl(db->url());
     REQUIRE(url.ok());
     auto opened = storage::OpenStore(*url, {}, std::move(wrap));
     REQUIRE(opened.ok());
@@ -35,7 +46,7 @@ struct Fixture {
     registry = std::make_unique<Registry>(*store, clock);
   }
 
-  testing::TempDir dir;
+  std::unique_ptr<testing::ScratchDatabase> db;
   ManualClock clock;
   std::unique_ptr<storage::SqlStore> store;
   std::unique_ptr<Registry> registry;

@@ -1,0 +1,157 @@
+// The service layer called directly, without gRPC: what any new front end would do.
+#include "server/service/feast_registry_service.h"
+
+#include <catch2/catch.hpp>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "feast/registry/RegistryServer.pb.h"
+#include "google/protobuf/empty.pb.h"
+#include "server/registry/registry.h"
+#include "storage/open_store.h"
+#include "tests/support/temp_dir.h"
+
+namespace larder::service {
+namespace {
+
+namespace core = feast::core;
+namespace reg = feast::registry;
+
+struct Fixture {
+  Fixture() {
+    auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
+    REQUIRE(url.ok());
+    auto opened = storage::OpenStore(*url, {});
+    REQUIRE(opened.ok());
+    store = *std::move(opened);
+    REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
+    registry = std::make_unique<registry::Registry>(*store, clock);
+    runner = std::make_unique<CallRunner>(*registry, nullptr, "");
+    service = std::make_unique<FeastRegistryService>(*registry, *runner);
+  }
+
+  // Runs method `name` through the one Run path, as a front end does.
+  absl::StatusOr<Reply> Call(const std::string& name, const google::protobuf::Message& request,
+                             CallContext context = {}) {
+    const Method* method = service->Find(name);
+    REQUIRE(method != nullptr);
+    context.method = method->full_name;
+    return Invoke(*runner, *method, context, request);
+  }
+
+  template <typename Response>
+  Response Parse(const absl::StatusOr<Reply>& reply) {
+    REQUIRE(reply.ok());
+    Response response;
+    REQUIRE(response.ParseFromString(reply->Serialize()));
+    return response;
+  }
+
+  testing::TempDir dir;
+  registry::SystemClock clock;
+  std::unique_ptr<storage::SqlStore> store;
+  std::unique_ptr<registry::Registry> registry;
+  std::unique_ptr<CallRunner> runner;
+  std::unique_ptr<FeastRegistryService> service;
+};
+
+reg::ApplyEntityRequest ApplyDriver(const std::string& description = "") {
+  reg::ApplyEntityRequest request;
+  request.set_project("demo");
+  request.mutable_entity()->mutable_spec()->set_name("driver");
+  request.mutable_entity()->mutable_spec()->set_join_key("driver_id");
+  request.mutable_entity()->mutable_spec()->set_description(description);
+  return request;
+}
+
+TEST_CASE("the method table serves exactly the methods of Feast's RegistryServer proto",
+          "[service]") {
+  Fixture f;
+  const google::protobuf::ServiceDescriptor* proto =
+      reg::ApplyEntityRequest::descriptor()->file()->FindServiceByName("RegistryServer");
+  REQUIRE(proto != nullptr);
+  std::set<std::string> in_proto;
+  for (int i = 0; i < proto->method_count(); ++i) {
+    const google::protobuf::MethodDescriptor* m = proto->method(i);
+    in_proto.insert(m->name());
+    const Method* entry = f.service->Find(m->name());
+    INFO(m->name());
+    REQUIRE(entry != nullptr);
+    CHECK(entry->request_type == m->input_type());
+    CHECK(entry->full_name == proto->full_name() + "/" + m->name());
+    CHECK(entry->counters != nullptr);
+  }
+  std::set<std::string> in_table;
+  for (const Method& m : f.service->methods()) in_table.insert(m.name);
+  CHECK(in_table == in_proto);
+  CHECK(f.service->methods().size() == in_proto.size());  // no method listed twice
+}
+
+TEST_CASE("service layer: apply, get, list and delete without any transport", "[service]") {
+  Fixture f;
+  REQUIRE(f.Call("ApplyEntity", ApplyDriver("first")).ok());
+
+  reg::GetEntityRequest get;
+  get.set_project("demo");
+  get.set_name("driver");
+  core::Entity got = f.Parse<core::Entity>(f.Call("GetEntity", get));
+  CHECK(got.spec().name() == "driver");
+  CHECK(got.spec().project() == "demo");
+  CHECK(got.spec().description() == "first");
+
+  reg::ListEntitiesRequest list;
+  list.set_project("demo");
+  auto listed = f.Parse<reg::ListEntitiesResponse>(f.Call("ListEntities", list));
+  REQUIRE(listed.entities_size() == 1);
+  CHECK(listed.entities(0).spec().join_key() == "driver_id");
+
+  reg::DeleteEntityRequest del;
+  del.set_project("demo");
+  del.set_name("driver");
+  REQUIRE(f.Call("DeleteEntity", del).ok());
+  absl::StatusOr<Reply> gone = f.Call("GetEntity", get);
+  CHECK(absl::IsNotFound(gone.status()));
+}
+
+TEST_CASE("every call, a cached read answered from memory included, passes the one Run path",
+          "[service]") {
+  Fixture f;
+  REQUIRE(f.Call("ApplyEntity", ApplyDriver()).ok());
+  reg::GetEntityRequest get;
+  get.set_project("demo");
+  get.set_name("driver");
+  get.set_allow_cache(true);
+  REQUIRE(f.Call("GetEntity", get).ok());  // catches the snapshot up after the write
+
+  const Method* method = f.service->Find("GetEntity");
+  REQUIRE(method->answers_from_memory);
+  REQUIRE(method->answers_from_memory(get));  // the fast path: stored bytes, no database
+  const int64_t before = method->counters->calls.load();
+  absl::StatusOr<Reply> reply = f.Call("GetEntity", get);
+  REQUIRE(reply.ok());
+  CHECK(reply->message() == nullptr);  // answered with the stored bytes
+  CHECK(method->counters->calls.load() == before + 1);
+  CHECK(f.runner->stats().Find(method->full_name) == method->counters);
+
+  SECTION("a call whose client has gone is refused before it runs, and counted as an error") {
+    CallContext cancelled;
+    cancelled.cancelled = [] { return true; };
+    const int64_t errors = method->counters->errors.load();
+    CHECK(absl::IsCancelled(f.Call("GetEntity", get, cancelled).status()));
+    CHECK(method->counters->errors.load() == errors + 1);
+  }
+}
+
+TEST_CASE("service layer: Proto answers the assembled registry bytes", "[service]") {
+  Fixture f;
+  REQUIRE(f.Call("ApplyEntity", ApplyDriver()).ok());
+  auto registry = f.Parse<core::Registry>(f.Call("Proto", google::protobuf::Empty()));
+  REQUIRE(registry.entities_size() == 1);
+  CHECK(registry.entities(0).spec().project() == "demo");
+  REQUIRE(registry.projects_size() == 1);
+  CHECK(registry.projects(0).spec().name() == "demo");
+}
+
+}  // namespace
+}  // namespace larder::service

@@ -95,8 +95,6 @@ absl::Status CheckViewNameUnique(storage::Transaction& tx, ObjectKind kind,
 }  // namespace internal
 
 using internal::Decode;
-using storage::ChangeOp;
-using storage::Lock;
 using storage::ObjectKind;
 using storage::ObjectRow;
 using storage::Transaction;

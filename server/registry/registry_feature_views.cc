@@ -11,11 +11,8 @@ namespace larder::registry {
 namespace {
 
 using internal::Decode;
-using storage::ChangeOp;
-using storage::Lock;
 using storage::ObjectKind;
 using storage::ObjectRow;
-using storage::Transaction;
 
 constexpr ObjectKind kAnyViewOrder[] = {ObjectKind::kFeatureView, ObjectKind::kOnDemandFeatureView,
                                         ObjectKind::kStreamFeatureView, ObjectKind::kLabelView};

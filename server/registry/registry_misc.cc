@@ -7,10 +7,7 @@ namespace larder::registry {
 namespace {
 
 using internal::Decode;
-using storage::ChangeOp;
-using storage::Lock;
 using storage::ObjectKind;
-using storage::ObjectRow;
 using storage::Transaction;
 
 

@@ -26,7 +26,7 @@ struct Fixture {
   explicit Fixture(
       std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
           wrap = nullptr) {
-    auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
+    auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("registry.db"));
     REQUIRE(url.ok());
     auto opened = storage::OpenStore(*url, {}, std::move(wrap));
     REQUIRE(opened.ok());

@@ -27,7 +27,7 @@ std::string Dump(const Snapshot& snapshot) {
 
 TEST_CASE("Advancing through the change log equals a full reload", "[snapshot]") {
   testing::TempDir dir;
-  auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("r.db"));
+  auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("r.db"));
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, {});
   REQUIRE(store.ok());
@@ -80,7 +80,7 @@ TEST_CASE("Advancing through the change log equals a full reload", "[snapshot]")
 
 TEST_CASE("Cached reads see this replica's own writes at once", "[snapshot]") {
   testing::TempDir dir;
-  auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("r.db"));
+  auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("r.db"));
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, {});
   REQUIRE(store.ok());

@@ -72,7 +72,9 @@ class SqliteConnection : public Connection {
   }
 
  private:
-  absl::Status BeginImpl(TxMode mode) override {
+  // The writer lock is held from BeginImpl to CommitImpl/RollbackImpl (ReleaseWriter), across
+  // calls, which clang's thread-safety analysis cannot follow; holds_writer_ tracks it instead.
+  absl::Status BeginImpl(TxMode mode) override ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (mode == TxMode::kReadOnly) return ExecuteScriptImpl("BEGIN");
     // SQLite has one writer. This process's writers queue here instead of colliding on the
     // database lock, where SQLite's busy handler would put them to sleep for 1-100 ms at a time
@@ -96,7 +98,7 @@ class SqliteConnection : public Connection {
     ReleaseWriter();
     return status;
   }
-  void ReleaseWriter() {
+  void ReleaseWriter() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (!holds_writer_) return;
     holds_writer_ = false;
     writer_->Unlock();

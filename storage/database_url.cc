@@ -75,8 +75,8 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
   } else if (absl::StrContains(text, "://")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unsupported database URL scheme in '", text,
-        "' (use sqlite:///relative.db, sqlite:////absolute.db, postgresql://user:pass@host:port/db or "
-        "mysql://user:pass@host:port/db)"));
+        "' (use sqlite:///relative.db, sqlite:////absolute.db, "
+        "postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db)"));
   } else {
     url.backend = Backend::kSqlite;
     url.path = std::string(text);

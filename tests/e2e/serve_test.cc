@@ -2,7 +2,6 @@
 #include <catch2/catch.hpp>
 
 #include <pwd.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>

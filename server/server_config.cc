@@ -14,9 +14,13 @@ commands:
   migrate   apply pending schema migrations to the database and exit
 
 flags:
-  --db=URL                 registry database (env LARDER_DB; default sqlite:///larder.db)
-                           sqlite:///path.db | postgresql://user:pass@host:port/db |
+  --db=URL                 registry database (env LARDER_DB; default sqlite:///larder.db,
+                           the file larder.db in the working directory)
+                           sqlite:///relative/path.db | sqlite:////absolute/path.db |
+                           a plain file path | postgresql://user:pass@host:port/db |
                            mysql://user:pass@host:port/db
+                           (SQLite URLs read as in SQLAlchemy/Feast: three slashes, then a
+                           path relative to the working directory; four for an absolute one)
   --addr=HOST:PORT         listen address (env LARDER_ADDR; default 0.0.0.0:6570);
                            port 0 picks a free port, printed at start-up
   --migrate                serve: apply pending migrations before serving

@@ -13,7 +13,8 @@ enum class Command { kServe, kMigrate, kHelp };
 // Everything `larder` is told on its command line and in its environment.
 struct ServerConfig {
   Command command = Command::kServe;
-  std::string db_url = "sqlite:///larder.db";  // overridden by LARDER_DB, then --db
+  // ./larder.db (SQLAlchemy's reading: relative); overridden by LARDER_DB, then --db
+  std::string db_url = "sqlite:///larder.db";
   std::string listen_address = "0.0.0.0:6570";  // Feast's registry port; LARDER_ADDR, --addr
   bool migrate = false;                          // serve: apply pending migrations first
   int64_t max_message_bytes = 256LL << 20;       // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes

@@ -41,8 +41,9 @@ struct Statement {
 // Not thread-safe: a connection is used by one thread at a time (ConnectionPool hands it out).
 // Error contract of every method: UNAVAILABLE when the connection is lost (the connection is then
 // unusable and must be dropped), ABORTED on serialization failure/deadlock/lock timeout,
-// ALREADY_EXISTS on a unique-key violation, FAILED_PRECONDITION when called in the wrong state,
-// INTERNAL otherwise. Messages never contain SQL text or row data.
+// ALREADY_EXISTS on a unique-key violation, INVALID_ARGUMENT when a value is longer than its
+// column, DATA_LOSS when a SQLite file is damaged or not a database, FAILED_PRECONDITION when
+// called in the wrong state, INTERNAL otherwise. Messages never contain SQL text or row data.
 class Connection {
  public:
   Connection() = default;

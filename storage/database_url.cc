@@ -57,8 +57,12 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
   if (text.empty()) return absl::InvalidArgumentError("empty database URL");
   absl::string_view rest = text;
   if (absl::ConsumePrefix(&rest, "sqlite://")) {
+    // SQLAlchemy's convention, as Feast users write it: the third slash ends the (empty) host
+    // part, so sqlite:///data/r.db is the relative path data/r.db and sqlite:////abs/r.db the
+    // absolute /abs/r.db. A host-less sqlite://rel.db is read as the relative rel.db.
     url.backend = Backend::kSqlite;
-    url.path = std::string(rest);  // sqlite:///abs -> "/abs"; sqlite://rel -> "rel"
+    absl::ConsumePrefix(&rest, "/");
+    url.path = std::string(rest);
   } else if (absl::ConsumePrefix(&rest, "postgresql://") ||
              absl::ConsumePrefix(&rest, "postgres://")) {
     url.backend = Backend::kPostgres;
@@ -71,8 +75,8 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
   } else if (absl::StrContains(text, "://")) {
     return absl::InvalidArgumentError(absl::StrCat(
         "unsupported database URL scheme in '", text,
-        "' (use sqlite:///path, postgresql://user:pass@host:port/db or "
-        "mysql://user:pass@host:port/db)"));
+        "' (use sqlite:///relative.db, sqlite:////absolute.db, "
+        "postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db)"));
   } else {
     url.backend = Backend::kSqlite;
     url.path = std::string(text);

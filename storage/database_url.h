@@ -10,7 +10,8 @@ namespace larder::storage {
 enum class Backend { kSqlite, kPostgres, kMysql };
 
 // A parsed --db URL:
-//   sqlite:///absolute/path.db, sqlite://relative/path.db, or a bare path (SQLite)
+//   SQLite, as SQLAlchemy (and so Feast) reads it: sqlite:///relative/path.db (relative to the
+//   working directory), sqlite:////absolute/path.db; also a plain path (/abs/x.db or x.db)
 //   postgresql://user:pass@host:port/db (also postgres://)
 //   mysql://user:pass@host:port/db (also mariadb://)
 struct DatabaseUrl {

@@ -33,7 +33,10 @@ pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 pg_port=$(free_port)
 mkdir -p "$work/pg"
 chown postgres:postgres "$work/pg" 2>/dev/null || true
-"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust --no-sync >/dev/null
+# UTF-8 whatever the machine's locale: without one, initdb picks SQL_ASCII, where VARCHAR(255)
+# counts bytes and a 255-character name of multi-byte characters no longer fits.
+"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg/data" -U postgres -A trust --no-sync \
+  -E UTF8 --locale=C >/dev/null
 "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/log" -w \
   -o "-c port=$pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$work/pg -c max_connections=300" \
   start >/dev/null

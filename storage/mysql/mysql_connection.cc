@@ -26,6 +26,9 @@ absl::Status FromMysqlError(int code, absl::string_view what) {
   switch (code) {
     case 1062:  // ER_DUP_ENTRY
       return absl::AlreadyExistsError(absl::StrCat(what, ": duplicate key"));
+    case 1406:  // ER_DATA_TOO_LONG (the session's sql_mode is strict)
+      return absl::InvalidArgumentError(
+          absl::StrCat(what, ": a value is longer than its column allows"));
     case 1213:  // ER_LOCK_DEADLOCK
     case 1205:  // ER_LOCK_WAIT_TIMEOUT
       return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));

@@ -31,9 +31,11 @@ absl::Status FromSqlite(int code, absl::string_view what) {
       return absl::AbortedError(absl::StrCat(what, ": database is busy"));
     case SQLITE_CANTOPEN:
     case SQLITE_IOERR:
+      return absl::UnavailableError(absl::StrCat(what, ": ", sqlite3_errstr(code)));
     case SQLITE_NOTADB:
     case SQLITE_CORRUPT:
-      return absl::UnavailableError(absl::StrCat(what, ": ", sqlite3_errstr(code)));
+      // The file is damaged or not a database: reconnecting cannot help, an operator must act.
+      return absl::DataLossError(absl::StrCat(what, ": ", sqlite3_errstr(code)));
     case SQLITE_READONLY:
     case SQLITE_PERM:
       return absl::FailedPreconditionError(absl::StrCat(what, ": database is read-only"));
@@ -70,7 +72,9 @@ class SqliteConnection : public Connection {
   }
 
  private:
-  absl::Status BeginImpl(TxMode mode) override {
+  // The writer lock is held from BeginImpl to CommitImpl/RollbackImpl (ReleaseWriter), across
+  // calls, which clang's thread-safety analysis cannot follow; holds_writer_ tracks it instead.
+  absl::Status BeginImpl(TxMode mode) override ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (mode == TxMode::kReadOnly) return ExecuteScriptImpl("BEGIN");
     // SQLite has one writer. This process's writers queue here instead of colliding on the
     // database lock, where SQLite's busy handler would put them to sleep for 1-100 ms at a time
@@ -94,7 +98,7 @@ class SqliteConnection : public Connection {
     ReleaseWriter();
     return status;
   }
-  void ReleaseWriter() {
+  void ReleaseWriter() ABSL_NO_THREAD_SAFETY_ANALYSIS {
     if (!holds_writer_) return;
     holds_writer_ = false;
     writer_->Unlock();
@@ -206,8 +210,10 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(
   for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
                              "PRAGMA foreign_keys=OFF"}) {
     if (absl::Status status = connection->ExecuteScript(pragma); !status.ok()) {
-      return absl::UnavailableError(absl::StrCat("cannot use SQLite database '", path,
-                                                 "': ", status.message()));
+      // A damaged file (or one that is not a database) stays DATA_LOSS; the rest UNAVAILABLE.
+      return absl::Status(
+          absl::IsDataLoss(status) ? status.code() : absl::StatusCode::kUnavailable,
+          absl::StrCat("cannot use SQLite database '", path, "': ", status.message()));
     }
   }
   return connection;

@@ -21,7 +21,8 @@ at the same concurrency.
 
   --target=HOST:PORT     measure a running server (Larder, or Feast's Python registry server)
   --spawn                start the larder binary on 127.0.0.1:0 (port read from its output)
-  --db=URL               the database (sqlite:///path.db | postgresql://... | mysql://...)
+  --db=URL               the database (sqlite:///relative.db | sqlite:////absolute.db |
+                         postgresql://... | mysql://...)
   --larder=PATH          the larder binary for --spawn (default: the one built with the bench)
   --larder-arg=ARG       extra argument for the spawned larder (repeatable)
   --server-pid=PID       with --target: the server's process, for its CPU per call

@@ -41,7 +41,7 @@ fresh_db() {
   local backend=$1 name=$2
   url=""
   case "$backend" in
-    sqlite) url="sqlite://$work/$name.db" ;;
+    sqlite) url="sqlite:///$work/$name.db" ;;
     postgres)
       [[ -n "${LARDER_TEST_POSTGRES_URL:-}" ]] || return 0
       psql -q "$LARDER_TEST_POSTGRES_URL" -c "CREATE DATABASE $name" >/dev/null || return 0

@@ -211,7 +211,7 @@ TEST_CASE("auth: a malformed tokens file stops start-up with a clear message", "
   TempDir dir;
   const std::string tokens = dir.File("tokens");
   std::ofstream(tokens) << "tok-a alice\ntok-b bob colour=red\n";
-  ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("a.db"),
+  ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("a.db"),
                      "--auth-tokens=" + tokens});
   CHECK(bad.RunToExit() == 1);
   CHECK(bad.output().find("larder: auth tokens file " + tokens +
@@ -224,7 +224,7 @@ TEST_CASE("auth: a JWKS file without an RSA signing key stops start-up", "[e2e]"
   TempDir dir;
   const std::string jwks = dir.File("jwks.json");
   std::ofstream(jwks) << R"({"keys": [{"kty": "EC", "kid": "k1"}]})";
-  ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("a.db"),
+  ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("a.db"),
                      "--auth-jwks=" + jwks, "--auth-audience=feast"});
   CHECK(bad.RunToExit() == 1);
   CHECK(bad.output().find("larder: JWKS file " + jwks + ": JWKS has no RSA signing key") !=

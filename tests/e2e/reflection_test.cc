@@ -18,7 +18,7 @@ using grpc::reflection::v1alpha::ServerReflectionResponse;
 
 TEST_CASE("Server reflection lists the registry and serves its descriptors", "[e2e]") {
   TempDir dir;
-  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("r.db")});
+  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("r.db")});
   REQUIRE(server.Start());
   auto stub = ServerReflection::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));

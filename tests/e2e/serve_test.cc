@@ -1,7 +1,16 @@
 // Drives the real larder binary over gRPC with generated C++ stubs.
 #include <catch2/catch.hpp>
 
+#include <pwd.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <utility>
 
 #include "feast/registry/RegistryServer.grpc.pb.h"
 #include "grpcpp/create_channel.h"
@@ -31,7 +40,7 @@ feast::core::Entity Driver() {
 
 TEST_CASE("larder serves ApplyEntity/GetEntity and Feast's JSON errors", "[e2e]") {
   TempDir dir;
-  ServerProcess server({"serve", "--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("r.db")});
+  ServerProcess server({"serve", "--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("r.db")});
   REQUIRE(server.Start());
   INFO(server.output());
   auto stub = Connect(server);
@@ -77,7 +86,7 @@ TEST_CASE("larder serves ApplyEntity/GetEntity and Feast's JSON errors", "[e2e]"
 
 TEST_CASE("Unknown fields from newer Feast clients survive the round trip", "[e2e]") {
   TempDir dir;
-  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("r.db")});
+  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("r.db")});
   REQUIRE(server.Start());
   auto stub = Connect(server);
 
@@ -109,7 +118,7 @@ TEST_CASE("Unknown fields from newer Feast clients survive the round trip", "[e2
 
 TEST_CASE("larder answers gRPC health checks", "[e2e]") {
   TempDir dir;
-  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("r.db")});
+  ServerProcess server({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("r.db")});
   REQUIRE(server.Start());
   auto health = grpc::health::v1::Health::NewStub(
       grpc::CreateChannel(server.address(), grpc::InsecureChannelCredentials()));
@@ -140,6 +149,61 @@ TEST_CASE("larder answers gRPC health checks", "[e2e]") {
   CHECK(stream->Finish().error_code() != grpc::StatusCode::OK);
 }
 
+// A newcomer runs `larder serve` (or deploy/run-server.sh) without --db: the database must be
+// ./larder.db, not /larder.db (sqlite:///larder.db read as an absolute path). Run as a user who
+// cannot write the filesystem root, so the old reading fails to start instead of passing.
+TEST_CASE("Without --db, a non-root user's larder creates larder.db in its working directory",
+          "[e2e]") {
+  TempDir dir;
+  auto make_server = [&](std::vector<std::string> args) {
+    auto server = std::make_unique<ServerProcess>(std::move(args));
+    server->set_working_directory(dir.path());
+    return server;
+  };
+  std::optional<std::pair<uid_t, gid_t>> user;
+  if (geteuid() == 0) {
+    const passwd* nobody = getpwnam("nobody");
+    if (nobody == nullptr) {
+      WARN("SKIPPED: running as root and there is no user 'nobody' to run larder as");
+      return;
+    }
+    if (chown(dir.path().c_str(), nobody->pw_uid, nobody->pw_gid) != 0) {
+      WARN("SKIPPED: cannot give the temporary directory to 'nobody': " << strerror(errno));
+      return;
+    }
+    user.emplace(nobody->pw_uid, nobody->pw_gid);
+    // The binary's path may not be open to other users (e.g. a private home directory).
+    auto probe = make_server({"--help"});
+    probe->set_user(user->first, user->second);
+    if (const int code = probe->RunToExit(); code != 0) {
+      WARN("SKIPPED: 'nobody' cannot run " << LARDER_BINARY << " (exit code " << code
+                                           << "): " << probe->output());
+      return;
+    }
+  }
+  auto server = make_server({"serve", "--addr=127.0.0.1:0"});
+  if (user.has_value()) server->set_user(user->first, user->second);
+  REQUIRE(server->Start());
+  INFO(server->output());
+  CHECK(std::filesystem::is_regular_file(dir.File("larder.db")));
+
+  auto stub = Connect(*server);
+  feast::registry::ApplyEntityRequest apply;
+  *apply.mutable_entity() = Driver();
+  apply.set_project("demo");
+  google::protobuf::Empty empty;
+  grpc::ClientContext apply_context;
+  REQUIRE(stub->ApplyEntity(&apply_context, apply, &empty).ok());
+  feast::registry::GetEntityRequest get;
+  get.set_project("demo");
+  get.set_name("driver");
+  feast::core::Entity got;
+  grpc::ClientContext get_context;
+  REQUIRE(stub->GetEntity(&get_context, get, &got).ok());
+  CHECK(got.spec().join_key() == "driver_id");
+  CHECK(server->Stop(SIGTERM) == 0);
+}
+
 TEST_CASE("Start-up failures exit non-zero with a clear message", "[e2e]") {
   TempDir dir;
   SECTION("bad URL scheme") {
@@ -148,14 +212,14 @@ TEST_CASE("Start-up failures exit non-zero with a clear message", "[e2e]") {
     CHECK(bad.output().find("unsupported database URL scheme") != std::string::npos);
   }
   SECTION("unwritable SQLite location") {
-    ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite:///proc/larder/nope.db"});
+    ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite:////proc/larder/nope.db"});
     CHECK(bad.RunToExit() == 1);
     CHECK(bad.output().find("cannot open SQLite database") != std::string::npos);
   }
   SECTION("port already in use") {
-    ServerProcess first({"--addr=127.0.0.1:0", "--db=sqlite://" + dir.File("a.db")});
+    ServerProcess first({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("a.db")});
     REQUIRE(first.Start());
-    ServerProcess second({"--addr=" + first.address(), "--db=sqlite://" + dir.File("b.db")});
+    ServerProcess second({"--addr=" + first.address(), "--db=sqlite:///" + dir.File("b.db")});
     CHECK(second.RunToExit() == 1);
     CHECK(second.output().find("cannot listen on") != std::string::npos);
   }
@@ -176,7 +240,7 @@ namespace {
 
 TEST_CASE("A Feast database is served only after larder migrate", "[e2e]") {
   TempDir dir;
-  const std::string url = "sqlite://" + dir.File("feast.db");
+  const std::string url = "sqlite:///" + dir.File("feast.db");
   {
     // A minimal Feast SqlRegistry database: Feast's projects table and a project row.
     auto parsed = storage::ParseDatabaseUrl(url);

@@ -1,12 +1,14 @@
 #include "tests/e2e/server_process.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <regex>
 
 namespace larder::testing {
@@ -17,6 +19,18 @@ ServerProcess::~ServerProcess() {
 }
 
 bool ServerProcess::Spawn() {
+  // The child is told its database by flags only: an inherited LARDER_DB would hide a default.
+  // (Built before fork: the child may only make async-signal-safe calls.)
+  std::vector<char*> envp;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (strncmp(*e, "LARDER_DB=", 10) != 0) envp.push_back(*e);
+  }
+  envp.push_back(nullptr);
+  std::vector<char*> argv;
+  std::string binary = LARDER_BINARY;
+  argv.push_back(binary.data());
+  for (std::string& a : args_) argv.push_back(a.data());
+  argv.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0) return false;
   pid_ = fork();
@@ -25,12 +39,18 @@ bool ServerProcess::Spawn() {
     dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
     close(fds[1]);
-    std::vector<char*> argv;
-    std::string binary = LARDER_BINARY;
-    argv.push_back(binary.data());
-    for (std::string& a : args_) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(binary.c_str(), argv.data());
+    if (!working_directory_.empty() && chdir(working_directory_.c_str()) != 0) {
+      static const char kMessage[] = "server_process: cannot enter the working directory\n";
+      (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+      _exit(126);
+    }
+    if (switch_user_ &&
+        (setgroups(0, nullptr) != 0 || setgid(gid_) != 0 || setuid(uid_) != 0)) {
+      static const char kMessage[] = "server_process: cannot switch user\n";
+      (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+      _exit(126);
+    }
+    execve(binary.c_str(), argv.data(), envp.data());
     _exit(127);
   }
   close(fds[1]);

@@ -23,6 +23,15 @@ class ServerProcess {
   // Runs the binary to completion (for start-up failures); returns its exit code.
   int RunToExit(int timeout_ms = 20000);
 
+  // Before Start()/RunToExit(): run the child in `directory` (default: the test's own).
+  void set_working_directory(std::string directory) { working_directory_ = std::move(directory); }
+  // Before Start()/RunToExit(): run the child as this user and group (needs root to differ).
+  void set_user(uid_t uid, gid_t gid) {
+    uid_ = uid;
+    gid_ = gid;
+    switch_user_ = true;
+  }
+
   int port() const { return port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // Everything the process wrote to stdout and stderr so far.
@@ -35,6 +44,10 @@ class ServerProcess {
   int Wait();
 
   std::vector<std::string> args_;
+  std::string working_directory_;
+  bool switch_user_ = false;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;

@@ -348,5 +348,106 @@ void InjectedFaults(ScratchDatabase& db) {
 }
 LARDER_BACKEND_TEST("Injected faults roll back and recover", InjectedFaults)
 
+// A write whose commit carries final statements (metadata upsert, revision bump, change log).
+absl::Status WriteWithChange(storage::Store& store, const std::string& name) {
+  return store.Run(storage::TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+    if (auto s = tx.InsertObject(ObjectKind::kEntity, Row("p", name, "x")); !s.ok()) return s;
+    if (auto s = tx.PutMetadata("p", "last_updated_timestamp", name, 100); !s.ok()) return s;
+    ChangeRecord c;
+    c.project = "p";
+    c.kind = ObjectKind::kEntity;
+    c.name = name;
+    c.op = ChangeOp::kCreate;
+    c.object_version = 1;
+    c.changed_at_micros = 1000;
+    c.proto = "x";
+    tx.RecordChange(c);
+    return absl::OkStatus();
+  });
+}
+
+// What the database holds: the revision, the change log and the metadata value.
+struct Committed {
+  int64_t revision = 0;
+  size_t changes = 0;
+  std::optional<std::string> metadata;
+};
+Committed ReadCommitted(storage::Store& store) {
+  Committed out;
+  MustRead(store, [&](Transaction& tx) -> absl::Status {
+    auto revision = tx.CurrentRevision();
+    auto changes = tx.ListChanges(0, 100);
+    auto metadata = tx.GetMetadata("p", "last_updated_timestamp");
+    if (!revision.ok() || !changes.ok() || !metadata.ok()) {
+      return absl::InternalError("read failed");
+    }
+    out.revision = *revision;
+    out.changes = changes->size();
+    out.metadata = *metadata;
+    return absl::OkStatus();
+  });
+  return out;
+}
+
+void InjectedCommitFaults(ScratchDatabase& db) {
+  FaultPlan plan;
+  plan.only_statement = FaultPlan::kCommit;
+  auto store = OpenMigratedStore(db, {}, [&](std::unique_ptr<storage::Connection> inner) {
+    return std::unique_ptr<storage::Connection>(new FaultyConnection(std::move(inner), plan));
+  });
+  REQUIRE(WriteWithChange(*store, "before").ok());
+  const Committed before = ReadCommitted(*store);
+  REQUIRE(before.revision == 1);
+  REQUIRE(before.changes == 1);
+  REQUIRE(before.metadata == "before");
+
+  SECTION("a failure at CommitWith is reported and nothing of the write is committed") {
+    plan.calls = 0;
+    plan.fail_at = 1;
+    plan.failure = absl::InternalError("injected commit failure");
+    const absl::Status status = WriteWithChange(*store, "lost");
+    CHECK(status.code() == absl::StatusCode::kInternal);
+    CHECK(status.message() == "injected commit failure");
+    CHECK(plan.injected == 1);
+    plan.fail_at = 0;
+    CHECK_FALSE(Get(*store, ObjectKind::kEntity, "p", "lost").has_value());
+    const Committed after = ReadCommitted(*store);
+    CHECK(after.revision == before.revision);
+    CHECK(after.changes == before.changes);
+    CHECK(after.metadata == before.metadata);
+    REQUIRE(WriteWithChange(*store, "next").ok());  // the connection is usable again
+    CHECK(ReadCommitted(*store).revision == before.revision + 1);
+  }
+  SECTION("a connection lost at CommitWith is UNAVAILABLE, commits nothing, and reconnects") {
+    plan.calls = 0;
+    plan.fail_at = 1;
+    plan.failure = absl::UnavailableError("injected connection loss at commit");
+    CHECK(absl::IsUnavailable(WriteWithChange(*store, "lost")));
+    CHECK(plan.injected == 1);
+    plan.fail_at = 0;
+    CHECK_FALSE(Get(*store, ObjectKind::kEntity, "p", "lost").has_value());
+    const Committed after = ReadCommitted(*store);
+    CHECK(after.revision == before.revision);
+    CHECK(after.changes == before.changes);
+    CHECK(after.metadata == before.metadata);
+    REQUIRE(WriteWithChange(*store, "next").ok());
+    CHECK(Get(*store, ObjectKind::kEntity, "p", "next").has_value());
+  }
+  SECTION("an ABORTED at CommitWith is retried and commits once") {
+    plan.calls = 0;
+    plan.fail_at = 1;
+    plan.failure = absl::AbortedError("injected serialization failure at commit");
+    REQUIRE(WriteWithChange(*store, "retried").ok());
+    CHECK(plan.injected == 1);
+    CHECK(plan.calls == 2);
+    const Committed after = ReadCommitted(*store);
+    CHECK(after.revision == before.revision + 1);
+    CHECK(after.changes == before.changes + 1);
+    CHECK(after.metadata == "retried");
+  }
+}
+LARDER_BACKEND_TEST("A fault injected at CommitWith is reported and leaves nothing committed",
+                    InjectedCommitFaults)
+
 }  // namespace
 }  // namespace larder::testing

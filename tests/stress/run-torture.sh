@@ -102,7 +102,7 @@ replicated postgres "$LARDER_TEST_POSTGRES_URL" "$LARDER_TEST_POSTGRES_RESTART"
 replicated mysql "$LARDER_TEST_MYSQL_URL" "$LARDER_TEST_MYSQL_RESTART"
 
 # SQLite: one server process, writers in three client processes at once.
-sqlite_url="sqlite://$work/registry.db"
+sqlite_url="sqlite:///$work/registry.db"
 read -r pid address < <(start_replica "$sqlite_url" "$work/sqlite.log")
 pids+=("$pid")
 echo "== sqlite, 1 replica, 3 client processes"

@@ -9,11 +9,14 @@
 
 namespace larder::testing {
 
-// Shared switchboard for FaultyConnection: counts Execute calls across every wrapped connection
-// and fails the one whose 1-based number is `fail_at` with `failure` (0 = never). With
-// `only_statement` set (before the store is used), only that statement id's calls count, so a
-// test can fail e.g. the first "versions.insert" without knowing what runs before it.
+// Shared switchboard for FaultyConnection: counts Execute calls and commits across every wrapped
+// connection and fails the one whose 1-based number is `fail_at` with `failure` (0 = never).
+// With `only_statement` set (before the store is used), only that statement id's calls count,
+// so a test can fail e.g. the first "versions.insert" without knowing what runs before it; the
+// id kCommit selects commits (Commit and CommitWith).
 struct FaultPlan {
+  static constexpr const char* kCommit = "commit";
+
   std::atomic<int> calls{0};
   std::atomic<int> fail_at{0};
   absl::Status failure = absl::AbortedError("injected fault");
@@ -31,7 +34,22 @@ class FaultyConnection : public storage::Connection {
 
  private:
   absl::Status BeginImpl(storage::TxMode mode) override { return inner_->Begin(mode); }
-  absl::Status CommitImpl() override { return inner_->Commit(); }
+  absl::Status CommitImpl() override {
+    if (FailsNow(FaultPlan::kCommit)) return Inject();
+    return inner_->Commit();
+  }
+  // The backend's own CommitWith (PostgreSQL and MySQL send the final statements and COMMIT in
+  // one round trip). A fault planned here runs the final statements, then fails instead of
+  // committing: whatever they wrote must then be rolled back, not committed.
+  absl::Status CommitWithImpl(absl::Span<const FinalStatement> statements) override {
+    if (!FailsNow(FaultPlan::kCommit)) return inner_->CommitWith(statements);
+    for (const FinalStatement& final_statement : statements) {
+      absl::StatusOr<storage::SqlResult> result =
+          inner_->Execute(*final_statement.statement, final_statement.params);
+      if (!result.ok()) return result.status();
+    }
+    return Inject();
+  }
   absl::Status RollbackImpl() override {
     inner_->Rollback();
     return absl::OkStatus();
@@ -39,19 +57,22 @@ class FaultyConnection : public storage::Connection {
   absl::StatusOr<storage::SqlResult> ExecuteImpl(
       const storage::Statement& statement,
       absl::Span<const storage::SqlParam> params) override {
-    if (!plan_.only_statement.empty() && statement.id != plan_.only_statement) {
-      return inner_->Execute(statement, params);
-    }
-    const int call = ++plan_.calls;
-    if (call == plan_.fail_at.load()) {
-      ++plan_.injected;
-      if (absl::IsUnavailable(plan_.failure)) MarkBroken();
-      return plan_.failure;
-    }
+    if (FailsNow(statement.id)) return Inject();
     return inner_->Execute(statement, params);
   }
   absl::Status ExecuteScriptImpl(absl::string_view sql) override {
     return inner_->ExecuteScript(sql);
+  }
+
+  // Counts the call (when the plan counts calls with this id) and says whether it is to fail.
+  bool FailsNow(absl::string_view id) {
+    if (!plan_.only_statement.empty() && id != plan_.only_statement) return false;
+    return ++plan_.calls == plan_.fail_at.load();
+  }
+  absl::Status Inject() {
+    ++plan_.injected;
+    if (absl::IsUnavailable(plan_.failure)) MarkBroken();
+    return plan_.failure;
   }
 
   std::unique_ptr<storage::Connection> inner_;

@@ -50,7 +50,7 @@ std::unique_ptr<ScratchDatabase> ScratchDatabase::Create(TestBackend backend) {
   db->backend_ = backend;
   if (backend == TestBackend::kSqlite) {
     db->dir_ = std::make_unique<TempDir>();
-    db->url_ = "sqlite://" + db->dir_->File("registry.db");
+    db->url_ = "sqlite:///" + db->dir_->File("registry.db");
     return db;
   }
   const char* variable =

@@ -14,7 +14,7 @@ namespace {
 // Two registries over one SQLite file, as two replicas over one database.
 struct Replica {
   explicit Replica(const std::string& path) {
-    auto url = storage::ParseDatabaseUrl("sqlite://" + path);
+    auto url = storage::ParseDatabaseUrl("sqlite:///" + path);
     REQUIRE(url.ok());
     auto opened = storage::OpenStore(*url, {});
     REQUIRE(opened.ok());

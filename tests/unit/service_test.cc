@@ -20,7 +20,7 @@ namespace reg = feast::registry;
 
 struct Fixture {
   Fixture() {
-    auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("registry.db"));
+    auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("registry.db"));
     REQUIRE(url.ok());
     auto opened = storage::OpenStore(*url, {});
     REQUIRE(opened.ok());

@@ -25,9 +25,24 @@ std::string Dump(const Snapshot& snapshot) {
   return out;
 }
 
+// Every write's outcome is checked, so the comparison below is never vacuous: an apply must
+// succeed, and a delete must succeed exactly when its object exists (NOT_FOUND otherwise).
+void RequireApplied(const absl::Status& status) {
+  INFO(status.ToString());
+  REQUIRE(status.ok());
+}
+void RequireDeleted(const absl::Status& status, bool existed) {
+  INFO(status.ToString() << (existed ? " (it existed)" : " (it did not exist)"));
+  if (existed) {
+    REQUIRE(status.ok());
+  } else {
+    REQUIRE(absl::IsNotFound(status));
+  }
+}
+
 TEST_CASE("Advancing through the change log equals a full reload", "[snapshot]") {
   testing::TempDir dir;
-  auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("r.db"));
+  auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("r.db"));
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, {});
   REQUIRE(store.ok());
@@ -47,24 +62,31 @@ TEST_CASE("Advancing through the change log equals a full reload", "[snapshot]")
         feast::core::Entity e;
         e.mutable_spec()->set_name(name);
         e.mutable_spec()->set_description(absl::StrCat("d", rng() % 4));
-        registry.Apply(project, e).IgnoreError();
+        RequireApplied(registry.Apply(project, e));
         break;
       }
       case 2: {
         feast::core::FeatureView v;
         v.mutable_spec()->set_name(name);
         v.mutable_spec()->add_entities("e");
-        registry.Apply(project, v).IgnoreError();
+        RequireApplied(registry.Apply(project, v));
         break;
       }
-      case 3:
-        registry.Delete<feast::core::Entity>(project, name).IgnoreError();
+      case 3: {
+        const bool existed = registry.Get<feast::core::Entity>(project, name).ok();
+        RequireDeleted(registry.Delete<feast::core::Entity>(project, name), existed);
         break;
-      case 4:
-        registry.DeleteFeatureView(project, name).IgnoreError();
+      }
+      case 4: {
+        const bool existed = registry.Get<feast::core::FeatureView>(project, name).ok();
+        RequireDeleted(registry.DeleteFeatureView(project, name), existed);
         break;
+      }
       case 5:
-        if (rng() % 4 == 0) registry.DeleteProject(project).IgnoreError();
+        if (rng() % 4 == 0) {
+          const bool existed = registry.GetProject(project).ok();
+          RequireDeleted(registry.DeleteProject(project), existed);
+        }
         break;
     }
     REQUIRE(cache.Advance(absl::Now()).ok());
@@ -80,7 +102,7 @@ TEST_CASE("Advancing through the change log equals a full reload", "[snapshot]")
 
 TEST_CASE("Cached reads see this replica's own writes at once", "[snapshot]") {
   testing::TempDir dir;
-  auto url = storage::ParseDatabaseUrl("sqlite://" + dir.File("r.db"));
+  auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("r.db"));
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, {});
   REQUIRE(store.ok());

@@ -11,15 +11,6 @@ namespace {
 
 using feast::core::PermissionSpec;
 
-// Keeps the elements of `items` that `visibility` keeps.
-template <typename Repeated>
-void KeepVisible(Visibility& visibility, Repeated* items) {
-  Repeated kept;
-  for (auto& item : *items) {
-    if (visibility(item)) *kept.Add() = std::move(item);
-  }
-  items->Swap(&kept);
-}
 
 }  // namespace
 
@@ -150,8 +141,16 @@ absl::Status Access::FilterRegistry(feast::core::Registry& registry) const {
     static const google::protobuf::FieldDescriptor* field =
         feast::core::Registry::descriptor()->FindFieldByName(
             std::string(ObjectTraits<Message>::kRegistryField));
-    KeepVisible(*visible,
-                registry.GetReflection()->MutableRepeatedPtrField<Message>(&registry, field));
+    const google::protobuf::Reflection* reflection = registry.GetReflection();
+    std::vector<Message> kept;
+    for (int i = 0; i < reflection->FieldSize(registry, field); ++i) {
+      const auto& item = static_cast<const Message&>(reflection->GetRepeatedMessage(registry, field, i));
+      if ((*visible)(item)) kept.push_back(item);
+    }
+    reflection->ClearField(&registry, field);
+    for (Message& item : kept) {
+      static_cast<Message*>(reflection->AddMessage(&registry, field))->Swap(&item);
+    }
   });
   return visible->status();
 }

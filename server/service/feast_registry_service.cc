@@ -82,10 +82,11 @@ template <typename Response, typename Item>
 absl::StatusOr<Reply> PageReply(absl::StatusOr<ListPage<Item>> page) {
   if (!page.ok()) return page.status();
   Response response;
-  auto* items = response.GetReflection()->template MutableRepeatedPtrField<Item>(
-      &response, ItemsField<Response, Item>());
-  items->Reserve(static_cast<int>(page->items.size()));
-  for (Item& item : page->items) *items->Add() = std::move(item);
+  const google::protobuf::Reflection* reflection = response.GetReflection();
+  for (Item& item : page->items) {
+    static_cast<Item*>(reflection->AddMessage(&response, ItemsField<Response, Item>()))
+        ->Swap(&item);
+  }
   *response.mutable_pagination() = std::move(page->pagination);
   return MessageReply(std::move(response));
 }

@@ -5,7 +5,7 @@
 namespace larder::storage {
 namespace {
 
-constexpr std::array<KindTable, 12> kKindTables = {{
+constexpr std::array<KindTable, kKindCount> kKindTables = {{
     {ObjectKind::kProject, "project", "projects", "project_id", "project_proto"},
     {ObjectKind::kEntity, "entity", "entities", "entity_name", "entity_proto"},
     {ObjectKind::kDataSource, "data_source", "data_sources", "data_source_name",
@@ -30,6 +30,15 @@ constexpr std::array<KindTable, 12> kKindTables = {{
 }};
 
 }  // namespace
+
+// Each kind's row sits at the kind's own index.
+constexpr bool InKindOrder() {
+  for (size_t i = 0; i < kKindTables.size(); ++i) {
+    if (static_cast<size_t>(kKindTables[i].kind) != i) return false;
+  }
+  return true;
+}
+static_assert(InKindOrder(), "kKindTables must list the kinds in ObjectKind order");
 
 const KindTable& TableOf(ObjectKind kind) { return kKindTables[static_cast<size_t>(kind)]; }
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include "absl/strings/string_view.h"
 
@@ -22,6 +23,8 @@ enum class ObjectKind {
   kPermission,
   kInfra,
 };
+// How many kinds there are (kInfra is the last).
+inline constexpr size_t kKindCount = static_cast<size_t>(ObjectKind::kInfra) + 1;
 
 // Where a kind lives in Feast's schema. Table and column names come only from this fixed list,
 // never from input.

@@ -28,7 +28,7 @@ struct Statements {
 
   const KindStatements& of(ObjectKind kind) const { return per_kind[static_cast<size_t>(kind)]; }
 
-  std::array<KindStatements, 12> per_kind;
+  std::array<KindStatements, kKindCount> per_kind;
   Statement metadata_get;
   Statement metadata_list;
   Statement metadata_put;

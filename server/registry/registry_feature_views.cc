@@ -14,8 +14,6 @@ using internal::Decode;
 using storage::ObjectKind;
 using storage::ObjectRow;
 
-constexpr ObjectKind kAnyViewOrder[] = {ObjectKind::kFeatureView, ObjectKind::kOnDemandFeatureView,
-                                        ObjectKind::kStreamFeatureView, ObjectKind::kLabelView};
 
 // Decodes a row of view kind `kind` into the matching arm of an AnyFeatureView.
 absl::StatusOr<feast::registry::AnyFeatureView> DecodeAny(ObjectKind kind, const ObjectRow& row) {
@@ -117,7 +115,7 @@ const google::protobuf::Timestamp* LastUpdated(const feast::registry::AnyFeature
 
 absl::StatusOr<feast::registry::AnyFeatureView> Registry::GetAnyFeatureView(
     absl::string_view project, absl::string_view name, bool allow_cache) {
-  for (ObjectKind kind : kAnyViewOrder) {
+  for (ObjectKind kind : internal::kAnyViewOrder) {
     absl::StatusOr<RowRef> row = Row(kind, project, name, allow_cache);
     if (!row.ok()) return row.status();
     if (*row != nullptr) return DecodeAny(kind, **row);

@@ -14,6 +14,12 @@
 
 namespace larder::registry::internal {
 
+// The order Feast looks a view name up in across the view kinds (GetAnyFeatureView, deletes,
+// feature-service preparation).
+inline constexpr storage::ObjectKind kAnyViewOrder[] = {
+    storage::ObjectKind::kFeatureView, storage::ObjectKind::kOnDemandFeatureView,
+    storage::ObjectKind::kStreamFeatureView, storage::ObjectKind::kLabelView};
+
 // Feast stores one Infra per project under this row name.
 inline constexpr absl::string_view kInfraRowName = "infra_obj";
 

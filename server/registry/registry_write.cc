@@ -22,8 +22,6 @@ using feast::core::PermissionSpec;
 namespace {
 
 
-constexpr ObjectKind kAnyViewOrder[] = {ObjectKind::kFeatureView, ObjectKind::kOnDemandFeatureView,
-                                        ObjectKind::kStreamFeatureView, ObjectKind::kLabelView};
 
 WriteResult Result(ObjectKind kind, absl::string_view project, absl::string_view name,
                    Effect effect, int64_t old_version, int64_t new_version) {
@@ -54,7 +52,7 @@ absl::StatusOr<Resource> StoredViewResource(ObjectKind kind, const ObjectRow& ro
 // in FeatureView, OnDemandFeatureView, StreamFeatureView, LabelView order).
 absl::StatusOr<google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2>> StoredFeatures(
     storage::Transaction& tx, absl::string_view project, absl::string_view name) {
-  for (ObjectKind kind : kAnyViewOrder) {
+  for (ObjectKind kind : internal::kAnyViewOrder) {
     absl::StatusOr<std::optional<ObjectRow>> row = tx.GetObject(kind, project, name);
     if (!row.ok()) return row.status();
     if (!row->has_value()) continue;
@@ -285,7 +283,7 @@ absl::StatusOr<WriteResult> RegistryWrite::DeleteFeatureView(absl::string_view p
                                                              absl::string_view name) {
   if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
   if (absl::Status s = internal::ValidateName("feature view name", name); !s.ok()) return s;
-  for (ObjectKind kind : kAnyViewOrder) {
+  for (ObjectKind kind : internal::kAnyViewOrder) {
     absl::StatusOr<std::optional<ObjectRow>> existing =
         tx_.GetObject(kind, project, name, Lock::kForUpdate);
     if (!existing.ok()) return existing.status();

@@ -1,5 +1,7 @@
 #include "storage/mysql/mysql_connection.h"
 
+#include "storage/inline_params.h"
+
 #include <cppconn/exception.h>
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
@@ -111,7 +113,9 @@ class MysqlConnection : public Connection {
     std::vector<std::string> script;
     script.reserve(statements.size() + 1);
     for (const FinalStatement& final_statement : statements) {
-      script.push_back(Inlined(*final_statement.statement, final_statement.params));
+      absl::StatusOr<std::string> sql = Inlined(*final_statement.statement, final_statement.params);
+      if (!sql.ok()) return sql.status();  // nothing sent: the caller rolls back
+      script.push_back(*std::move(sql));
     }
     script.push_back("COMMIT");
     // A failed statement stops the batch before COMMIT: the transaction stays open for
@@ -134,40 +138,32 @@ class MysqlConnection : public Connection {
     return status;
   }
 
-  // The statement with its '?' parameters written in as SQL literals. Text and blobs go as hex
-  // literals, which need no escaping (text with the utf8mb4 introducer, so it is compared and
-  // stored as text).
-  static std::string Inlined(const Statement& statement, absl::Span<const SqlParam> params) {
-    std::string sql;
-    sql.reserve(statement.sql.size() + 64);
-    size_t next = 0;
-    for (char c : statement.sql) {
-      if (c != '?') {
-        sql.push_back(c);
-        continue;
-      }
-      std::visit(
-          [&](const auto& value) {
-            using T = std::decay_t<decltype(value)>;
-            if constexpr (std::is_same_v<T, std::nullptr_t>) {
-              sql += "NULL";
-            } else if constexpr (std::is_same_v<T, int64_t>) {
-              absl::StrAppend(&sql, value);
-            } else if constexpr (std::is_same_v<T, absl::string_view>) {
-              absl::StrAppend(&sql, value.empty() ? "''" : absl::StrCat(
-                                                               "_utf8mb4 X'",
-                                                               absl::BytesToHexString(value), "'"));
-            } else {
-              absl::StrAppend(&sql, value.bytes.empty() ? "''" : absl::StrCat(
-                                                                     "X'",
-                                                                     absl::BytesToHexString(
-                                                                         value.bytes),
-                                                                     "'"));
-            }
-          },
-          params.at(next++));
-    }
-    return sql;
+  // The statement with its parameters written in as SQL literals (inline_params.h says why).
+  // Text and blobs go as hex literals, which need no escaping (text with the utf8mb4 introducer,
+  // so it is compared and stored as text).
+  static absl::StatusOr<std::string> Inlined(const Statement& statement,
+                                             absl::Span<const SqlParam> params) {
+    return InlineParams(statement.id, statement.sql, /*numbered=*/false, params,
+                        [](const SqlParam& param) {
+                          return std::visit(
+                              [](const auto& value) -> std::string {
+                                using T = std::decay_t<decltype(value)>;
+                                if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                                  return "NULL";
+                                } else if constexpr (std::is_same_v<T, int64_t>) {
+                                  return absl::StrCat(value);
+                                } else if constexpr (std::is_same_v<T, absl::string_view>) {
+                                  if (value.empty()) return "''";
+                                  return absl::StrCat("_utf8mb4 X'", absl::BytesToHexString(value),
+                                                      "'");
+                                } else {
+                                  if (value.bytes.empty()) return "''";
+                                  return absl::StrCat("X'", absl::BytesToHexString(value.bytes),
+                                                      "'");
+                                }
+                              },
+                              param);
+                        });
   }
   absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }
 

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "storage/inline_params.h"
 #include "storage/postgres/postgres_errors.h"
 
 namespace larder::storage {
@@ -81,12 +82,18 @@ class PostgresConnection : public Connection {
   // they take (the project's feast_metadata row, the revision counter) are released as soon as
   // the server has run them, not a network round trip later.
   absl::Status CommitWithImpl(absl::Span<const FinalStatement> statements) override {
+    std::vector<std::string> inlined;
+    inlined.reserve(statements.size());
+    for (const FinalStatement& final_statement : statements) {
+      absl::StatusOr<std::string> sql = Inlined(*final_statement.statement, final_statement.params);
+      if (!sql.ok()) return sql.status();  // nothing sent: the caller rolls back
+      inlined.push_back(*std::move(sql));
+    }
     std::string script = pending_begin_;
     pending_begin_.clear();
     absl::Status status = Guard("commit", [&] {
-      for (const FinalStatement& final_statement : statements) {
-        absl::StrAppend(&script, script.empty() ? "" : "; ",
-                        Inlined(*final_statement.statement, final_statement.params));
+      for (const std::string& sql : inlined) {
+        absl::StrAppend(&script, script.empty() ? "" : "; ", sql);
       }
       absl::StrAppend(&script, "; COMMIT");
       session_->exec(script);
@@ -120,27 +127,12 @@ class PostgresConnection : public Connection {
     return status;
   }
 
-  // The statement with its parameters written in as SQL literals, for sending as a simple query
-  // together with the pending BEGIN. One left-to-right pass, so a literal that happens to contain
-  // "$2" is never substituted again.
-  std::string Inlined(const Statement& statement, absl::Span<const SqlParam> params) {
-    std::string sql;
-    sql.reserve(statement.sql.size() + 64);
-    const std::string& text = statement.sql;
-    for (size_t i = 0; i < text.size(); ++i) {
-      if (text[i] != '$' || i + 1 >= text.size() || !absl::ascii_isdigit(text[i + 1])) {
-        sql.push_back(text[i]);
-        continue;
-      }
-      size_t end = i + 1;
-      int index = 0;
-      while (end < text.size() && absl::ascii_isdigit(text[end])) {
-        index = index * 10 + (text[end++] - '0');
-      }
-      sql += Literal(params.at(static_cast<size_t>(index - 1)));
-      i = end - 1;
-    }
-    return sql;
+  // The statement with its parameters written in as SQL literals (inline_params.h says why),
+  // for sending as a simple query together with the pending BEGIN or the COMMIT.
+  absl::StatusOr<std::string> Inlined(const Statement& statement,
+                                      absl::Span<const SqlParam> params) {
+    return InlineParams(statement.id, statement.sql, /*numbered=*/true, params,
+                        [&](const SqlParam& param) { return Literal(param); });
   }
 
   std::string Literal(const SqlParam& param) {
@@ -167,6 +159,12 @@ class PostgresConnection : public Connection {
       text_params.reserve(params.size());
       for (const SqlParam& param : params) text_params.push_back(ToText(param));
     }
+    std::string inlined;  // with a pending BEGIN: the statement with its literals
+    if (!pending_begin_.empty()) {
+      absl::StatusOr<std::string> sql = Inlined(statement, params);
+      if (!sql.ok()) return sql.status();
+      inlined = *std::move(sql);
+    }
     SqlResult out;
     absl::Status status = Guard(statement.id, [&] {
       std::optional<pqxx::nontransaction> autocommit;
@@ -174,7 +172,7 @@ class PostgresConnection : public Connection {
       if (tx == nullptr) tx = &autocommit.emplace(*connection_);
       pqxx::result result;
       if (!pending_begin_.empty()) {
-        const std::string sql = absl::StrCat(pending_begin_, "; ", Inlined(statement, params));
+        const std::string sql = absl::StrCat(pending_begin_, "; ", inlined);
         pending_begin_.clear();  // sent from here on: a failure must still roll back
         result = tx->exec(sql);
       } else {

@@ -14,13 +14,8 @@ namespace {
 namespace core = feast::core;
 
 struct Opened {
-  explicit Opened(const std::string& url_text) {
-    auto url = storage::ParseDatabaseUrl(url_text);
-    REQUIRE(url.ok());
-    auto opened = storage::OpenStore(*url, {});
-    REQUIRE(opened.ok());
-    store = *std::move(opened);
-    REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
+  explicit Opened(const std::string& url)
+      : store(testing::OpenPreparedStore(url)) {
     registry = std::make_unique<Registry>(*store, clock);
   }
   int64_t Revision() {

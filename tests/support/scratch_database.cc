@@ -85,4 +85,13 @@ ScratchDatabase::~ScratchDatabase() {
   if (connection.ok()) (*connection)->ExecuteScript(drop).IgnoreError();
 }
 
+std::unique_ptr<storage::SqlStore> OpenPreparedStore(const std::string& url) {
+  absl::StatusOr<storage::DatabaseUrl> parsed = storage::ParseDatabaseUrl(url);
+  REQUIRE(parsed.ok());
+  absl::StatusOr<std::unique_ptr<storage::SqlStore>> opened = storage::OpenStore(*parsed, {});
+  REQUIRE(opened.ok());
+  REQUIRE(storage::PrepareStoreSchema(**opened, false).ok());
+  return *std::move(opened);
+}
+
 }  // namespace larder::testing

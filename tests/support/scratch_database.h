@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "storage/open_store.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::testing {
@@ -31,6 +32,10 @@ class ScratchDatabase {
   std::string name_;
   std::unique_ptr<TempDir> dir_;
 };
+
+// Opens the database at `url` with Larder's schema in place (created when missing); fails the
+// test when either step fails.
+std::unique_ptr<storage::SqlStore> OpenPreparedStore(const std::string& url);
 
 }  // namespace larder::testing
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "storage/open_store.h"
+#include "tests/support/scratch_database.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::registry {
@@ -13,13 +14,8 @@ namespace {
 
 // Two registries over one SQLite file, as two replicas over one database.
 struct Replica {
-  explicit Replica(const std::string& path) {
-    auto url = storage::ParseDatabaseUrl("sqlite:///" + path);
-    REQUIRE(url.ok());
-    auto opened = storage::OpenStore(*url, {});
-    REQUIRE(opened.ok());
-    store = *std::move(opened);
-    REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
+  explicit Replica(const std::string& path)
+      : store(testing::OpenPreparedStore("sqlite:///" + path)) {
     registry = std::make_unique<Registry>(*store, clock);
   }
   SystemClock clock;

@@ -10,6 +10,7 @@
 #include "google/protobuf/empty.pb.h"
 #include "server/registry/registry.h"
 #include "storage/open_store.h"
+#include "tests/support/scratch_database.h"
 #include "tests/support/temp_dir.h"
 
 namespace larder::service {
@@ -19,13 +20,7 @@ namespace core = feast::core;
 namespace reg = feast::registry;
 
 struct Fixture {
-  Fixture() {
-    auto url = storage::ParseDatabaseUrl("sqlite:///" + dir.File("registry.db"));
-    REQUIRE(url.ok());
-    auto opened = storage::OpenStore(*url, {});
-    REQUIRE(opened.ok());
-    store = *std::move(opened);
-    REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
+  Fixture() : store(testing::OpenPreparedStore("sqlite:///" + dir.File("registry.db"))) {
     registry = std::make_unique<registry::Registry>(*store, clock);
     runner = std::make_unique<CallRunner>(*registry, nullptr, "");
     service = std::make_unique<FeastRegistryService>(*registry, *runner);

@@ -25,6 +25,7 @@
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
+#include "server/file_clock.h"
 #include "server/server_config.h"
 #include "server/service/call_runner.h"
 #include "server/service/feast_registry_service.h"
@@ -106,7 +107,11 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     if (url.ok()) listener = storage::OpenChangeListener(*url);
   }
 
-  registry::SystemClock clock;
+  registry::SystemClock system_clock;
+  std::unique_ptr<FileClock> file_clock;
+  if (!config.clock_file.empty()) file_clock = std::make_unique<FileClock>(config.clock_file);
+  registry::Clock& clock = file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock)
+                                                 : system_clock;
   registry::Registry registry(**store, clock);
   service::CallRunner runner(registry, authenticator->get(), config.default_project);
   service::FeastRegistryService feast_service(registry, runner);

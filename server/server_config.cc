@@ -38,6 +38,8 @@ flags:
   --auth-client-id=ID      JWT roles also come from resource_access.ID.roles
   --default-project=NAME   Feast's project: its permissions govern calls that name none
                            (GetProject, ListProjects, DeleteProject, Commit, Proto)
+  --clock-file=FILE        tests only: server time (timestamps it writes) is read from FILE,
+                           an integer of unix microseconds, instead of the system clock
   --help                   this text
 )";
 }
@@ -51,6 +53,7 @@ std::string* StringFlag(ServerConfig& config, absl::string_view flag) {
   if (flag == "--auth-audience") return &config.auth_audience;
   if (flag == "--auth-client-id") return &config.auth_client_id;
   if (flag == "--default-project") return &config.default_project;
+  if (flag == "--clock-file") return &config.clock_file;
   return nullptr;
 }
 }  // namespace

@@ -29,6 +29,9 @@ struct ServerConfig {
   std::string auth_client_id;    // --auth-client-id: whose resource_access roles JWTs grant
   // --default-project: Feast's configured project, whose permissions govern RPCs without one.
   std::string default_project;
+  // --clock-file: for tests, the server's clock reads the time from this file (unix
+  // microseconds) instead of the system clock, so a test moves time instead of sleeping.
+  std::string clock_file;
 
   bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };

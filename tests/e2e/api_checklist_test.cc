@@ -2,10 +2,12 @@
 // auth, 19 the Python CLI), each item a named test run against the real larder binary on every
 // backend, with the exact values the specification gives.
 #include <chrono>
+#include <fstream>
 #include <set>
 #include <thread>
 
 #include "tests/e2e/api_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace larder::testing {
 namespace {
@@ -69,7 +71,13 @@ LARDER_BACKEND_TEST(
     Item2ViewKindsNotFound)
 
 void Item3Timestamps(ScratchDatabase& db) {
-  ApiServer api(db);
+  // The server's clock is a file the test sets (--clock-file), so time moves without sleeping.
+  TempDir dir;
+  const std::string clock = dir.File("clock");
+  auto set_server_time = [&](int64_t micros) { std::ofstream(clock) << micros << "\n"; };
+  const int64_t t0 = 1'700'000'000'123'456;
+  set_server_time(t0);
+  ApiServer api(db, {"--clock-file=" + clock});
   auto get = [&] { return api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "driver")); };
   auto row = [&] {
     auto r = PeekRow(api.db_url(), storage::ObjectKind::kEntity, "p", "driver");
@@ -80,21 +88,18 @@ void Item3Timestamps(ScratchDatabase& db) {
   *driver.mutable_meta()->mutable_created_timestamp() = Ts(1);  // client values are ignored
   *driver.mutable_meta()->mutable_last_updated_timestamp() = Ts(2);
 
-  const Timestamp before = NowTs();
   REQUIRE_OK(api.Apply("p", driver));
-  const Timestamp after = NowTs();
   const core::Entity inserted = get();
   const Timestamp& created = inserted.meta().created_timestamp();
-  CHECK(Micros(created) == Micros(inserted.meta().last_updated_timestamp()));
-  CHECK(Micros(before) <= Micros(created));
-  CHECK(Micros(created) <= Micros(after));
+  CHECK(Micros(created) == t0);  // the server's time, not the client's
+  CHECK(Micros(inserted.meta().last_updated_timestamp()) == t0);
   CHECK(created.nanos() % 1000 == 0);  // microsecond precision
   const storage::ObjectRow inserted_row = row();
-  CHECK(inserted_row.last_updated_seconds == created.seconds());
+  CHECK(inserted_row.last_updated_seconds == t0 / 1'000'000);
 
-  // Re-applying the same spec a second later writes nothing: same bytes, same row column.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
-  *driver.mutable_meta()->mutable_last_updated_timestamp() = NowTs();
+  // Re-applying the same spec 1.1 s later writes nothing: same bytes, same row column.
+  set_server_time(t0 + 1'100'000);
+  *driver.mutable_meta()->mutable_last_updated_timestamp() = Ts(3);
   REQUIRE_OK(api.Apply("p", driver));
   CHECK(Bytes(get()) == Bytes(inserted));
   const storage::ObjectRow same_row = row();
@@ -102,18 +107,16 @@ void Item3Timestamps(ScratchDatabase& db) {
   CHECK(same_row.last_updated_seconds == inserted_row.last_updated_seconds);
 
   // A changed description keeps created and moves last_updated (and the row column).
+  const int64_t t2 = t0 + 2'500'000;
+  set_server_time(t2);
   driver.mutable_spec()->set_description("a changed description");
-  const Timestamp before_change = NowTs();
   REQUIRE_OK(api.Apply("p", driver));
-  const Timestamp after_change = NowTs();
   const core::Entity changed = get();
   CHECK(Bytes(changed.meta().created_timestamp()) == Bytes(created));
-  const Timestamp& moved = changed.meta().last_updated_timestamp();
-  CHECK(Micros(before_change) <= Micros(moved));
-  CHECK(Micros(moved) <= Micros(after_change));
+  CHECK(Micros(changed.meta().last_updated_timestamp()) == t2);
   CHECK(changed.spec().description() == "a changed description");
   const storage::ObjectRow changed_row = row();
-  CHECK(changed_row.last_updated_seconds == moved.seconds());
+  CHECK(changed_row.last_updated_seconds == t2 / 1'000'000);
   CHECK(changed_row.last_updated_seconds > inserted_row.last_updated_seconds);
 }
 LARDER_BACKEND_TEST(

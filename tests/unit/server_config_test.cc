@@ -19,6 +19,14 @@ TEST_CASE("Defaults serve Feast's port on a local SQLite file", "[config]") {
   CHECK(config->listen_address == "0.0.0.0:6570");
   CHECK(config->db_url == "sqlite:///larder.db");
   CHECK_FALSE(config->migrate);
+  CHECK(config->clock_file.empty());  // the system clock
+}
+
+TEST_CASE("--clock-file names the file a test's server reads its time from", "[config]") {
+  auto config = ParseServerConfig({"serve", "--clock-file=/tmp/clock"}, NoEnv);
+  REQUIRE(config.ok());
+  CHECK(config->clock_file == "/tmp/clock");
+  CHECK(absl::IsInvalidArgument(ParseServerConfig({"serve", "--clock-file="}, NoEnv).status()));
 }
 
 TEST_CASE("Flags override the environment, which overrides defaults", "[config]") {

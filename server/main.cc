@@ -20,6 +20,7 @@
 #include "grpcpp/server_builder.h"
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
+#include "server/grpc/larder_v1/larder_grpc_service.h"
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
 #include "server/registry/change_follower.h"
@@ -29,6 +30,7 @@
 #include "server/server_config.h"
 #include "server/service/call_runner.h"
 #include "server/service/feast_registry_service.h"
+#include "server/service/larder_registry_service.h"
 #include "storage/change_listener.h"
 #include "storage/open_store.h"
 
@@ -115,9 +117,12 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry::Registry registry(**store, clock);
   service::CallRunner runner(registry, authenticator->get(), config.default_project);
   service::FeastRegistryService feast_service(registry, runner);
+  service::LarderRegistryService larder_service(registry, runner);
   // As many workers as database connections: more would only queue on the connection pool.
-  grpc_edge::FeastGrpcService service(feast_service, config.max_message_bytes,
-                                      config.max_db_connections);
+  // Declared after the services they call into, so it is joined before they go.
+  grpc_edge::WorkerPool workers(config.max_db_connections);
+  grpc_edge::FeastGrpcService service(feast_service, config.max_message_bytes, workers);
+  grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers);
   grpc_edge::HealthService health;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -134,6 +139,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
       static_cast<int>(std::min<size_t>(2 * config.max_message_bytes, INT_MAX)));
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   builder.RegisterService(&service);
+  builder.RegisterService(&larder_v1);
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -222,6 +222,34 @@ absl::StatusOr<bool> SqlTransaction::DeleteProjectCascade(absl::string_view proj
   return DeleteObject(ObjectKind::kProject, project, project);
 }
 
+namespace {
+// One larder_changes row, as selected by changes_after and changes_of_object.
+absl::StatusOr<ChangeRecord> ChangeFromCells(const std::vector<SqlCell>& cells) {
+  ChangeRecord c;
+  absl::StatusOr<int64_t> revision = ToInt(cells[0]);
+  absl::StatusOr<int64_t> version = ToInt(cells[5]);
+  absl::StatusOr<int64_t> micros = ToInt(cells[7]);
+  if (!revision.ok() || !version.ok() || !micros.ok()) {
+    return absl::InternalError("database returned a malformed change-log row");
+  }
+  c.revision = *revision;
+  c.project = ToText(cells[1]);
+  std::optional<ObjectKind> kind = KindFromName(ToText(cells[2]));
+  if (!kind.has_value()) return absl::InternalError("change log names an unknown kind");
+  c.kind = *kind;
+  c.name = ToText(cells[3]);
+  const std::string op = ToText(cells[4]);
+  c.op = op == "create" ? ChangeOp::kCreate
+                        : (op == "update" ? ChangeOp::kUpdate : ChangeOp::kDelete);
+  c.object_version = *version;
+  c.actor = ToText(cells[6]);
+  c.changed_at_micros = *micros;
+  c.proto = ToText(cells[8]);
+  c.request_id = ToText(cells[9]);
+  return c;
+}
+}  // namespace
+
 absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t after_revision,
                                                                       int limit) {
   absl::StatusOr<SqlResult> result =
@@ -229,29 +257,27 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t af
   if (!result.ok()) return result.status();
   std::vector<ChangeRecord> changes;
   for (const auto& cells : result->rows) {
-    ChangeRecord c;
-    absl::StatusOr<int64_t> revision = ToInt(cells[0]);
-    absl::StatusOr<int64_t> version = ToInt(cells[5]);
-    absl::StatusOr<int64_t> micros = ToInt(cells[7]);
-    if (!revision.ok() || !version.ok() || !micros.ok()) {
-      return absl::InternalError("database returned a malformed change-log row");
-    }
-    c.revision = *revision;
-    c.project = ToText(cells[1]);
-    std::optional<ObjectKind> kind = KindFromName(ToText(cells[2]));
-    if (!kind.has_value()) return absl::InternalError("change log names an unknown kind");
-    c.kind = *kind;
-    c.name = ToText(cells[3]);
-    const std::string op = ToText(cells[4]);
-    c.op = op == "create" ? ChangeOp::kCreate
-                          : (op == "update" ? ChangeOp::kUpdate : ChangeOp::kDelete);
-    c.object_version = *version;
-    c.actor = ToText(cells[6]);
-    c.changed_at_micros = *micros;
-    c.proto = ToText(cells[8]);
-    c.request_id = ToText(cells[9]);
-    if (c.revision != after_revision + 1 + static_cast<int64_t>(changes.size())) break;  // a gap
-    changes.push_back(std::move(c));
+    absl::StatusOr<ChangeRecord> c = ChangeFromCells(cells);
+    if (!c.ok()) return c.status();
+    if (c->revision != after_revision + 1 + static_cast<int64_t>(changes.size())) break;  // a gap
+    changes.push_back(*std::move(c));
+  }
+  return changes;
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListObjectChanges(
+    ObjectKind kind, absl::string_view project, absl::string_view name, int64_t after_revision,
+    int limit) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.changes_of_object,
+           {SqlParam(project), SqlParam(TableOf(kind).kind_name), SqlParam(name),
+            SqlParam(after_revision), SqlParam(int64_t{limit})});
+  if (!result.ok()) return result.status();
+  std::vector<ChangeRecord> changes;
+  for (const auto& cells : result->rows) {
+    absl::StatusOr<ChangeRecord> c = ChangeFromCells(cells);
+    if (!c.ok()) return c.status();
+    changes.push_back(*std::move(c));
   }
   return changes;
 }

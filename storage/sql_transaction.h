@@ -47,6 +47,11 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                         int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::StatusOr<std::vector<ChangeRecord>> ListObjectChanges(ObjectKind kind,
+                                                              absl::string_view project,
+                                                              absl::string_view name,
+                                                              int64_t after_revision,
+                                                              int limit) override;
   absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override;
 
   // Writes what was queued (feast_metadata puts, change-log entries with their revisions) and

@@ -179,6 +179,15 @@ Statements::Statements(const Dialect& d) {
                                 "operation, object_version, actor, changed_at_micros, "
                                 "object_proto, request_id FROM larder_changes WHERE revision > ", p1,
                                 " ORDER BY revision LIMIT ", p2)};
+  // changes_of_object(project, kind, name, after revision, limit): one object's history, served
+  // by idx_larder_changes_object.
+  changes_of_object = {
+      "change.of_object",
+      absl::StrCat("SELECT revision, project_id, object_kind, object_name, operation, "
+                   "object_version, actor, changed_at_micros, object_proto, request_id "
+                   "FROM larder_changes WHERE project_id = ", p1, " AND object_kind = ", p2,
+                   " AND object_name = ", d.Placeholder(3), " AND revision > ", d.Placeholder(4),
+                   " ORDER BY revision LIMIT ", d.Placeholder(5))};
   change_notify = {"change.notify", std::string(d.change_notify_sql)};
 }
 

@@ -48,6 +48,7 @@ struct Statements {
   Statement revision_bump_single;
   Statement change_insert_single;
   Statement changes_after;
+  Statement changes_of_object;  // (project, kind, name, after revision, limit)
   // No parameters; empty sql when the dialect has no notifications (Dialect::change_notify_sql).
   Statement change_notify;
   Statement change_by_request;

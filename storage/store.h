@@ -127,6 +127,13 @@ class Transaction {
   // a reader that continues "after R" never skips that late one.
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                                 int limit) = 0;
+  // The change-log entries of one object (its history), oldest first, with revision >
+  // `after_revision`, at most `limit`. For projects `project` is the project's own name.
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListObjectChanges(ObjectKind kind,
+                                                                      absl::string_view project,
+                                                                      absl::string_view name,
+                                                                      int64_t after_revision,
+                                                                      int limit) = 0;
   // Whether a change made by the request with this (non-empty) client id has committed.
   virtual absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) = 0;
   // The highest committed revision (0 for an empty log).

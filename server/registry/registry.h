@@ -161,6 +161,16 @@ class Registry {
   // The whole registry, project by project, at the latest revision; built once per revision.
   absl::StatusOr<std::shared_ptr<const Snapshot>> ProtoSnapshot();
 
+  // The change log: entries after `after_revision`, oldest first, at most `limit` (stops at a
+  // revision not yet visible, so a reader continuing after the last one never skips a change).
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after_revision, int limit);
+  // Every change-log entry of one object, oldest first, after `after_revision`, at most `limit`.
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ObjectHistory(storage::ObjectKind kind,
+                                                                   absl::string_view project,
+                                                                   absl::string_view name,
+                                                                   int64_t after_revision,
+                                                                   int limit);
+
   // The objects lineage and feature listing look at.
   absl::StatusOr<ProjectObjects> LoadProjectObjects(absl::string_view project, bool allow_cache);
 

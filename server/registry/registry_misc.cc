@@ -62,6 +62,39 @@ absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project)
   return infra;
 }
 
+absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ListChanges(int64_t after_revision,
+                                                                        int limit) {
+  std::vector<storage::ChangeRecord> changes;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<std::vector<storage::ChangeRecord>> listed =
+            tx.ListChanges(after_revision, limit);
+        if (!listed.ok()) return listed.status();
+        changes = *std::move(listed);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return changes;
+}
+
+absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ObjectHistory(
+    ObjectKind kind, absl::string_view project, absl::string_view name, int64_t after_revision,
+    int limit) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateName("name", name); !s.ok()) return s;
+  std::vector<storage::ChangeRecord> changes;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<std::vector<storage::ChangeRecord>> listed =
+            tx.ListObjectChanges(kind, project, name, after_revision, limit);
+        if (!listed.ok()) return listed.status();
+        changes = *std::move(listed);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return changes;
+}
+
 absl::Status Registry::Refresh() { return cache_.Advance(Now()); }
 
 absl::StatusOr<std::shared_ptr<const Snapshot>> Registry::ProtoSnapshot() {

@@ -135,22 +135,8 @@ class TableBuilder {
   template <typename Request, typename Answer>
   void Add(absl::string_view name, Answer answer,
            std::function<bool(const Request&)> from_memory = nullptr) {
-    Method& method = methods_.emplace_back();
-    method.service = kServiceName;
-    method.name = std::string(name);
-    method.full_name = absl::StrCat(method.service, "/", method.name);
-    method.request_type = Request::descriptor();
-    method.answer = [answer = std::move(answer)](const Call& call,
-                                                 const google::protobuf::Message& request) {
-      return answer(call, static_cast<const Request&>(request));
-    };
-    if (from_memory) {
-      method.answers_from_memory = [from_memory = std::move(from_memory)](
-                                       const google::protobuf::Message& request) {
-        return from_memory(static_cast<const Request&>(request));
-      };
-    }
-    method.counters = &runner_.stats().Register(method.full_name);
+    AddMethod<Request>(methods_, runner_, kServiceName, name, std::move(answer),
+                       std::move(from_memory));
   }
 
   // Apply<Kind>: the write checks create-or-update permission in its own transaction.

@@ -3,6 +3,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "google/protobuf/descriptor.h"
@@ -32,6 +33,31 @@ struct Method {
 
   std::unique_ptr<google::protobuf::Message> NewRequest() const;
 };
+
+// Appends to `methods` the method `service`/`name` answered by `answer(call, request)`, whose
+// requests are `Request` messages; `from_memory`, when given, says whether a request can be
+// answered without waiting on the database. Registers its counters in `runner.stats()`.
+template <typename Request, typename Answer>
+void AddMethod(std::vector<Method>& methods, CallRunner& runner, absl::string_view service,
+               absl::string_view name, Answer answer,
+               std::function<bool(const Request&)> from_memory = nullptr) {
+  Method& method = methods.emplace_back();
+  method.service = std::string(service);
+  method.name = std::string(name);
+  method.full_name = method.service + "/" + method.name;
+  method.request_type = Request::descriptor();
+  method.answer = [answer = std::move(answer)](const Call& call,
+                                               const google::protobuf::Message& request) {
+    return answer(call, static_cast<const Request&>(request));
+  };
+  if (from_memory) {
+    method.answers_from_memory = [from_memory = std::move(from_memory)](
+                                     const google::protobuf::Message& request) {
+      return from_memory(static_cast<const Request&>(request));
+    };
+  }
+  method.counters = &runner.stats().Register(method.full_name);
+}
 
 // Runs `method` for `request` through `runner` (the one Run path).
 absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,

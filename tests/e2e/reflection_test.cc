@@ -33,6 +33,7 @@ TEST_CASE("Server reflection lists the registry and serves its descriptors", "[e
   std::vector<std::string> names;
   for (const auto& s : services.list_services_response().service()) names.push_back(s.name());
   CHECK(std::count(names.begin(), names.end(), "feast.registry.RegistryServer") == 1);
+  CHECK(std::count(names.begin(), names.end(), "larder.v1.Registry") == 1);
   CHECK(std::count(names.begin(), names.end(), "grpc.health.v1.Health") == 1);
 
   ServerReflectionRequest symbol;

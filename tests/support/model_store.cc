@@ -114,6 +114,18 @@ class ModelTransaction : public storage::Transaction {
     }
     return out;
   }
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ListObjectChanges(
+      storage::ObjectKind kind, absl::string_view project, absl::string_view name, int64_t after,
+      int limit) override {
+    std::vector<storage::ChangeRecord> out;
+    for (const auto& c : s_.changes) {
+      if (c.kind == kind && c.project == project && c.name == name && c.revision > after &&
+          static_cast<int>(out.size()) < limit) {
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
   absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override {
     for (const auto& c : s_.changes) {
       if (c.request_id == request_id) return true;

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "feast/registry/RegistryServer.pb.h"
+#include "larder/v1/registry.pb.h"
+#include "server/service/larder_registry_service.h"
 #include "google/protobuf/empty.pb.h"
 #include "server/registry/registry.h"
 #include "storage/open_store.h"
@@ -81,6 +83,22 @@ TEST_CASE("the method table serves exactly the methods of Feast's RegistryServer
   for (const Method& m : f.service->methods()) in_table.insert(m.name);
   CHECK(in_table == in_proto);
   CHECK(f.service->methods().size() == in_proto.size());  // no method listed twice
+}
+
+TEST_CASE("the larder.v1 table serves exactly the methods of larder.v1.Registry", "[service]") {
+  Fixture f;
+  LarderRegistryService larder(*f.registry, *f.runner);
+  const google::protobuf::ServiceDescriptor* proto =
+      larder::v1::ApplyBatchRequest::descriptor()->file()->FindServiceByName("Registry");
+  REQUIRE(proto != nullptr);
+  REQUIRE(larder.methods().size() == static_cast<size_t>(proto->method_count()));
+  for (int i = 0; i < proto->method_count(); ++i) {
+    const Method* entry = larder.Find(proto->method(i)->name());
+    INFO(proto->method(i)->name());
+    REQUIRE(entry != nullptr);
+    CHECK(entry->request_type == proto->method(i)->input_type());
+    CHECK(entry->full_name == proto->full_name() + "/" + proto->method(i)->name());
+  }
 }
 
 TEST_CASE("service layer: apply, get, list and delete without any transport", "[service]") {

@@ -1,36 +1,38 @@
-#include "server/grpc/feast/feast_grpc_service.h"
+#include "server/grpc/table_dispatcher.h"
 
 #include <memory>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
-#include "feast/registry/RegistryServer.grpc.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "server/grpc/grpc_status.h"
 #include "server/grpc/unary_call.h"
 
 namespace larder::grpc_edge {
 
-FeastGrpcService::FeastGrpcService(const service::FeastRegistryService& service,
-                                   size_t max_request_bytes, int worker_threads)
-    : service_(service), max_request_bytes_(max_request_bytes), workers_(worker_threads) {
+TableDispatcher::TableDispatcher(absl::string_view service_full_name,
+                                 const std::vector<service::Method>& methods,
+                                 const service::CallRunner& runner, size_t max_request_bytes,
+                                 WorkerPool& workers)
+    : runner_(runner), max_request_bytes_(max_request_bytes), workers_(workers) {
   const google::protobuf::ServiceDescriptor* descriptor =
       google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-          std::string(feast::registry::RegistryServer::service_full_name()));
-  by_index_.resize(static_cast<size_t>(descriptor->method_count()));
-  for (int i = 0; i < descriptor->method_count(); ++i) {
-    // A method the table lacks would be a build defect, caught by the service-layer test that
-    // the table covers the proto; answering UNIMPLEMENTED here keeps the server up regardless.
-    by_index_[static_cast<size_t>(i)] = service_.Find(descriptor->method(i)->name());
+          std::string(service_full_name));
+  by_index_.resize(descriptor == nullptr ? 0 : static_cast<size_t>(descriptor->method_count()));
+  for (size_t i = 0; i < by_index_.size(); ++i) {
+    for (const service::Method& method : methods) {
+      if (method.name == descriptor->method(static_cast<int>(i))->name()) by_index_[i] = &method;
+    }
   }
 }
 
-grpc::ServerUnaryReactor* FeastGrpcService::Dispatch(int method_index,
+grpc::ServerUnaryReactor* TableDispatcher::Dispatch(int method_index,
                                                      grpc::CallbackServerContext* context,
                                                      const grpc::ByteBuffer* bytes,
                                                      grpc::ByteBuffer* out) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const service::Method* method = by_index_[static_cast<size_t>(method_index)];
+  const service::Method* method = static_cast<size_t>(method_index) < by_index_.size()
+                                      ? by_index_[static_cast<size_t>(method_index)]
+                                      : nullptr;
   if (method == nullptr) {
     reactor->Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "method not served"));
     return reactor;
@@ -39,7 +41,7 @@ grpc::ServerUnaryReactor* FeastGrpcService::Dispatch(int method_index,
   // the response and the context stay valid until Finish.
   auto answer = [this, method, context, out, reactor](const google::protobuf::Message& request) {
     absl::StatusOr<service::Reply> reply =
-        service::Invoke(service_.runner(), *method, ContextOf(context, method->full_name), request);
+        service::Invoke(runner_, *method, ContextOf(context, method->full_name), request);
     reactor->Finish(reply.ok() ? WriteReply(*reply, out) : ToGrpcStatus(reply.status()));
   };
   if (!method->answers_from_memory) {

@@ -1,0 +1,366 @@
+// The table of larder.v1.Registry's methods.
+#include "server/service/larder_registry_service.h"
+
+#include <map>
+#include <set>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "larder/v1/registry.pb.h"
+#include "server/registry/access_control.h"
+#include "server/registry/kinds.h"
+#include "server/registry/registry_internal.h"
+
+namespace larder::service {
+namespace {
+
+namespace v1 = ::larder::v1;
+using registry::RegistryWrite;
+using registry::WriteResult;
+using storage::ObjectKind;
+
+constexpr char kServiceName[] = "larder.v1.Registry";
+// The status payload key of a batch's version conflicts (becomes google.rpc.Status details).
+constexpr char kConflictsTypeUrl[] = "type.googleapis.com/larder.v1.VersionConflicts";
+// Marks the rollback that ends a dry run; never leaves this file.
+constexpr char kDryRunPayload[] = "larder.dev/dry-run";
+constexpr int kDefaultChangeLimit = 1000;
+constexpr int kMaxChangeLimit = 10000;
+
+template <typename Message>
+Reply MessageReply(Message message) {
+  return Reply::Of(std::make_unique<Message>(std::move(message)));
+}
+
+absl::StatusOr<ObjectKind> ParseKind(absl::string_view kind_name) {
+  std::optional<ObjectKind> kind = storage::KindFromName(kind_name);
+  if (!kind.has_value()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown kind '", kind_name,
+        "' (one of project, entity, data_source, feature_view, stream_feature_view, "
+        "on_demand_feature_view, label_view, feature_service, saved_dataset, "
+        "validation_reference, permission, infra)"));
+  }
+  return *kind;
+}
+
+// One upsert of a batch, decoded: its kind, its name and the message.
+struct UpsertItem {
+  ObjectKind kind;
+  std::string name;
+  const google::protobuf::Message* object;
+  std::optional<int64_t> expected_version;
+};
+
+absl::StatusOr<UpsertItem> DecodeUpsert(const v1::Upsert& upsert) {
+  static const google::protobuf::OneofDescriptor* oneof =
+      v1::Upsert::descriptor()->FindOneofByName("object");
+  const google::protobuf::Reflection* reflection = upsert.GetReflection();
+  const google::protobuf::FieldDescriptor* field =
+      reflection->GetOneofFieldDescriptor(upsert, oneof);
+  if (field == nullptr) return absl::InvalidArgumentError("an upsert carries no object");
+  UpsertItem item{ObjectKind::kInfra, std::string(registry::internal::kInfraRowName),
+                  &reflection->GetMessage(upsert, field), std::nullopt};
+  if (upsert.has_expected_version()) item.expected_version = upsert.expected_version();
+  registry::ForEachKind([&]<typename Message>() {
+    if (Message::descriptor() == field->message_type()) {
+      item.kind = registry::ObjectTraits<Message>::kKind;
+      item.name = registry::ObjectTraits<Message>::Name(static_cast<const Message&>(*item.object));
+    }
+  });
+  return item;
+}
+
+// The row key of an object of `kind` named `name` in the batch's `project`.
+std::string KeyProject(ObjectKind kind, absl::string_view project, absl::string_view name) {
+  return std::string(kind == ObjectKind::kProject ? name : project);
+}
+
+absl::StatusOr<WriteResult> ApplyItem(RegistryWrite& write, absl::string_view project,
+                                      const UpsertItem& item) {
+  if (item.kind == ObjectKind::kInfra) {
+    return write.UpdateInfra(project, static_cast<const feast::core::Infra&>(*item.object));
+  }
+  absl::StatusOr<WriteResult> result = absl::InternalError("unknown kind");
+  registry::VisitKind(item.kind, [&]<typename Message>() {
+    result = write.Apply(project, static_cast<const Message&>(*item.object));
+  });
+  return result;
+}
+
+absl::StatusOr<WriteResult> DeleteItem(RegistryWrite& write, absl::string_view project,
+                                       ObjectKind kind, absl::string_view name) {
+  absl::StatusOr<WriteResult> result = absl::InternalError("unknown kind");
+  registry::VisitKind(kind, [&]<typename Message>() {
+    result = write.Delete<Message>(project, name);
+  });
+  return result;
+}
+
+v1::ObjectResult ToProto(const WriteResult& r) {
+  v1::ObjectResult out;
+  out.set_kind(std::string(storage::TableOf(r.kind).kind_name));
+  out.set_name(r.name);
+  switch (r.effect) {
+    case registry::Effect::kCreated: out.set_effect(v1::CREATED); break;
+    case registry::Effect::kUpdated: out.set_effect(v1::UPDATED); break;
+    case registry::Effect::kUnchanged: out.set_effect(v1::UNCHANGED); break;
+    case registry::Effect::kDeleted: out.set_effect(v1::DELETED); break;
+  }
+  out.set_old_version(r.old_version);
+  out.set_new_version(r.new_version);
+  return out;
+}
+
+absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
+                                 const v1::ApplyBatchRequest& q) {
+  const std::string& project = q.project();
+  if (project.empty()) return absl::InvalidArgumentError("ApplyBatch needs a project");
+  std::vector<UpsertItem> upserts;
+  std::set<std::pair<ObjectKind, std::string>> named;  // every object the batch names
+  for (const v1::Upsert& upsert : q.upserts()) {
+    absl::StatusOr<UpsertItem> item = DecodeUpsert(upsert);
+    if (!item.ok()) return item.status();
+    if (item->kind == ObjectKind::kProject && item->name != project) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "a batch for project '", project, "' cannot apply project '", item->name, "'"));
+    }
+    if (!named.insert({item->kind, item->name}).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(storage::TableOf(item->kind).kind_name, " '", item->name,
+                       "' appears more than once in the batch"));
+    }
+    upserts.push_back(*std::move(item));
+  }
+  std::vector<std::pair<ObjectKind, const v1::Delete*>> deletes;
+  for (const v1::Delete& del : q.deletes()) {
+    absl::StatusOr<ObjectKind> kind = ParseKind(del.kind());
+    if (!kind.ok()) return kind.status();
+    if (*kind == ObjectKind::kProject || *kind == ObjectKind::kInfra) {
+      return absl::InvalidArgumentError(
+          "a batch deletes objects of its project; delete a project with DeleteProject");
+    }
+    if (!named.insert({*kind, del.name()}).second) {
+      return absl::InvalidArgumentError(absl::StrCat(del.kind(), " '", del.name(),
+                                                     "' appears more than once in the batch"));
+    }
+    deletes.emplace_back(*kind, &del);
+  }
+
+  v1::ApplyBatchResponse response;
+  bool ran = false;
+  absl::Status status = r.Write(call.write, [&](RegistryWrite& write) -> absl::Status {
+    ran = true;
+    response.clear_results();  // the body may run again after ABORTED
+    storage::Transaction& tx = write.transaction();
+    // Expected versions first, every one of them, under row locks held to the commit.
+    v1::VersionConflicts conflicts;
+    auto expect = [&](ObjectKind kind, const std::string& name,
+                      std::optional<int64_t> expected) -> absl::Status {
+      if (!expected.has_value()) return absl::OkStatus();
+      absl::StatusOr<std::optional<storage::ObjectRow>> row =
+          tx.GetObject(kind, KeyProject(kind, project, name), name, storage::Lock::kForUpdate);
+      if (!row.ok()) return row.status();
+      const int64_t actual = row->has_value() ? (*row)->version : 0;
+      if (actual != *expected) {
+        v1::VersionConflict* conflict = conflicts.add_conflicts();
+        conflict->set_kind(std::string(storage::TableOf(kind).kind_name));
+        conflict->set_name(name);
+        conflict->set_expected_version(*expected);
+        conflict->set_actual_version(actual);
+      }
+      return absl::OkStatus();
+    };
+    for (const UpsertItem& item : upserts) {
+      if (absl::Status s = expect(item.kind, item.name, item.expected_version); !s.ok()) return s;
+    }
+    for (const auto& [kind, del] : deletes) {
+      std::optional<int64_t> expected;
+      if (del->has_expected_version()) expected = del->expected_version();
+      if (absl::Status s = expect(kind, del->name(), expected); !s.ok()) return s;
+    }
+    if (conflicts.conflicts_size() > 0) {
+      absl::Status conflict = absl::FailedPreconditionError(absl::StrCat(
+          conflicts.conflicts_size(), " object(s) of the batch are not at the expected version; "
+          "nothing was applied (the status details list each one)"));
+      conflict.SetPayload(kConflictsTypeUrl, absl::Cord(conflicts.SerializeAsString()));
+      return conflict;
+    }
+    for (const UpsertItem& item : upserts) {
+      absl::StatusOr<WriteResult> result = ApplyItem(write, project, item);
+      if (!result.ok()) return result.status();
+      *response.add_results() = ToProto(*result);
+    }
+    for (const auto& [kind, del] : deletes) {
+      absl::StatusOr<WriteResult> result = DeleteItem(write, project, kind, del->name());
+      if (!result.ok()) return result.status();
+      *response.add_results() = ToProto(*result);
+    }
+    if (q.prune()) {
+      // What `feast apply` does: the project's objects the batch does not name go.
+      for (const storage::KindTable& table : storage::AllKindTables()) {
+        if (table.kind == ObjectKind::kProject || table.kind == ObjectKind::kInfra) continue;
+        absl::StatusOr<std::vector<storage::ObjectRow>> rows = tx.ListObjects(table.kind, project);
+        if (!rows.ok()) return rows.status();
+        for (const storage::ObjectRow& row : *rows) {
+          if (named.count({table.kind, row.name}) > 0) continue;
+          absl::StatusOr<WriteResult> result = DeleteItem(write, project, table.kind, row.name);
+          if (!result.ok()) return result.status();
+          *response.add_results() = ToProto(*result);
+        }
+      }
+    }
+    if (q.dry_run()) {
+      // Everything above ran for real inside the transaction; rolling it back makes the
+      // answer exactly what a real run would have done, with nothing written.
+      absl::Status rollback = absl::CancelledError("dry run");
+      rollback.SetPayload(kDryRunPayload, absl::Cord());
+      return rollback;
+    }
+    return absl::OkStatus();
+  });
+  if (absl::IsCancelled(status) && status.GetPayload(kDryRunPayload).has_value()) {
+    status = absl::OkStatus();
+  }
+  if (!status.ok()) return status;
+  response.set_dry_run(q.dry_run());
+  if (!ran) response.set_already_applied(true);
+  return MessageReply(std::move(response));
+}
+
+// Whether the caller may DESCRIBE the object a change is about. Visibility is per project, so
+// each project's rules are loaded once per call.
+class ChangeFilter {
+ public:
+  explicit ChangeFilter(const Call& call) : call_(call) {}
+
+  absl::StatusOr<bool> Visible(const storage::ChangeRecord& change) {
+    if (call_.access.user() == nullptr) return true;
+    auto it = by_project_.find(change.project);
+    if (it == by_project_.end()) {
+      absl::StatusOr<registry::Visibility> visible = call_.access.Visible(change.project);
+      if (!visible.ok()) return visible.status();
+      it = by_project_.emplace(change.project, *std::move(visible)).first;
+    }
+    registry::Resource resource{feast::core::PermissionSpec::PROJECT, change.project};
+    registry::VisitKind(change.kind, [&]<typename Message>() {
+      using Traits = registry::ObjectTraits<Message>;
+      Message object;
+      if (!change.proto.empty() && object.ParseFromString(change.proto)) {
+        resource = registry::ResourceOf(object);
+      } else {
+        resource = {Traits::kPermissionType, change.name};
+      }
+    });
+    const bool keep = it->second.Keep(resource);
+    if (!it->second.status().ok()) return it->second.status();
+    return keep;
+  }
+
+ private:
+  const Call& call_;
+  std::map<std::string, registry::Visibility> by_project_;
+};
+
+v1::Change ToProto(const storage::ChangeRecord& c) {
+  v1::Change out;
+  out.set_revision(c.revision);
+  out.set_project(c.project);
+  out.set_kind(std::string(storage::TableOf(c.kind).kind_name));
+  out.set_name(c.name);
+  out.set_operation(std::string(storage::ChangeOpName(c.op)));
+  out.set_object_version(c.object_version);
+  out.set_actor(c.actor);
+  *out.mutable_changed_at() = registry::ToProto(absl::FromUnixMicros(c.changed_at_micros));
+  out.set_object(c.proto);
+  out.set_request_id(c.request_id);
+  return out;
+}
+
+absl::StatusOr<Reply> ListChanges(registry::Registry& r, const Call& call,
+                                  const v1::ListChangesRequest& q) {
+  if (q.limit() < 0) return absl::InvalidArgumentError("limit must not be negative");
+  const int limit = q.limit() == 0 ? kDefaultChangeLimit : std::min(q.limit(), kMaxChangeLimit);
+  std::optional<ObjectKind> kind;
+  if (!q.kind().empty()) {
+    absl::StatusOr<ObjectKind> parsed = ParseKind(q.kind());
+    if (!parsed.ok()) return parsed.status();
+    kind = *parsed;
+  }
+  ChangeFilter filter(call);
+  v1::ListChangesResponse response;
+  int64_t after = q.after_revision();
+  // Reads pages until `limit` matching changes or the end of the visible log.
+  while (response.changes_size() < limit) {
+    absl::StatusOr<std::vector<storage::ChangeRecord>> page = r.ListChanges(after, limit);
+    if (!page.ok()) return page.status();
+    if (page->empty()) break;
+    for (const storage::ChangeRecord& change : *page) {
+      after = change.revision;
+      if (!q.project().empty() && change.project != q.project()) continue;
+      if (kind.has_value() && change.kind != *kind) continue;
+      if (!q.name().empty() && change.name != q.name()) continue;
+      absl::StatusOr<bool> visible = filter.Visible(change);
+      if (!visible.ok()) return visible.status();
+      if (!*visible) continue;
+      *response.add_changes() = ToProto(change);
+      if (response.changes_size() == limit) break;
+    }
+    if (static_cast<int>(page->size()) < limit) break;  // the end of what is visible now
+  }
+  response.set_next_after_revision(after);
+  return MessageReply(std::move(response));
+}
+
+absl::StatusOr<Reply> GetObjectHistory(registry::Registry& r, const Call& call,
+                                       const v1::GetObjectHistoryRequest& q) {
+  absl::StatusOr<ObjectKind> kind = ParseKind(q.kind());
+  if (!kind.ok()) return kind.status();
+  if (q.project().empty() || q.name().empty()) {
+    return absl::InvalidArgumentError("GetObjectHistory needs a project and a name");
+  }
+  ChangeFilter filter(call);
+  v1::GetObjectHistoryResponse response;
+  int64_t after = 0;
+  while (true) {
+    absl::StatusOr<std::vector<storage::ChangeRecord>> page =
+        r.ObjectHistory(*kind, KeyProject(*kind, q.project(), q.name()), q.name(), after,
+                        kMaxChangeLimit);
+    if (!page.ok()) return page.status();
+    for (const storage::ChangeRecord& change : *page) {
+      after = change.revision;
+      absl::StatusOr<bool> visible = filter.Visible(change);
+      if (!visible.ok()) return visible.status();
+      if (*visible) *response.add_changes() = ToProto(change);
+    }
+    if (static_cast<int>(page->size()) < kMaxChangeLimit) break;
+  }
+  return MessageReply(std::move(response));
+}
+
+}  // namespace
+
+LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallRunner& runner)
+    : runner_(runner) {
+  registry::Registry& r = registry;
+  AddMethod<v1::ApplyBatchRequest>(
+      methods_, runner_, kServiceName, "ApplyBatch",
+      [&r](const Call& call, const v1::ApplyBatchRequest& q) { return ApplyBatch(r, call, q); });
+  AddMethod<v1::ListChangesRequest>(
+      methods_, runner_, kServiceName, "ListChanges",
+      [&r](const Call& call, const v1::ListChangesRequest& q) { return ListChanges(r, call, q); });
+  AddMethod<v1::GetObjectHistoryRequest>(
+      methods_, runner_, kServiceName, "GetObjectHistory",
+      [&r](const Call& call, const v1::GetObjectHistoryRequest& q) {
+        return GetObjectHistory(r, call, q);
+      });
+}
+
+const Method* LarderRegistryService::Find(absl::string_view name) const {
+  for (const Method& method : methods_) {
+    if (method.name == name) return &method;
+  }
+  return nullptr;
+}
+
+}  // namespace larder::service

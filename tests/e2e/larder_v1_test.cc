@@ -1,0 +1,221 @@
+// larder.v1.Registry through the real binary on every backend: atomic batches with expected
+// versions, dry runs equal to real runs, prune, idempotent retries, the change log and history.
+#include <catch2/catch.hpp>
+#include <memory>
+#include <string>
+
+#include "google/rpc/status.pb.h"
+#include "larder/v1/registry.grpc.pb.h"
+#include "tests/e2e/api_fixture.h"
+
+namespace larder::testing {
+namespace {
+
+namespace v1 = ::larder::v1;
+
+// A larder.v1 stub on an ApiServer's port.
+struct V1 {
+  explicit V1(ApiServer& api)
+      : stub(v1::Registry::NewStub(
+            grpc::CreateChannel(api.process().address(), grpc::InsecureChannelCredentials()))) {}
+
+  grpc::Status Batch(const v1::ApplyBatchRequest& request, v1::ApplyBatchResponse* response,
+                     const std::string& request_id = "") {
+    grpc::ClientContext context;
+    if (!request_id.empty()) context.AddMetadata("x-larder-request-id", request_id);
+    return stub->ApplyBatch(&context, request, response);
+  }
+  v1::ListChangesResponse Changes(const v1::ListChangesRequest& request) {
+    grpc::ClientContext context;
+    v1::ListChangesResponse response;
+    REQUIRE(Describe(stub->ListChanges(&context, request, &response)) == "OK");
+    return response;
+  }
+  v1::GetObjectHistoryResponse History(const std::string& project, const std::string& kind,
+                                       const std::string& name) {
+    grpc::ClientContext context;
+    v1::GetObjectHistoryRequest request;
+    request.set_project(project);
+    request.set_kind(kind);
+    request.set_name(name);
+    v1::GetObjectHistoryResponse response;
+    REQUIRE(Describe(stub->GetObjectHistory(&context, request, &response)) == "OK");
+    return response;
+  }
+  std::unique_ptr<v1::Registry::Stub> stub;
+};
+
+// "kind name effect old->new" per result, for whole-answer comparisons.
+std::vector<std::string> Effects(const v1::ApplyBatchResponse& response) {
+  std::vector<std::string> out;
+  for (const v1::ObjectResult& r : response.results()) {
+    out.push_back(absl::StrCat(r.kind(), " ", r.name(), " ", v1::Effect_Name(r.effect()), " ",
+                               r.old_version(), "->", r.new_version()));
+  }
+  return out;
+}
+
+v1::ApplyBatchRequest TeamBatch() {
+  v1::ApplyBatchRequest request;
+  request.set_project("team");
+  const core::DataSource source = FileSource("trips", "s3://bucket/trips.parquet");
+  *request.add_upserts()->mutable_entity() = MakeEntity("driver", "driver_id");
+  *request.add_upserts()->mutable_data_source() = source;
+  *request.add_upserts()->mutable_feature_view() =
+      MakeFeatureView("driver_stats", {"driver"}, {Field("rating", ValueType::DOUBLE)}, source);
+  return request;
+}
+
+void BatchesAreAtomic(ScratchDatabase& db) {
+  ApiServer api(db);
+  V1 v1api(api);
+
+  // A dry run reports exactly what the real run then does, and writes nothing.
+  v1::ApplyBatchRequest request = TeamBatch();
+  request.set_dry_run(true);
+  v1::ApplyBatchResponse dry;
+  REQUIRE(Describe(v1api.Batch(request, &dry)) == "OK");
+  CHECK(dry.dry_run());
+  CHECK(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("team", "driver"))
+            .error_code() == grpc::StatusCode::NOT_FOUND);
+  request.set_dry_run(false);
+  v1::ApplyBatchResponse real;
+  REQUIRE(Describe(v1api.Batch(request, &real, "batch-1")) == "OK");
+  CHECK(Effects(dry) == Effects(real));
+  CHECK(Effects(real) == std::vector<std::string>{"entity driver CREATED 0->1",
+                                                  "data_source trips CREATED 0->1",
+                                                  "feature_view driver_stats CREATED 0->1"});
+  api.Ok(&Stub::GetFeatureView, Named<reg::GetFeatureViewRequest>("team", "driver_stats"));
+  auto driver_description = [&] {
+    return api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("team", "driver"))
+        .spec()
+        .description();
+  };
+  const std::string original = driver_description();
+
+  // The same request id again: answered, not applied twice.
+  v1::ApplyBatchResponse retried;
+  REQUIRE(Describe(v1api.Batch(request, &retried, "batch-1")) == "OK");
+  CHECK(retried.already_applied());
+  // Re-applying the same definitions changes nothing.
+  v1::ApplyBatchResponse again;
+  REQUIRE(Describe(v1api.Batch(request, &again)) == "OK");
+  for (const v1::ObjectResult& r : again.results()) CHECK(r.effect() == v1::UNCHANGED);
+
+  // Expected versions: every conflict is listed, and nothing of the batch is written.
+  v1::ApplyBatchRequest conflicting;
+  conflicting.set_project("team");
+  core::Entity changed = MakeEntity("driver", "driver_id");
+  changed.mutable_spec()->set_description("changed in a batch that does not commit");
+  v1::Upsert* u1 = conflicting.add_upserts();
+  *u1->mutable_entity() = changed;
+  u1->set_expected_version(1);  // right
+  v1::Upsert* u2 = conflicting.add_upserts();
+  *u2->mutable_entity() = MakeEntity("rider", "rider_id");
+  u2->set_expected_version(3);  // wrong: it does not exist
+  v1::Delete* d1 = conflicting.add_deletes();
+  d1->set_kind("feature_view");
+  d1->set_name("driver_stats");
+  d1->set_expected_version(0);  // wrong: it exists at version 1
+  v1::ApplyBatchResponse refused;
+  const grpc::Status conflict = v1api.Batch(conflicting, &refused);
+  REQUIRE(conflict.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(conflict.error_details()));
+  REQUIRE(details.details_size() == 1);
+  v1::VersionConflicts conflicts;
+  REQUIRE(details.details(0).UnpackTo(&conflicts));
+  REQUIRE(conflicts.conflicts_size() == 2);
+  CHECK(conflicts.conflicts(0).name() == "rider");
+  CHECK(conflicts.conflicts(0).expected_version() == 3);
+  CHECK(conflicts.conflicts(0).actual_version() == 0);
+  CHECK(conflicts.conflicts(1).kind() == "feature_view");
+  CHECK(conflicts.conflicts(1).actual_version() == 1);
+  CHECK(driver_description() == original);
+
+  // A batch that fails midway (an unknown view to delete) leaves nothing behind.
+  v1::ApplyBatchRequest failing;
+  failing.set_project("team");
+  *failing.add_upserts()->mutable_entity() = changed;
+  v1::Delete* missing = failing.add_deletes();
+  missing->set_kind("feature_view");
+  missing->set_name("no_such_view");
+  v1::ApplyBatchResponse failed;
+  CHECK(v1api.Batch(failing, &failed).error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(driver_description() == original);
+
+  // Prune: what the batch does not name goes, in the same transaction.
+  v1::ApplyBatchRequest pruning;
+  pruning.set_project("team");
+  *pruning.add_upserts()->mutable_entity() = changed;
+  pruning.set_prune(true);
+  v1::ApplyBatchResponse pruned;
+  REQUIRE(Describe(v1api.Batch(pruning, &pruned)) == "OK");
+  CHECK(Effects(pruned) == std::vector<std::string>{"entity driver UPDATED 1->2",
+                                                    "data_source trips DELETED 1->0",
+                                                    "feature_view driver_stats DELETED 1->0"});
+  CHECK(api.Status(&Stub::GetFeatureView, Named<reg::GetFeatureViewRequest>("team", "driver_stats"))
+            .error_code() == grpc::StatusCode::NOT_FOUND);
+
+  // Bad input: a clear INVALID_ARGUMENT, nothing written.
+  v1::ApplyBatchRequest bad;
+  bad.set_project("team");
+  v1::Delete* unknown = bad.add_deletes();
+  unknown->set_kind("gizmo");
+  unknown->set_name("x");
+  CHECK(v1api.Batch(bad, &failed).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  bad.clear_deletes();
+  bad.add_upserts();  // no object
+  CHECK(v1api.Batch(bad, &failed).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+}
+LARDER_BACKEND_TEST("larder.v1: ApplyBatch is all-or-nothing, with expected versions, dry runs, "
+                    "prune and idempotent retries",
+                    BatchesAreAtomic)
+
+void ChangeLogAndHistory(ScratchDatabase& db) {
+  ApiServer api(db);
+  V1 v1api(api);
+  v1::ApplyBatchResponse response;
+  REQUIRE(Describe(v1api.Batch(TeamBatch(), &response)) == "OK");
+  core::Entity changed = MakeEntity("driver", "driver_id");
+  changed.mutable_spec()->set_description("v2");
+  REQUIRE(Describe(api.Apply("team", changed)) == "OK");
+  REQUIRE(Describe(api.Apply("other", MakeEntity("driver", "driver_id"))) == "OK");
+
+  // Everything, in revision order, without gaps.
+  v1::ListChangesResponse all = v1api.Changes(v1::ListChangesRequest());
+  REQUIRE(all.changes_size() == 7);  // project team, 3 objects, update, project other, entity
+  for (int i = 0; i < all.changes_size(); ++i) CHECK(all.changes(i).revision() == i + 1);
+  CHECK(all.next_after_revision() == 7);
+
+  // Filtered by project and kind; paged with after_revision.
+  v1::ListChangesRequest entities;
+  entities.set_project("team");
+  entities.set_kind("entity");
+  v1::ListChangesResponse team_entities = v1api.Changes(entities);
+  REQUIRE(team_entities.changes_size() == 2);
+  CHECK(team_entities.changes(0).operation() == "create");
+  CHECK(team_entities.changes(1).operation() == "update");
+  entities.set_limit(1);
+  v1::ListChangesResponse first = v1api.Changes(entities);
+  REQUIRE(first.changes_size() == 1);
+  entities.set_after_revision(first.next_after_revision());
+  v1::ListChangesResponse second = v1api.Changes(entities);
+  REQUIRE(second.changes_size() == 1);
+  CHECK(second.changes(0).revision() == team_entities.changes(1).revision());
+
+  // One object's history: every version with its object.
+  v1::GetObjectHistoryResponse history = v1api.History("team", "entity", "driver");
+  REQUIRE(history.changes_size() == 2);
+  CHECK(history.changes(0).object_version() == 1);
+  CHECK(history.changes(1).object_version() == 2);
+  core::Entity v2;
+  REQUIRE(v2.ParseFromString(history.changes(1).object()));
+  CHECK(v2.spec().description() == "v2");
+  CHECK(v1api.History("team", "entity", "nobody").changes_size() == 0);
+}
+LARDER_BACKEND_TEST("larder.v1: ListChanges and GetObjectHistory read the change log",
+                    ChangeLogAndHistory)
+
+}  // namespace
+}  // namespace larder::testing

@@ -7,6 +7,7 @@
 #include "common/backoff.h"
 #include "common/feast_error.h"
 #include "common/metadata_keys.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
 
@@ -20,7 +21,25 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (std::optional<FeastErrorDetails> details = ParseFeastErrorDetails(status.error_message())) {
     return FeastError(code, details->feast_class, details->message);
   }
-  return absl::Status(code, status.error_message());
+  absl::Status out(code, status.error_message());
+  google::rpc::Status rich;
+  if (!status.error_details().empty() && rich.ParseFromString(status.error_details())) {
+    for (const google::protobuf::Any& detail : rich.details()) {
+      out.SetPayload(detail.type_url(), absl::Cord(detail.value()));
+    }
+  }
+  return out;
+}
+
+std::optional<larder::v1::VersionConflicts> VersionConflictsOf(const absl::Status& status) {
+  if (!absl::IsFailedPrecondition(status)) return std::nullopt;
+  absl::optional<absl::Cord> payload =
+      status.GetPayload("type.googleapis.com/larder.v1.VersionConflicts");
+  larder::v1::VersionConflicts conflicts;
+  if (!payload.has_value() || !conflicts.ParseFromString(std::string(*payload))) {
+    return std::nullopt;
+  }
+  return conflicts;
 }
 
 std::string NewRequestId() {
@@ -63,14 +82,16 @@ RegistryClient::RegistryClient(ClientOptions options) : options_(std::move(optio
   // Unbounded message sizes on the client: Proto() of a large registry can be big.
   arguments.SetMaxReceiveMessageSize(-1);
   for (const std::string& address : options_.addresses) {
-    stubs_.push_back(
-        RegistryServer::NewStub(grpc::CreateCustomChannel(address, credentials, arguments)));
+    std::shared_ptr<grpc::Channel> channel =
+        grpc::CreateCustomChannel(address, credentials, arguments);
+    stubs_.push_back(RegistryServer::NewStub(channel));
+    v1_stubs_.push_back(larder::v1::Registry::NewStub(channel));
   }
 }
 
-std::pair<RegistryServer::Stub*, size_t> RegistryClient::CurrentStub() const {
+size_t RegistryClient::CurrentIndex() const {
   absl::MutexLock lock(&mu_);
-  return {stubs_[current_].get(), current_};
+  return current_;
 }
 
 void RegistryClient::FailOver(size_t failed_index) {
@@ -89,7 +110,8 @@ void RegistryClient::PrepareContext(grpc::ClientContext& context,
   if (options_.server_deduplicates_requests) context.AddMetadata(common::kRequestIdKey, request_id);
   if (options_.token_provider) {
     const std::string token = options_.token_provider();
-    if (!token.empty()) context.AddMetadata(common::kAuthorizationKey, absl::StrCat("Bearer ", token));
+    if (!token.empty())
+      context.AddMetadata(common::kAuthorizationKey, absl::StrCat("Bearer ", token));
   }
 }
 
@@ -154,8 +176,7 @@ absl::Status RegistryClient::DeleteFeatureView(const std::string& project,
   request.set_commit(true);
   google::protobuf::Empty empty;
   // A retried delete that already happened answers NOT_FOUND, which callers can treat as done.
-  return Call(&RegistryServer::Stub::DeleteFeatureView, request, &empty,
-              Idempotency::kIdempotent);
+  return Call(&RegistryServer::Stub::DeleteFeatureView, request, &empty, Idempotency::kIdempotent);
 }
 
 absl::Status RegistryClient::ApplyMaterialization(const std::string& project,
@@ -172,6 +193,38 @@ absl::Status RegistryClient::ApplyMaterialization(const std::string& project,
   return Call(&RegistryServer::Stub::ApplyMaterialization, request, &empty,
               options_.server_deduplicates_requests ? Idempotency::kIdempotent
                                                     : Idempotency::kNotIdempotent);
+}
+
+absl::StatusOr<larder::v1::ApplyBatchResponse> RegistryClient::ApplyBatch(
+    const larder::v1::ApplyBatchRequest& request) {
+  larder::v1::ApplyBatchResponse response;
+  absl::Status status = Call(&larder::v1::Registry::Stub::ApplyBatch, request, &response,
+                             options_.server_deduplicates_requests ? Idempotency::kIdempotent
+                                                                   : Idempotency::kNotIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::ListChangesResponse> RegistryClient::ListChanges(
+    const larder::v1::ListChangesRequest& request) {
+  larder::v1::ListChangesResponse response;
+  absl::Status status =
+      Call(&larder::v1::Registry::Stub::ListChanges, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::GetObjectHistoryResponse> RegistryClient::GetObjectHistory(
+    const std::string& project, const std::string& kind, const std::string& name) {
+  larder::v1::GetObjectHistoryRequest request;
+  request.set_project(project);
+  request.set_kind(kind);
+  request.set_name(name);
+  larder::v1::GetObjectHistoryResponse response;
+  absl::Status status = Call(&larder::v1::Registry::Stub::GetObjectHistory, request, &response,
+                             Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
 }
 
 }  // namespace larder::client

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "feast/registry/RegistryServer.grpc.pb.h"
+#include "larder/v1/registry.grpc.pb.h"
 
 namespace larder::client {
 
@@ -27,7 +29,7 @@ struct ClientOptions {
   std::function<std::string()> token_provider;
   // TLS: off by default (plaintext, as Feast's default registry server).
   bool use_tls = false;
-  std::string root_certificates_pem;  // empty: the system roots
+  std::string root_certificates_pem;   // empty: the system roots
   std::string client_certificate_pem;  // both set: mutual TLS
   std::string client_private_key_pem;
   std::string authority_override;  // for certificates issued to another name
@@ -55,18 +57,17 @@ class RegistryClient {
   // INVALID_ARGUMENT when no address is given.
   static absl::StatusOr<std::unique_ptr<RegistryClient>> Create(ClientOptions options);
 
-  // Calls `method` (a RegistryServer::Stub member) with retries per `idempotency`.
-  template <typename Request, typename Response>
-  absl::Status Call(grpc::Status (feast::registry::RegistryServer::Stub::*method)(
-                        grpc::ClientContext*, const Request&, Response*),
+  // Calls `method` (a member of feast.registry.RegistryServer's or larder.v1.Registry's Stub)
+  // with retries per `idempotency`.
+  template <typename Stub, typename Request, typename Response>
+  absl::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                     const Request& request, Response* response, Idempotency idempotency);
 
   // Conveniences for the calls workers make most.
   absl::StatusOr<feast::core::FeatureView> GetFeatureView(const std::string& project,
                                                           const std::string& name,
                                                           bool allow_cache = false);
-  absl::StatusOr<feast::core::Entity> GetEntity(const std::string& project,
-                                                const std::string& name,
+  absl::StatusOr<feast::core::Entity> GetEntity(const std::string& project, const std::string& name,
                                                 bool allow_cache = false);
   absl::Status ApplyEntity(const std::string& project, const feast::core::Entity& entity);
   absl::Status ApplyFeatureView(const std::string& project, const feast::core::FeatureView& view);
@@ -79,13 +80,31 @@ class RegistryClient {
                                     const google::protobuf::Timestamp& start,
                                     const google::protobuf::Timestamp& end);
 
+  // larder.v1 (docs/larder-v1.md). ApplyBatch is retried after UNAVAILABLE only when the server
+  // deduplicates requests (a retry of a committed batch then answers already_applied). A
+  // version conflict is FAILED_PRECONDITION; VersionConflictsOf lists the conflicting objects.
+  absl::StatusOr<larder::v1::ApplyBatchResponse> ApplyBatch(
+      const larder::v1::ApplyBatchRequest& request);
+  absl::StatusOr<larder::v1::ListChangesResponse> ListChanges(
+      const larder::v1::ListChangesRequest& request);
+  absl::StatusOr<larder::v1::GetObjectHistoryResponse> GetObjectHistory(const std::string& project,
+                                                                        const std::string& kind,
+                                                                        const std::string& name);
+
   // The address calls currently go to.
   std::string current_address() const;
 
  private:
   explicit RegistryClient(ClientOptions options);
-  // The stub of the current replica, and its index.
-  std::pair<feast::registry::RegistryServer::Stub*, size_t> CurrentStub() const;
+  // The current replica's index, and its stub of each service.
+  size_t CurrentIndex() const;
+  feast::registry::RegistryServer::Stub* StubAt(
+      size_t index, const feast::registry::RegistryServer::Stub*) const {
+    return stubs_[index].get();
+  }
+  larder::v1::Registry::Stub* StubAt(size_t index, const larder::v1::Registry::Stub*) const {
+    return v1_stubs_[index].get();
+  }
   // Moves to the next replica after `failed_index` failed (no-op if already moved).
   void FailOver(size_t failed_index);
   void PrepareContext(grpc::ClientContext& context, const std::string& request_id) const;
@@ -93,13 +112,18 @@ class RegistryClient {
 
   const ClientOptions options_;
   std::vector<std::unique_ptr<feast::registry::RegistryServer::Stub>> stubs_;
+  std::vector<std::unique_ptr<larder::v1::Registry::Stub>> v1_stubs_;
   mutable absl::Mutex mu_;
   size_t current_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 // The absl::Status for a gRPC status: same code; Feast JSON details become the message plus the
-// Feast exception class payload.
+// Feast exception class payload; typed details (google.rpc.Status) become payloads keyed by
+// their type URL.
 absl::Status FromGrpcStatus(const grpc::Status& status);
+
+// The conflicting objects of a FAILED_PRECONDITION answer to ApplyBatch, or nullopt.
+std::optional<larder::v1::VersionConflicts> VersionConflictsOf(const absl::Status& status);
 
 // A random id for one logical request (128 bits, hex).
 std::string NewRequestId();
@@ -107,16 +131,17 @@ std::string NewRequestId();
 // Whether a call that ended with `status` should be tried again.
 bool ShouldRetry(const absl::Status& status, Idempotency idempotency);
 
-template <typename Request, typename Response>
-absl::Status RegistryClient::Call(grpc::Status (feast::registry::RegistryServer::Stub::*method)(
-                                      grpc::ClientContext*, const Request&, Response*),
+template <typename Stub, typename Request, typename Response>
+absl::Status RegistryClient::Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                               Response*),
                                   const Request& request, Response* response,
                                   Idempotency idempotency) {
   absl::Status status;
   const std::string request_id = NewRequestId();  // one id for every attempt of this call
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) absl::SleepFor(Backoff(attempt));
-    auto [stub, index] = CurrentStub();
+    const size_t index = CurrentIndex();
+    Stub* stub = StubAt(index, static_cast<const Stub*>(nullptr));
     grpc::ClientContext context;
     PrepareContext(context, request_id);
     status = FromGrpcStatus((stub->*method)(&context, request, response));

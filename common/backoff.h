@@ -17,8 +17,8 @@ inline absl::Duration JitteredBackoff(int attempt, absl::Duration initial, absl:
   for (int i = 1; i < attempt && ceiling < max; ++i) ceiling *= 2;
   ceiling = std::min(ceiling, max);
   absl::BitGen jitter;
-  return absl::Microseconds(absl::Uniform<int64_t>(
-      jitter, 0, std::max<int64_t>(1, absl::ToInt64Microseconds(ceiling))));
+  return absl::Microseconds(
+      absl::Uniform<int64_t>(jitter, 0, std::max<int64_t>(1, absl::ToInt64Microseconds(ceiling))));
 }
 
 }  // namespace larder::common

@@ -9,7 +9,7 @@ namespace larder::migrations {
 // One numbered schema step, compiled into the binary from migrations/<backend>/NNNN_name.sql.
 struct Migration {
   absl::string_view backend;  // "sqlite", "postgres", "mysql"
-  int version;               // NNNN
+  int version;                // NNNN
   absl::string_view name;     // file name without number and extension
   absl::string_view sql;      // statements separated by ";" at the end of a line
 };

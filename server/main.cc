@@ -13,20 +13,20 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
-#include "absl/synchronization/mutex.h"
 #include "grpcpp/server_builder.h"
+#include "server/auth/jwt_authenticator.h"
+#include "server/auth/static_tokens.h"
+#include "server/file_clock.h"
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
 #include "server/grpc/larder_v1/larder_grpc_service.h"
-#include "server/auth/jwt_authenticator.h"
-#include "server/auth/static_tokens.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
-#include "server/file_clock.h"
 #include "server/server_config.h"
 #include "server/service/call_runner.h"
 #include "server/service/feast_registry_service.h"
@@ -42,8 +42,7 @@ int Fail(absl::string_view message) {
   return 1;
 }
 
-absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(
-    const ServerConfig& config) {
+absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(const ServerConfig& config) {
   absl::StatusOr<storage::DatabaseUrl> url = storage::ParseDatabaseUrl(config.db_url);
   if (!url.ok()) return url.status();
   storage::StoreOptions options;
@@ -112,8 +111,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry::SystemClock system_clock;
   std::unique_ptr<FileClock> file_clock;
   if (!config.clock_file.empty()) file_clock = std::make_unique<FileClock>(config.clock_file);
-  registry::Clock& clock = file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock)
-                                                 : system_clock;
+  registry::Clock& clock =
+      file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock) : system_clock;
   registry::Registry registry(**store, clock);
   service::CallRunner runner(registry, authenticator->get(), config.default_project);
   service::FeastRegistryService feast_service(registry, runner);
@@ -187,10 +186,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::vector<std::string> args(argv + 1, argv + argc);
-  absl::StatusOr<larder::ServerConfig> config =
-      larder::ParseServerConfig(args, [](const char* name) -> const char* {
-        return std::getenv(name);
-      });
+  absl::StatusOr<larder::ServerConfig> config = larder::ParseServerConfig(
+      args, [](const char* name) -> const char* { return std::getenv(name); });
   if (!config.ok()) {
     std::cerr << "larder: " << config.status().message() << "\n\n" << larder::UsageText();
     return 2;

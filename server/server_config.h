@@ -16,9 +16,9 @@ struct ServerConfig {
   // ./larder.db (SQLAlchemy's reading: relative); overridden by LARDER_DB, then --db
   std::string db_url = "sqlite:///larder.db";
   std::string listen_address = "0.0.0.0:6570";  // Feast's registry port; LARDER_ADDR, --addr
-  bool migrate = false;                          // serve: apply pending migrations first
-  int64_t max_message_bytes = 256LL << 20;       // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes
-  int max_db_connections = 16;                   // --db-connections
+  bool migrate = false;                         // serve: apply pending migrations first
+  int64_t max_message_bytes = 256LL << 20;      // LARDER_MAX_MESSAGE_BYTES, --max-message-bytes
+  int max_db_connections = 16;                  // --db-connections
   int cache_poll_ms = 1000;  // --cache-poll-ms: how often the snapshot catches up (0: never)
 
   // Authentication (docs/auth.md); with neither file every call is allowed, as Feast's no_auth.

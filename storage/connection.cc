@@ -32,8 +32,7 @@ absl::Status Connection::CommitWith(absl::Span<const FinalStatement> statements)
   if (state_ != State::kInTransaction) {
     return absl::FailedPreconditionError("commit without an open transaction");
   }
-  absl::Status status =
-      Track(statements.empty() ? CommitImpl() : CommitWithImpl(statements));
+  absl::Status status = Track(statements.empty() ? CommitImpl() : CommitWithImpl(statements));
   if (state_ == State::kBroken) return status;
   if (status.ok()) {
     state_ = State::kIdle;

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <variant>
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -65,8 +65,7 @@ class Connection {
   absl::Status CommitWith(absl::Span<const FinalStatement> statements);
   // Always leaves the connection idle, or unusable if the rollback itself failed.
   void Rollback();
-  absl::StatusOr<SqlResult> Execute(const Statement& statement,
-                                    absl::Span<const SqlParam> params);
+  absl::StatusOr<SqlResult> Execute(const Statement& statement, absl::Span<const SqlParam> params);
   // Runs SQL without parameters or result rows (DDL from migrations), inside or outside a
   // transaction.
   absl::Status ExecuteScript(absl::string_view sql);

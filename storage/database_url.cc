@@ -73,10 +73,10 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
     if (absl::Status s = ParseServerPart(rest, url); !s.ok()) return s;
     if (url.port == 0) url.port = 3306;
   } else if (absl::StrContains(text, "://")) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported database URL scheme in '", text,
-        "' (use sqlite:///relative.db, sqlite:////absolute.db, "
-        "postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported database URL scheme in '", text,
+                     "' (use sqlite:///relative.db, sqlite:////absolute.db, "
+                     "postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db)"));
   } else {
     url.backend = Backend::kSqlite;
     url.path = std::string(text);

@@ -38,9 +38,8 @@ absl::StatusOr<std::string> InlineParams(absl::string_view statement_id, absl::s
       continue;
     }
     if (index > params.size()) {
-      return absl::InvalidArgumentError(absl::StrCat(statement_id, ": placeholder ", index,
-                                                     " has no parameter (", params.size(),
-                                                     " given)"));
+      return absl::InvalidArgumentError(absl::StrCat(
+          statement_id, ": placeholder ", index, " has no parameter (", params.size(), " given)"));
     }
     out += literal(params[index - 1]);
     i = end - 1;

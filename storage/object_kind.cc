@@ -24,8 +24,7 @@ constexpr std::array<KindTable, kKindCount> kKindTables = {{
      "saved_dataset_proto"},
     {ObjectKind::kValidationReference, "validation_reference", "validation_references",
      "validation_reference_name", "validation_reference_proto"},
-    {ObjectKind::kPermission, "permission", "permissions", "permission_name",
-     "permission_proto"},
+    {ObjectKind::kPermission, "permission", "permissions", "permission_name", "permission_proto"},
     {ObjectKind::kInfra, "infra", "managed_infra", "infra_name", "infra_proto"},
 }};
 

@@ -20,7 +20,8 @@ absl::StatusOr<SchemaState> WithConnection(
 BackendParts BackendFor(const DatabaseUrl& url) {
   switch (url.backend) {
     case Backend::kSqlite:
-      return {&SqliteDialect(), [path = url.path, writer = std::make_shared<absl::Mutex>()] {
+      return {&SqliteDialect(),
+              [path = url.path, writer = std::make_shared<absl::Mutex>()] {
                 return OpenSqliteConnection(path, writer);
               },
               nullptr};

@@ -75,12 +75,12 @@ absl::Status ApplyOne(Connection& connection, const Dialect& dialect,
   }
   const Statement record{
       "schema.record",
-      absl::StrCat("INSERT INTO ", kMigrationsTable,
-                   " (version, name, applied_at_micros) VALUES (", dialect.Placeholder(1), ", ",
-                   dialect.Placeholder(2), ", ", dialect.Placeholder(3), ")")};
+      absl::StrCat("INSERT INTO ", kMigrationsTable, " (version, name, applied_at_micros) VALUES (",
+                   dialect.Placeholder(1), ", ", dialect.Placeholder(2), ", ",
+                   dialect.Placeholder(3), ")")};
   absl::StatusOr<SqlResult> recorded = connection.Execute(
-      record, {SqlParam(int64_t{m.version}), SqlParam(m.name),
-               SqlParam(absl::ToUnixMicros(absl::Now()))});
+      record,
+      {SqlParam(int64_t{m.version}), SqlParam(m.name), SqlParam(absl::ToUnixMicros(absl::Now()))});
   if (!recorded.ok()) {
     connection.Rollback();
     return absl::Status(recorded.status().code(),
@@ -118,8 +118,7 @@ absl::StatusOr<SchemaState> InspectSchema(Connection& connection, const Dialect&
   return state;
 }
 
-absl::StatusOr<SchemaState> ApplyPendingMigrations(Connection& connection,
-                                                   const Dialect& dialect) {
+absl::StatusOr<SchemaState> ApplyPendingMigrations(Connection& connection, const Dialect& dialect) {
   absl::StatusOr<SchemaState> state = InspectSchema(connection, dialect);
   if (!state.ok()) return state.status();
   if (state->newer_than_binary()) {
@@ -141,15 +140,15 @@ absl::StatusOr<SchemaState> ApplyPendingMigrations(Connection& connection,
   return state;
 }
 
-absl::StatusOr<SchemaState> PrepareSchemaForServing(Connection& connection,
-                                                    const Dialect& dialect, bool allow_migrate) {
+absl::StatusOr<SchemaState> PrepareSchemaForServing(Connection& connection, const Dialect& dialect,
+                                                    bool allow_migrate) {
   absl::StatusOr<SchemaState> state = InspectSchema(connection, dialect);
   if (!state.ok()) return state.status();
   if (state->newer_than_binary()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the database schema is at version ", state->current_version,
-        " but this larder knows only up to ", state->latest_version,
-        "; refusing to serve it (upgrade larder)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database schema is at version ", state->current_version,
+                     " but this larder knows only up to ", state->latest_version,
+                     "; refusing to serve it (upgrade larder)"));
   }
   if (state->up_to_date()) return state;
   if (state->empty() || allow_migrate) return ApplyPendingMigrations(connection, dialect);

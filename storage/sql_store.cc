@@ -4,8 +4,7 @@
 
 namespace larder::storage {
 
-SqlStore::SqlStore(const Dialect& dialect, std::unique_ptr<ConnectionPool> pool,
-                   RetryPolicy retry)
+SqlStore::SqlStore(const Dialect& dialect, std::unique_ptr<ConnectionPool> pool, RetryPolicy retry)
     : dialect_(dialect), statements_(dialect), pool_(std::move(pool)), retry_(retry) {}
 
 absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) {

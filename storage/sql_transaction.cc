@@ -54,9 +54,9 @@ absl::StatusOr<std::optional<ObjectRow>> SqlTransaction::GetObject(ObjectKind ki
   const Statement& statement = lock == Lock::kForUpdate ? s.get_for_update
                                : lock == Lock::kShared  ? s.get_for_share
                                                         : s.get;
-  absl::StatusOr<SqlResult> result =
-      kind == ObjectKind::kProject ? Exec(statement, {SqlParam(name)})
-                                   : Exec(statement, {SqlParam(name), SqlParam(project)});
+  absl::StatusOr<SqlResult> result = kind == ObjectKind::kProject
+                                         ? Exec(statement, {SqlParam(name)})
+                                         : Exec(statement, {SqlParam(name), SqlParam(project)});
   if (!result.ok()) return result.status();
   if (result->rows.empty()) return std::nullopt;
   absl::StatusOr<ObjectRow> row = ToObjectRow(result->rows.front());
@@ -107,9 +107,9 @@ absl::Status SqlTransaction::UpdateObject(ObjectKind kind, const ObjectRow& row)
 absl::StatusOr<bool> SqlTransaction::DeleteObject(ObjectKind kind, absl::string_view project,
                                                   absl::string_view name) {
   const Statement& statement = statements_.of(kind).remove;
-  absl::StatusOr<SqlResult> result =
-      kind == ObjectKind::kProject ? Exec(statement, {SqlParam(name)})
-                                   : Exec(statement, {SqlParam(name), SqlParam(project)});
+  absl::StatusOr<SqlResult> result = kind == ObjectKind::kProject
+                                         ? Exec(statement, {SqlParam(name)})
+                                         : Exec(statement, {SqlParam(name), SqlParam(project)});
   if (!result.ok()) return result.status();
   return result->affected_rows > 0;
 }
@@ -210,8 +210,8 @@ absl::StatusOr<bool> SqlTransaction::DeleteProjectCascade(absl::string_view proj
   if (absl::Status s = FlushMetadata(); !s.ok()) return s;
   for (const KindTable& t : AllKindTables()) {
     if (t.kind == ObjectKind::kProject) continue;
-    absl::Status status = Exec(statements_.of(t.kind).remove_project_rows, {SqlParam(project)})
-                              .status();
+    absl::Status status =
+        Exec(statements_.of(t.kind).remove_project_rows, {SqlParam(project)}).status();
     if (!status.ok()) return status;
   }
   for (const Statement* statement :
@@ -239,8 +239,8 @@ absl::StatusOr<ChangeRecord> ChangeFromCells(const std::vector<SqlCell>& cells) 
   c.kind = *kind;
   c.name = ToText(cells[3]);
   const std::string op = ToText(cells[4]);
-  c.op = op == "create" ? ChangeOp::kCreate
-                        : (op == "update" ? ChangeOp::kUpdate : ChangeOp::kDelete);
+  c.op =
+      op == "create" ? ChangeOp::kCreate : (op == "update" ? ChangeOp::kUpdate : ChangeOp::kDelete);
   c.object_version = *version;
   c.actor = ToText(cells[6]);
   c.changed_at_micros = *micros;
@@ -310,9 +310,9 @@ absl::Status SqlTransaction::Commit() {
     if (absl::Status s = FlushMetadata(); !s.ok()) return s;
     absl::StatusOr<SqlResult> bumped = Exec(statements_.revision_bump, {SqlParam(count)});
     if (!bumped.ok()) return bumped.status();
-    absl::StatusOr<int64_t> last =
-        statements_.bump_returns_revision && !bumped->rows.empty() ? ToInt(bumped->rows[0][0])
-                                                                   : CurrentRevision();
+    absl::StatusOr<int64_t> last = statements_.bump_returns_revision && !bumped->rows.empty()
+                                       ? ToInt(bumped->rows[0][0])
+                                       : CurrentRevision();
     if (!last.ok()) return last.status();
     int64_t revision = *last - count;
     for (ChangeRecord& c : pending_changes_) c.revision = ++revision;
@@ -321,8 +321,8 @@ absl::Status SqlTransaction::Commit() {
   params.reserve(pending_metadata_.size() + pending_changes_.size());
   std::vector<Connection::FinalStatement> final_statements;
   for (const MetadataPut& put : pending_metadata_) {
-    params.push_back({SqlParam(put.project), SqlParam(put.key), SqlParam(put.value),
-                      SqlParam(put.now_seconds)});
+    params.push_back(
+        {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
     final_statements.push_back({&statements_.metadata_put, params.back()});
   }
   if (single_statement) {
@@ -349,9 +349,14 @@ absl::Status SqlTransaction::Commit() {
 }
 
 std::vector<SqlParam> SqlTransaction::ChangeParams(const ChangeRecord& c) {
-  return {SqlParam(c.revision), SqlParam(c.project), SqlParam(TableOf(c.kind).kind_name),
-          SqlParam(c.name), SqlParam(ChangeOpName(c.op)), SqlParam(c.object_version),
-          SqlParam(c.actor), SqlParam(c.changed_at_micros),
+  return {SqlParam(c.revision),
+          SqlParam(c.project),
+          SqlParam(TableOf(c.kind).kind_name),
+          SqlParam(c.name),
+          SqlParam(ChangeOpName(c.op)),
+          SqlParam(c.object_version),
+          SqlParam(c.actor),
+          SqlParam(c.changed_at_micros),
           c.op == ChangeOp::kDelete ? SqlParam(nullptr) : SqlParam(Blob{c.proto}),
           c.request_id.empty() ? SqlParam(nullptr) : SqlParam(c.request_id)};
 }

@@ -44,8 +44,7 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) override;
 
   void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
-  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
-                                                        int limit) override;
+  absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision, int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::StatusOr<std::vector<ChangeRecord>> ListObjectChanges(ObjectKind kind,
                                                               absl::string_view project,

@@ -22,10 +22,9 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
   const std::string prefix = absl::StrCat(t.kind_name, ".");
   const bool is_project = t.kind == ObjectKind::kProject;
   // Projects are keyed by project_id alone (Feast also stores the name in project_name).
-  const std::string key =
-      is_project ? absl::StrCat("project_id = ", d.Placeholder(1))
-                 : absl::StrCat(t.name_column, " = ", d.Placeholder(1), " AND project_id = ",
-                                d.Placeholder(2));
+  const std::string key = is_project ? absl::StrCat("project_id = ", d.Placeholder(1))
+                                     : absl::StrCat(t.name_column, " = ", d.Placeholder(1),
+                                                    " AND project_id = ", d.Placeholder(2));
   // Columns read back, in ObjectRow order: name, project, proto, last_updated, version.
   const std::string columns = absl::StrCat(t.name_column, ", project_id, ", t.proto_column,
                                            ", last_updated_timestamp, larder_version");
@@ -34,8 +33,7 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
   KindStatements s;
   // get(name[, project])
   s.get = {prefix + "get", absl::StrCat("SELECT ", columns, from, " WHERE ", key)};
-  s.get_for_update = {prefix + "get_for_update",
-                      absl::StrCat(s.get.sql, d.for_update_suffix)};
+  s.get_for_update = {prefix + "get_for_update", absl::StrCat(s.get.sql, d.for_update_suffix)};
   s.get_for_share = {prefix + "get_for_share", absl::StrCat(s.get.sql, d.for_share_suffix)};
   // list(project) / list_since(project, seconds); projects list everything.
   if (is_project) {
@@ -43,17 +41,15 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
                                             d.byte_order_collation)};
     s.list_since = {prefix + "list_since",
                     absl::StrCat("SELECT ", columns, from, " WHERE last_updated_timestamp >= ",
-                                 d.Placeholder(1), " ORDER BY project_id",
-                                 d.byte_order_collation)};
+                                 d.Placeholder(1), " ORDER BY project_id", d.byte_order_collation)};
   } else {
-    s.list = {prefix + "list", absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
-                                            d.Placeholder(1), " ORDER BY ", t.name_column,
-                                            d.byte_order_collation)};
+    s.list = {prefix + "list",
+              absl::StrCat("SELECT ", columns, from, " WHERE project_id = ", d.Placeholder(1),
+                           " ORDER BY ", t.name_column, d.byte_order_collation)};
     s.list_since = {prefix + "list_since",
-                    absl::StrCat("SELECT ", columns, from, " WHERE project_id = ",
-                                 d.Placeholder(1), " AND last_updated_timestamp >= ",
-                                 d.Placeholder(2), " ORDER BY ", t.name_column,
-                                 d.byte_order_collation)};
+                    absl::StrCat("SELECT ", columns, from, " WHERE project_id = ", d.Placeholder(1),
+                                 " AND last_updated_timestamp >= ", d.Placeholder(2), " ORDER BY ",
+                                 t.name_column, d.byte_order_collation)};
   }
   // insert(name, project, last_updated, proto, version)
   if (is_project) {
@@ -68,10 +64,9 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
                              ", larder_version) VALUES (", Placeholders(d, 5), ")")};
   }
   // update(proto, last_updated, version, name[, project])
-  const std::string update_key =
-      is_project ? absl::StrCat("project_id = ", d.Placeholder(4))
-                 : absl::StrCat(t.name_column, " = ", d.Placeholder(4), " AND project_id = ",
-                                d.Placeholder(5));
+  const std::string update_key = is_project ? absl::StrCat("project_id = ", d.Placeholder(4))
+                                            : absl::StrCat(t.name_column, " = ", d.Placeholder(4),
+                                                           " AND project_id = ", d.Placeholder(5));
   s.update = {prefix + "update",
               absl::StrCat("UPDATE ", t.table, " SET ", t.proto_column, " = ", d.Placeholder(1),
                            ", last_updated_timestamp = ", d.Placeholder(2),
@@ -94,15 +89,18 @@ Statements::Statements(const Dialect& d) {
 
   // metadata_get(project, key)
   metadata_get = {"metadata.get", absl::StrCat("SELECT metadata_value FROM feast_metadata WHERE "
-                                               "project_id = ", p1, " AND metadata_key = ", p2)};
+                                               "project_id = ",
+                                               p1, " AND metadata_key = ", p2)};
   // metadata_list(project)
   metadata_list = {"metadata.list",
                    absl::StrCat("SELECT metadata_key, metadata_value FROM feast_metadata WHERE "
-                                "project_id = ", p1, " ORDER BY metadata_key")};
+                                "project_id = ",
+                                p1, " ORDER BY metadata_key")};
   // metadata_put / metadata_insert_if_absent(project, key, value, seconds)
-  const std::string metadata_insert =
-      absl::StrCat(" INTO feast_metadata (project_id, metadata_key, metadata_value, "
-                   "last_updated_timestamp) VALUES (", Placeholders(d, 4), ")");
+  const std::string metadata_insert = absl::StrCat(
+      " INTO feast_metadata (project_id, metadata_key, metadata_value, "
+      "last_updated_timestamp) VALUES (",
+      Placeholders(d, 4), ")");
   metadata_put = {"metadata.put",
                   absl::StrCat("INSERT", metadata_insert, " ", d.metadata_upsert_suffix)};
   metadata_insert_if_absent = {"metadata.insert_if_absent",
@@ -117,14 +115,15 @@ Statements::Statements(const Dialect& d) {
                    absl::StrCat("SELECT feature_view_name, project_id, version_number, "
                                 "feature_view_type, feature_view_proto, created_timestamp, "
                                 "description, version_id FROM feature_view_version_history "
-                                "WHERE project_id = ", p1, " AND feature_view_name = ", p2,
-                                " ORDER BY version_number")};
+                                "WHERE project_id = ",
+                                p1, " AND feature_view_name = ", p2, " ORDER BY version_number")};
   // versions_insert(view, project, number, type, proto, created, description, version_id)
   versions_insert = {"versions.insert",
                      absl::StrCat("INSERT INTO feature_view_version_history (feature_view_name, "
                                   "project_id, version_number, feature_view_type, "
                                   "feature_view_proto, created_timestamp, description, "
-                                  "version_id) VALUES (", Placeholders(d, 8), ")")};
+                                  "version_id) VALUES (",
+                                  Placeholders(d, 8), ")")};
   // versions_remove(project, view)
   versions_remove = {"versions.remove",
                      absl::StrCat("DELETE FROM feature_view_version_history WHERE project_id = ",
@@ -144,7 +143,8 @@ Statements::Statements(const Dialect& d) {
   change_insert = {"change.insert",
                    absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "
                                 "object_name, operation, object_version, actor, changed_at_micros,"
-                                " object_proto, request_id) VALUES (", Placeholders(d, 10), ")")};
+                                " object_proto, request_id) VALUES (",
+                                Placeholders(d, 10), ")")};
   const std::string change_columns =
       "INSERT INTO larder_changes (revision, project_id, object_kind, object_name, operation, "
       "object_version, actor, changed_at_micros, object_proto, request_id) VALUES (";
@@ -162,32 +162,33 @@ Statements::Statements(const Dialect& d) {
       revision_bump_single = {
           "revision.bump_single",
           "UPDATE larder_revision SET revision = LAST_INSERT_ID(revision + 1) WHERE id = 1"};
-      change_insert_single = {"change.insert_single",
-                              absl::StrCat(change_columns, "LAST_INSERT_ID(), ",
-                                           Placeholders(d, 9), ")")};
+      change_insert_single = {
+          "change.insert_single",
+          absl::StrCat(change_columns, "LAST_INSERT_ID(), ", Placeholders(d, 9), ")")};
       break;
     case Dialect::SingleChange::kBumpThenInsert:
       break;
   }
   // change_by_request(request_id)
-  change_by_request = {"change.by_request",
-                       absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1,
-                                    " LIMIT 1")};
+  change_by_request = {
+      "change.by_request",
+      absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1, " LIMIT 1")};
   // changes_after(revision, limit)
   changes_after = {"change.after",
                    absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
                                 "operation, object_version, actor, changed_at_micros, "
-                                "object_proto, request_id FROM larder_changes WHERE revision > ", p1,
-                                " ORDER BY revision LIMIT ", p2)};
+                                "object_proto, request_id FROM larder_changes WHERE revision > ",
+                                p1, " ORDER BY revision LIMIT ", p2)};
   // changes_of_object(project, kind, name, after revision, limit): one object's history, served
   // by idx_larder_changes_object.
   changes_of_object = {
       "change.of_object",
       absl::StrCat("SELECT revision, project_id, object_kind, object_name, operation, "
                    "object_version, actor, changed_at_micros, object_proto, request_id "
-                   "FROM larder_changes WHERE project_id = ", p1, " AND object_kind = ", p2,
-                   " AND object_name = ", d.Placeholder(3), " AND revision > ", d.Placeholder(4),
-                   " ORDER BY revision LIMIT ", d.Placeholder(5))};
+                   "FROM larder_changes WHERE project_id = ",
+                   p1, " AND object_kind = ", p2, " AND object_name = ", d.Placeholder(3),
+                   " AND revision > ", d.Placeholder(4), " ORDER BY revision LIMIT ",
+                   d.Placeholder(5))};
   change_notify = {"change.notify", std::string(d.change_notify_sql)};
 }
 

@@ -3,9 +3,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <utility>
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -48,7 +48,7 @@ struct ChangeRecord {
   int64_t object_version = 0;
   std::string actor;
   int64_t changed_at_micros = 0;
-  std::string proto;  // the object after the change; empty for deletes
+  std::string proto;       // the object after the change; empty for deletes
   std::string request_id;  // the client's id for the request that made it, or empty
 };
 
@@ -107,8 +107,8 @@ class Transaction {
                                                       int64_t now_seconds) = 0;
 
   // feature_view_version_history rows, ordered by version number.
-  virtual absl::StatusOr<std::vector<VersionRecord>> ListVersions(
-      absl::string_view project, absl::string_view view_name) = 0;
+  virtual absl::StatusOr<std::vector<VersionRecord>> ListVersions(absl::string_view project,
+                                                                  absl::string_view view_name) = 0;
   // Returns ALREADY_EXISTS when that version number is taken.
   virtual absl::Status InsertVersion(const VersionRecord& record) = 0;
   virtual absl::Status DeleteVersions(absl::string_view project, absl::string_view view_name) = 0;

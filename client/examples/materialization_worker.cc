@@ -7,8 +7,8 @@
 #include <cstdlib>
 
 #include "absl/strings/str_split.h"
-#include "common/feast_error.h"
 #include "client/registry_client.h"
+#include "common/feast_error.h"
 
 int main(int argc, char** argv) {
   if (argc != 5) {

@@ -19,8 +19,8 @@ absl::StatusOr<absl::string_view> BearerTokenOf(absl::string_view authorization_
   const bool bearer_prefix = authorization_header.size() > 7 &&
                              absl::StartsWithIgnoreCase(authorization_header, "bearer ");
   if (!bearer_prefix || parts.size() != 2) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "Expected Bearer schema, found ", parts.empty() ? absl::string_view() : parts[0]));
+    return absl::UnauthenticatedError(absl::StrCat("Expected Bearer schema, found ",
+                                                   parts.empty() ? absl::string_view() : parts[0]));
   }
   return parts[1];
 }

@@ -86,8 +86,7 @@ bool VerifyRs256(EVP_PKEY* key, absl::string_view signed_part, const std::string
   const bool ok =
       ctx != nullptr && EVP_DigestVerifyInit(ctx, nullptr, EVP_sha256(), nullptr, key) == 1 &&
       EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(),
-                       reinterpret_cast<const unsigned char*>(signed_part.data()),
+                       signature.size(), reinterpret_cast<const unsigned char*>(signed_part.data()),
                        signed_part.size()) == 1;
   EVP_MD_CTX_free(ctx);
   return ok;

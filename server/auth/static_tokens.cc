@@ -74,9 +74,9 @@ absl::StatusOr<std::vector<StaticToken>> ParseStaticTokens(absl::string_view con
     }
     for (const StaticToken& other : tokens) {
       if (other.token == entry.token) {
-        return LineError(line_number, absl::StrCat("the token of user '", entry.user.username,
-                                                   "' is also the token of '",
-                                                   other.user.username, "'"));
+        return LineError(line_number,
+                         absl::StrCat("the token of user '", entry.user.username,
+                                      "' is also the token of '", other.user.username, "'"));
       }
     }
     tokens.push_back(std::move(entry));

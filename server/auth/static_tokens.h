@@ -26,8 +26,7 @@ absl::StatusOr<std::vector<StaticToken>> ParseStaticTokens(absl::string_view con
 // Accepts exactly the tokens of a tokens file, read once at start-up. Thread-safe (immutable).
 class StaticTokenAuthenticator final : public Authenticator {
  public:
-  explicit StaticTokenAuthenticator(std::vector<StaticToken> tokens)
-      : tokens_(std::move(tokens)) {}
+  explicit StaticTokenAuthenticator(std::vector<StaticToken> tokens) : tokens_(std::move(tokens)) {}
 
  private:
   // Compares against every token in constant time per token, so response timing does not tell
@@ -39,7 +38,6 @@ class StaticTokenAuthenticator final : public Authenticator {
 
 // Reads and parses `path`. INVALID_ARGUMENT (naming the file) when unreadable, empty of tokens,
 // or malformed.
-absl::StatusOr<std::unique_ptr<StaticTokenAuthenticator>> LoadStaticTokens(
-    const std::string& path);
+absl::StatusOr<std::unique_ptr<StaticTokenAuthenticator>> LoadStaticTokens(const std::string& path);
 
 }  // namespace larder::auth

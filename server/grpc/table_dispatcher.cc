@@ -26,9 +26,9 @@ TableDispatcher::TableDispatcher(absl::string_view service_full_name,
 }
 
 grpc::ServerUnaryReactor* TableDispatcher::Dispatch(int method_index,
-                                                     grpc::CallbackServerContext* context,
-                                                     const grpc::ByteBuffer* bytes,
-                                                     grpc::ByteBuffer* out) {
+                                                    grpc::CallbackServerContext* context,
+                                                    const grpc::ByteBuffer* bytes,
+                                                    grpc::ByteBuffer* out) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   const service::Method* method = static_cast<size_t>(method_index) < by_index_.size()
                                       ? by_index_[static_cast<size_t>(method_index)]
@@ -62,10 +62,8 @@ grpc::ServerUnaryReactor* TableDispatcher::Dispatch(int method_index,
   } else if (method->answers_from_memory(*request)) {
     answer(*request);
   } else {
-    workers_.Schedule(
-        [answer, request = std::shared_ptr<const google::protobuf::Message>(std::move(request))] {
-          answer(*request);
-        });
+    workers_.Schedule([answer, request = std::shared_ptr<const google::protobuf::Message>(
+                                   std::move(request))] { answer(*request); });
   }
   return reactor;
 }

@@ -22,8 +22,7 @@ class TableDispatcher {
   // `methods`, `runner` and `workers` are not owned and must outlive the dispatcher.
   // `service_full_name` names the protobuf service whose descriptor indexes the calls.
   TableDispatcher(absl::string_view service_full_name, const std::vector<service::Method>& methods,
-                  const service::CallRunner& runner, size_t max_request_bytes,
-                  WorkerPool& workers);
+                  const service::CallRunner& runner, size_t max_request_bytes, WorkerPool& workers);
 
   grpc::ServerUnaryReactor* Dispatch(int method_index, grpc::CallbackServerContext* context,
                                      const grpc::ByteBuffer* request, grpc::ByteBuffer* response);

@@ -11,7 +11,6 @@ namespace {
 
 using feast::core::PermissionSpec;
 
-
 }  // namespace
 
 Resource ResourceOf(const feast::registry::AnyFeatureView& o) {
@@ -36,16 +35,17 @@ absl::StatusOr<std::shared_ptr<const PermissionRules>> Access::RulesOf(
     absl::string_view project) const {
   // Feast loads them from the database on every check, so a new Permission takes effect at
   // once on every replica.
-  absl::StatusOr<ListPage<feast::core::Permission>> listed = registry_->List<feast::core::Permission>(
-      project.empty() ? default_project_ : project, ListOptions(), /*allow_cache=*/false);
+  absl::StatusOr<ListPage<feast::core::Permission>> listed =
+      registry_->List<feast::core::Permission>(project.empty() ? default_project_ : project,
+                                               ListOptions(), /*allow_cache=*/false);
   if (!listed.ok()) return listed.status();
   return std::make_shared<const PermissionRules>(std::move(listed->items));
 }
 
 absl::StatusOr<std::shared_ptr<const PermissionRules>> Access::RulesIn(
     storage::Transaction& tx, absl::string_view project) const {
-  absl::StatusOr<std::vector<storage::ObjectRow>> rows =
-      tx.ListObjects(storage::ObjectKind::kPermission, project.empty() ? default_project_ : project);
+  absl::StatusOr<std::vector<storage::ObjectRow>> rows = tx.ListObjects(
+      storage::ObjectKind::kPermission, project.empty() ? default_project_ : project);
   if (!rows.ok()) return rows.status();
   std::vector<feast::core::Permission> permissions;
   permissions.reserve(rows->size());
@@ -144,7 +144,8 @@ absl::Status Access::FilterRegistry(feast::core::Registry& registry) const {
     const google::protobuf::Reflection* reflection = registry.GetReflection();
     std::vector<Message> kept;
     for (int i = 0; i < reflection->FieldSize(registry, field); ++i) {
-      const auto& item = static_cast<const Message&>(reflection->GetRepeatedMessage(registry, field, i));
+      const auto& item =
+          static_cast<const Message&>(reflection->GetRepeatedMessage(registry, field, i));
       if ((*visible)(item)) kept.push_back(item);
     }
     reflection->ClearField(&registry, field);

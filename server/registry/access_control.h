@@ -11,8 +11,8 @@
 #include "feast/core/Registry.pb.h"
 #include "feast/registry/RegistryServer.pb.h"
 #include "server/auth/user.h"
-#include "server/registry/permission_matcher.h"
 #include "server/registry/object_traits.h"
+#include "server/registry/permission_matcher.h"
 #include "server/registry/registry.h"
 
 namespace larder::registry {

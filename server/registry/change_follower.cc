@@ -58,8 +58,8 @@ bool ChangeFollower::Step(absl::Duration wait, bool poll_due) {
   } else {
     if (listening_) {
       std::cerr << "larder: " << heard.status().message() << "; polling every "
-                << absl::FormatDuration(options_.poll)
-                << " until change notifications are back" << std::endl;
+                << absl::FormatDuration(options_.poll) << " until change notifications are back"
+                << std::endl;
     }
     listening_ = false;
     stopping_.WaitForNotificationWithTimeout(wait);

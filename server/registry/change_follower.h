@@ -23,7 +23,8 @@ namespace larder::registry {
 class ChangeFollower {
  public:
   struct Options {
-    absl::Duration poll = absl::Seconds(1);  // the fallback (and, without a listener, the only) wake
+    absl::Duration poll =
+        absl::Seconds(1);  // the fallback (and, without a listener, the only) wake
     absl::Duration max_wait_slice = absl::Seconds(1);  // how long Stop may have to wait
   };
   using Subscriber = std::function<void(int64_t revision)>;

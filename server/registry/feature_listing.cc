@@ -154,14 +154,30 @@ class JsonReader {
       if (pos_ >= in_.size()) return false;
       const char escape = in_[pos_++];
       switch (escape) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
+        case '"':
+          out += '"';
+          break;
+        case '\\':
+          out += '\\';
+          break;
+        case '/':
+          out += '/';
+          break;
+        case 'b':
+          out += '\b';
+          break;
+        case 'f':
+          out += '\f';
+          break;
+        case 'n':
+          out += '\n';
+          break;
+        case 'r':
+          out += '\r';
+          break;
+        case 't':
+          out += '\t';
+          break;
         case 'u': {
           uint32_t cp = 0;
           if (!ReadHex4(cp)) return false;
@@ -219,8 +235,7 @@ constexpr PrimitiveName kPrimitives[] = {
     {"ZONED_TIMESTAMP", "ZonedTimestamp"},
 };
 
-std::string StructString(const std::vector<std::pair<std::string, JsonValue>>& fields,
-                         int depth);
+std::string StructString(const std::vector<std::pair<std::string, JsonValue>>& fields, int depth);
 
 // Display form of a type as written in a schema tag: a primitive name, "Array(<type>)",
 // "Set(<type>)" or a nested struct as JSON {"__struct__": {field: type, ...}}. Display names
@@ -229,8 +244,7 @@ std::string StructString(const std::vector<std::pair<std::string, JsonValue>>& f
 std::string TagTypeString(absl::string_view type, int depth) {
   if (depth > kMaxNesting) return "String";
   if (absl::StartsWith(type, "Array(") && absl::EndsWith(type, ")") && type.size() > 6) {
-    return absl::StrCat("Array(", TagTypeString(type.substr(6, type.size() - 7), depth + 1),
-                        ")");
+    return absl::StrCat("Array(", TagTypeString(type.substr(6, type.size() - 7), depth + 1), ")");
   }
   if (absl::StartsWith(type, "Set(") && absl::EndsWith(type, ")") && type.size() > 4) {
     return absl::StrCat("Set(", TagTypeString(type.substr(4, type.size() - 5), depth + 1), ")");
@@ -252,8 +266,7 @@ std::string TagTypeString(absl::string_view type, int depth) {
 
 // "Struct({a: Int32, b: String})" from a schema object; an empty string if a field's type is
 // not a string (where Feast's SDK would raise).
-std::string StructString(const std::vector<std::pair<std::string, JsonValue>>& fields,
-                         int depth) {
+std::string StructString(const std::vector<std::pair<std::string, JsonValue>>& fields, int depth) {
   std::string out = "Struct({";
   bool first = true;
   for (const auto& [name, type] : fields) {
@@ -288,63 +301,108 @@ std::string NestedInnerFromTags(const feast::core::FeatureSpecV2& feature) {
 // Display name of a ValueType that is a plain scalar, or nullopt.
 std::optional<absl::string_view> ScalarName(int value_type) {
   switch (value_type) {
-    case ValueType::INVALID: return "Invalid";
-    case ValueType::BYTES: return "Bytes";
-    case ValueType::STRING: return "String";
-    case ValueType::INT32: return "Int32";
-    case ValueType::INT64: return "Int64";
-    case ValueType::DOUBLE: return "Float64";
-    case ValueType::FLOAT: return "Float32";
-    case ValueType::BOOL: return "Bool";
-    case ValueType::UNIX_TIMESTAMP: return "UnixTimestamp";
-    case kPdfBytes: return "PdfBytes";
-    case kImageBytes: return "ImageBytes";
-    case ValueType::MAP: return "Map";
-    case ValueType::JSON: return "Json";
-    case ValueType::UUID: return "Uuid";
-    case ValueType::TIME_UUID: return "TimeUuid";
-    case ValueType::DECIMAL: return "Decimal";
-    case ValueType::SCALAR_MAP: return "ScalarMap";
-    case ValueType::ZONED_TIMESTAMP: return "ZonedTimestamp";
-    default: return std::nullopt;
+    case ValueType::INVALID:
+      return "Invalid";
+    case ValueType::BYTES:
+      return "Bytes";
+    case ValueType::STRING:
+      return "String";
+    case ValueType::INT32:
+      return "Int32";
+    case ValueType::INT64:
+      return "Int64";
+    case ValueType::DOUBLE:
+      return "Float64";
+    case ValueType::FLOAT:
+      return "Float32";
+    case ValueType::BOOL:
+      return "Bool";
+    case ValueType::UNIX_TIMESTAMP:
+      return "UnixTimestamp";
+    case kPdfBytes:
+      return "PdfBytes";
+    case kImageBytes:
+      return "ImageBytes";
+    case ValueType::MAP:
+      return "Map";
+    case ValueType::JSON:
+      return "Json";
+    case ValueType::UUID:
+      return "Uuid";
+    case ValueType::TIME_UUID:
+      return "TimeUuid";
+    case ValueType::DECIMAL:
+      return "Decimal";
+    case ValueType::SCALAR_MAP:
+      return "ScalarMap";
+    case ValueType::ZONED_TIMESTAMP:
+      return "ZonedTimestamp";
+    default:
+      return std::nullopt;
   }
 }
 
 // For a *_LIST type, the ValueType of its element; otherwise nullopt.
 std::optional<int> ListElement(int value_type) {
   switch (value_type) {
-    case ValueType::BYTES_LIST: return ValueType::BYTES;
-    case ValueType::STRING_LIST: return ValueType::STRING;
-    case ValueType::INT32_LIST: return ValueType::INT32;
-    case ValueType::INT64_LIST: return ValueType::INT64;
-    case ValueType::DOUBLE_LIST: return ValueType::DOUBLE;
-    case ValueType::FLOAT_LIST: return ValueType::FLOAT;
-    case ValueType::BOOL_LIST: return ValueType::BOOL;
-    case ValueType::UNIX_TIMESTAMP_LIST: return ValueType::UNIX_TIMESTAMP;
-    case ValueType::MAP_LIST: return ValueType::MAP;
-    case ValueType::JSON_LIST: return ValueType::JSON;
-    case ValueType::UUID_LIST: return ValueType::UUID;
-    case ValueType::TIME_UUID_LIST: return ValueType::TIME_UUID;
-    case ValueType::DECIMAL_LIST: return ValueType::DECIMAL;
-    default: return std::nullopt;
+    case ValueType::BYTES_LIST:
+      return ValueType::BYTES;
+    case ValueType::STRING_LIST:
+      return ValueType::STRING;
+    case ValueType::INT32_LIST:
+      return ValueType::INT32;
+    case ValueType::INT64_LIST:
+      return ValueType::INT64;
+    case ValueType::DOUBLE_LIST:
+      return ValueType::DOUBLE;
+    case ValueType::FLOAT_LIST:
+      return ValueType::FLOAT;
+    case ValueType::BOOL_LIST:
+      return ValueType::BOOL;
+    case ValueType::UNIX_TIMESTAMP_LIST:
+      return ValueType::UNIX_TIMESTAMP;
+    case ValueType::MAP_LIST:
+      return ValueType::MAP;
+    case ValueType::JSON_LIST:
+      return ValueType::JSON;
+    case ValueType::UUID_LIST:
+      return ValueType::UUID;
+    case ValueType::TIME_UUID_LIST:
+      return ValueType::TIME_UUID;
+    case ValueType::DECIMAL_LIST:
+      return ValueType::DECIMAL;
+    default:
+      return std::nullopt;
   }
 }
 
 // For a *_SET type, the ValueType of its element; otherwise nullopt.
 std::optional<int> SetElement(int value_type) {
   switch (value_type) {
-    case ValueType::BYTES_SET: return ValueType::BYTES;
-    case ValueType::STRING_SET: return ValueType::STRING;
-    case ValueType::INT32_SET: return ValueType::INT32;
-    case ValueType::INT64_SET: return ValueType::INT64;
-    case ValueType::DOUBLE_SET: return ValueType::DOUBLE;
-    case ValueType::FLOAT_SET: return ValueType::FLOAT;
-    case ValueType::BOOL_SET: return ValueType::BOOL;
-    case ValueType::UNIX_TIMESTAMP_SET: return ValueType::UNIX_TIMESTAMP;
-    case ValueType::UUID_SET: return ValueType::UUID;
-    case ValueType::TIME_UUID_SET: return ValueType::TIME_UUID;
-    case ValueType::DECIMAL_SET: return ValueType::DECIMAL;
-    default: return std::nullopt;
+    case ValueType::BYTES_SET:
+      return ValueType::BYTES;
+    case ValueType::STRING_SET:
+      return ValueType::STRING;
+    case ValueType::INT32_SET:
+      return ValueType::INT32;
+    case ValueType::INT64_SET:
+      return ValueType::INT64;
+    case ValueType::DOUBLE_SET:
+      return ValueType::DOUBLE;
+    case ValueType::FLOAT_SET:
+      return ValueType::FLOAT;
+    case ValueType::BOOL_SET:
+      return ValueType::BOOL;
+    case ValueType::UNIX_TIMESTAMP_SET:
+      return ValueType::UNIX_TIMESTAMP;
+    case ValueType::UUID_SET:
+      return ValueType::UUID;
+    case ValueType::TIME_UUID_SET:
+      return ValueType::TIME_UUID;
+    case ValueType::DECIMAL_SET:
+      return ValueType::DECIMAL;
+    default:
+      return std::nullopt;
   }
 }
 

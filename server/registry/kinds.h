@@ -20,9 +20,8 @@ struct KindList {};
 using AllKinds =
     KindList<feast::core::Project, feast::core::Entity, feast::core::DataSource,
              feast::core::FeatureView, feast::core::StreamFeatureView,
-             feast::core::OnDemandFeatureView, feast::core::LabelView,
-             feast::core::FeatureService, feast::core::SavedDataset,
-             feast::core::ValidationReference, feast::core::Permission>;
+             feast::core::OnDemandFeatureView, feast::core::LabelView, feast::core::FeatureService,
+             feast::core::SavedDataset, feast::core::ValidationReference, feast::core::Permission>;
 
 // Calls `visit.template operator()<Message>()` for every kind, in list order.
 template <typename Visitor>

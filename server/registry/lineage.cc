@@ -39,12 +39,12 @@ bool IsViewType(absl::string_view type) {
 template <typename Spec>
 void AddEntityAndFeatureRelations(const Spec& spec, std::vector<EntityRelation>& out) {
   for (const std::string& entity : spec.entities()) {
-    out.push_back(MakeRelation(lineage_type::kEntity, entity, lineage_type::kFeatureView,
-                               spec.name()));
+    out.push_back(
+        MakeRelation(lineage_type::kEntity, entity, lineage_type::kFeatureView, spec.name()));
   }
   for (const feast::core::FeatureSpecV2& feature : spec.features()) {
-    out.push_back(MakeRelation(lineage_type::kFeature, feature.name(),
-                               lineage_type::kFeatureView, spec.name()));
+    out.push_back(MakeRelation(lineage_type::kFeature, feature.name(), lineage_type::kFeatureView,
+                               spec.name()));
   }
 }
 
@@ -61,10 +61,9 @@ std::vector<EntityRelation> DirectRelations(const ProjectObjects& objects) {
     for (const feast::core::FeatureViewProjection& p : fs.spec().features()) {
       const bool is_label_view =
           p.view_type() == "labelView" || label_view_names.count(p.feature_view_name()) > 0;
-      out.push_back(MakeRelation(is_label_view ? lineage_type::kLabelView
-                                               : lineage_type::kFeatureView,
-                                 p.feature_view_name(), lineage_type::kFeatureService,
-                                 fs.spec().name()));
+      out.push_back(
+          MakeRelation(is_label_view ? lineage_type::kLabelView : lineage_type::kFeatureView,
+                       p.feature_view_name(), lineage_type::kFeatureService, fs.spec().name()));
     }
   }
 
@@ -78,8 +77,8 @@ std::vector<EntityRelation> DirectRelations(const ProjectObjects& objects) {
     const std::string source_name = spec.batch_source().name().empty()
                                         ? "unnamed_source_" + spec.name()
                                         : spec.batch_source().name();
-    out.push_back(MakeRelation(lineage_type::kDataSource, source_name,
-                               lineage_type::kFeatureView, spec.name()));
+    out.push_back(MakeRelation(lineage_type::kDataSource, source_name, lineage_type::kFeatureView,
+                               spec.name()));
   }
 
   // 3. On-demand views: entities and features.

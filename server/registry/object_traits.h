@@ -37,8 +37,9 @@ inline std::string DeterministicBytes(const google::protobuf::Message& message) 
 // its field in feast.core.Registry (kRegistryField) and, for views, in AnyFeatureView
 // (kAnyViewField), the type Feast's permissions see it as (kPermissionType), where its name,
 // project, tags and server-owned timestamps live, what counts as a change, and its Feast
-// not-found error. kinds.h lists the message types; nothing else enumerates them. The registry's apply/get/list/delete logic is written once, over
-// these. Most kinds share the spec/meta shape of SpecMetaTraits; the rest override pieces.
+// not-found error. kinds.h lists the message types; nothing else enumerates them. The registry's
+// apply/get/list/delete logic is written once, over these. Most kinds share the spec/meta shape of
+// SpecMetaTraits; the rest override pieces.
 template <typename Message>
 struct ObjectTraits;
 
@@ -51,7 +52,9 @@ struct SpecMetaTraits {
   static constexpr bool kVersioned = false;
   static constexpr bool kHasTimestamps = true;
   static const std::string& Name(const M& m) { return m.spec().name(); }
-  static void SetProject(M& m, absl::string_view p) { m.mutable_spec()->set_project(std::string(p)); }
+  static void SetProject(M& m, absl::string_view p) {
+    m.mutable_spec()->set_project(std::string(p));
+  }
   static const auto& Tags(const M& m) { return m.spec().tags(); }
   static const google::protobuf::Timestamp* Created(const M& m) {
     return m.meta().has_created_timestamp() ? &m.meta().created_timestamp() : nullptr;
@@ -157,8 +160,7 @@ struct ObjectTraits<feast::core::DataSource>
 // Validation references have no timestamps: Feast rewrites them on every apply.
 template <>
 struct ObjectTraits<feast::core::ValidationReference>
-    : SpecMetaTraits<feast::core::ValidationReference,
-                     storage::ObjectKind::kValidationReference> {
+    : SpecMetaTraits<feast::core::ValidationReference, storage::ObjectKind::kValidationReference> {
   static constexpr absl::string_view kRegistryField = "validation_references";
   static constexpr auto kPermissionType = feast::core::PermissionSpec::VALIDATION_REFERENCE;
   static constexpr bool kHasTimestamps = false;
@@ -200,9 +202,7 @@ struct MaterializedViewTraits : SpecMetaTraits<M, K> {
           stored.meta().materialization_intervals();
     }
   }
-  static void SetVersionNumber(M& m, int32_t n) {
-    m.mutable_meta()->set_current_version_number(n);
-  }
+  static void SetVersionNumber(M& m, int32_t n) { m.mutable_meta()->set_current_version_number(n); }
   static int32_t VersionNumber(const M& m) { return m.meta().current_version_number(); }
   static const std::string& PinnedVersion(const M& m) { return m.spec().version(); }
   static absl::Status NotFound(absl::string_view name, absl::string_view project) {
@@ -252,8 +252,7 @@ struct ObjectTraits<feast::core::StreamFeatureView>
 
 template <>
 struct ObjectTraits<feast::core::OnDemandFeatureView>
-    : SpecMetaTraits<feast::core::OnDemandFeatureView,
-                     storage::ObjectKind::kOnDemandFeatureView> {
+    : SpecMetaTraits<feast::core::OnDemandFeatureView, storage::ObjectKind::kOnDemandFeatureView> {
   static constexpr absl::string_view kRegistryField = "on_demand_feature_views";
   static constexpr auto kPermissionType = feast::core::PermissionSpec::ON_DEMAND_FEATURE_VIEW;
   static constexpr absl::string_view kAnyViewField = "on_demand_feature_view";

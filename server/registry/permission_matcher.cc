@@ -23,9 +23,11 @@ bool SharesAny(const std::vector<std::string>& user_values,
 // Python's repr of a list of strings, as Feast's messages print them: ['a', 'b'].
 template <typename Strings>
 std::string PyList(const Strings& values) {
-  return absl::StrCat("[", absl::StrJoin(values, ", ", [](std::string* out, const auto& v) {
-                        absl::StrAppend(out, "'", v, "'");
-                      }), "]");
+  return absl::StrCat(
+      "[",
+      absl::StrJoin(values, ", ",
+                    [](std::string* out, const auto& v) { absl::StrAppend(out, "'", v, "'"); }),
+      "]");
 }
 
 // Whether any of the permission's types covers `type`.
@@ -76,8 +78,8 @@ bool PolicyAccepts(const feast::core::Policy& policy, const auth::User& user,
           SharesAny(user.namespaces, combined.namespaces())) {
         return true;
       }
-      *explanation = absl::StrCat("Requires groups ", PyList(combined.groups()),
-                                  " or namespaces ", PyList(combined.namespaces()));
+      *explanation = absl::StrCat("Requires groups ", PyList(combined.groups()), " or namespaces ",
+                                  PyList(combined.namespaces()));
       return false;
     }
     case feast::core::Policy::POLICY_TYPE_NOT_SET:
@@ -88,19 +90,32 @@ bool PolicyAccepts(const feast::core::Policy& policy, const auth::User& user,
 
 absl::string_view TypeName(PermissionType type) {
   switch (type) {
-    case PermissionSpec::FEATURE_VIEW: return "FeatureView";
-    case PermissionSpec::ON_DEMAND_FEATURE_VIEW: return "OnDemandFeatureView";
-    case PermissionSpec::BATCH_FEATURE_VIEW: return "BatchFeatureView";
-    case PermissionSpec::STREAM_FEATURE_VIEW: return "StreamFeatureView";
-    case PermissionSpec::ENTITY: return "Entity";
-    case PermissionSpec::FEATURE_SERVICE: return "FeatureService";
-    case PermissionSpec::DATA_SOURCE: return "DataSource";
-    case PermissionSpec::VALIDATION_REFERENCE: return "ValidationReference";
-    case PermissionSpec::SAVED_DATASET: return "SavedDataset";
-    case PermissionSpec::PERMISSION: return "Permission";
-    case PermissionSpec::PROJECT: return "Project";
-    case PermissionSpec::LABEL_VIEW: return "LabelView";
-    default: return "Unknown";
+    case PermissionSpec::FEATURE_VIEW:
+      return "FeatureView";
+    case PermissionSpec::ON_DEMAND_FEATURE_VIEW:
+      return "OnDemandFeatureView";
+    case PermissionSpec::BATCH_FEATURE_VIEW:
+      return "BatchFeatureView";
+    case PermissionSpec::STREAM_FEATURE_VIEW:
+      return "StreamFeatureView";
+    case PermissionSpec::ENTITY:
+      return "Entity";
+    case PermissionSpec::FEATURE_SERVICE:
+      return "FeatureService";
+    case PermissionSpec::DATA_SOURCE:
+      return "DataSource";
+    case PermissionSpec::VALIDATION_REFERENCE:
+      return "ValidationReference";
+    case PermissionSpec::SAVED_DATASET:
+      return "SavedDataset";
+    case PermissionSpec::PERMISSION:
+      return "Permission";
+    case PermissionSpec::PROJECT:
+      return "Project";
+    case PermissionSpec::LABEL_VIEW:
+      return "LabelView";
+    default:
+      return "Unknown";
   }
 }
 
@@ -153,10 +168,9 @@ absl::StatusOr<bool> PermissionRules::Decide(const auth::User& user, const Resou
     // AFFIRMATIVE: the first accepting permission decides.
     std::string explanation;
     if (PolicyAccepts(rule.permission.spec().policy(), user, &explanation)) return true;
-    explanations.push_back(absl::StrCat("Permission ", rule.permission.spec().name(),
-                                        " denied execution of ", ActionList(actions), " to ",
-                                        TypeName(resource.type), ":", resource.name, ": ",
-                                        explanation));
+    explanations.push_back(absl::StrCat(
+        "Permission ", rule.permission.spec().name(), " denied execution of ", ActionList(actions),
+        " to ", TypeName(resource.type), ":", resource.name, ": ", explanation));
     last_evaluated = &rule;
   }
   if (last_evaluated != nullptr) {
@@ -172,9 +186,9 @@ absl::StatusOr<bool> PermissionRules::Decide(const auth::User& user, const Resou
       })) {
     return false;
   }
-  return FeastPermissionError(absl::StrCat("No permissions defined to manage ",
-                                           ActionList(actions), " on ", TypeName(resource.type),
-                                           "/", resource.name, "."));
+  return FeastPermissionError(absl::StrCat("No permissions defined to manage ", ActionList(actions),
+                                           " on ", TypeName(resource.type), "/", resource.name,
+                                           "."));
 }
 
 }  // namespace larder::registry

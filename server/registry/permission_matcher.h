@@ -66,8 +66,7 @@ class PermissionRules {
     // nothing (Feast would fail the call with an internal error instead).
     std::vector<std::unique_ptr<re2::RE2>> patterns;
   };
-  bool Matches(const Rule& rule, const Resource& resource,
-               absl::Span<const Action> actions) const;
+  bool Matches(const Rule& rule, const Resource& resource, absl::Span<const Action> actions) const;
 
   std::vector<Rule> rules_;
 };

@@ -72,9 +72,10 @@ absl::string_view ViewTypeName(ObjectKind kind) {
 
 absl::Status ValidateViewName(absl::string_view name) {
   if (name.find_first_of("@:") != absl::string_view::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "feature view name '", name, "' must not contain '@' or ':' (they separate versions "
-        "and features in feature references)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("feature view name '", name,
+                     "' must not contain '@' or ':' (they separate versions "
+                     "and features in feature references)"));
   }
   return absl::OkStatus();
 }
@@ -172,7 +173,8 @@ absl::StatusOr<RowRef> Registry::Row(ObjectKind kind, absl::string_view project,
 template <typename Message>
 absl::Status Registry::Apply(absl::string_view project, const Message& object,
                              const WriteOptions& options) {
-  return Write(options, [&](RegistryWrite& write) { return write.Apply(project, object).status(); });
+  return Write(options,
+               [&](RegistryWrite& write) { return write.Apply(project, object).status(); });
 }
 
 template <typename Message>
@@ -193,8 +195,8 @@ absl::StatusOr<Message> Registry::Get(absl::string_view project, absl::string_vi
 }
 
 template <typename Message>
-absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project,
-                                                 absl::string_view name, bool allow_cache) {
+absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project, absl::string_view name,
+                                                 bool allow_cache) {
   absl::StatusOr<RowRef> row = ExistingRow<Message>(project, name, allow_cache);
   if (!row.ok()) return row.status();
   StoredObject stored;
@@ -204,9 +206,9 @@ absl::StatusOr<StoredObject> Registry::GetStored(absl::string_view project,
 }
 
 template <typename Message>
-absl::StatusOr<StoredPage> Registry::ListStored(
-    absl::string_view project, const feast::registry::PaginationParams& pagination,
-    bool allow_cache) {
+absl::StatusOr<StoredPage> Registry::ListStored(absl::string_view project,
+                                                const feast::registry::PaginationParams& pagination,
+                                                bool allow_cache) {
   using Traits = ObjectTraits<Message>;
   absl::StatusOr<RowList> rows = Rows(Traits::kKind, project, allow_cache);
   if (!rows.ok()) return rows.status();
@@ -269,14 +271,12 @@ absl::StatusOr<feast::core::Project> Registry::GetProject(absl::string_view name
 absl::StatusOr<ListPage<feast::core::Project>> Registry::ListProjects(
     const ListOptions& options, bool allow_cache,
     const std::function<bool(const feast::core::Project&)>& keep) {
-  return List<feast::core::Project>("", options, allow_cache,
-                                    [&](const feast::core::Project& p) {
-                                      // Feast filters by permission before hiding.
-                                      if (keep && !keep(p)) return false;
-                                      auto it = p.spec().tags().find(
-                                          std::string(kProtectedProjectTag));
-                                      return it == p.spec().tags().end() || it->second != "true";
-                                    });
+  return List<feast::core::Project>("", options, allow_cache, [&](const feast::core::Project& p) {
+    // Feast filters by permission before hiding.
+    if (keep && !keep(p)) return false;
+    auto it = p.spec().tags().find(std::string(kProtectedProjectTag));
+    return it == p.spec().tags().end() || it->second != "true";
+  });
 }
 
 absl::Status Registry::DeleteProject(absl::string_view name, const WriteOptions& options) {

@@ -14,7 +14,6 @@ using internal::Decode;
 using storage::ObjectKind;
 using storage::ObjectRow;
 
-
 // Decodes a row of view kind `kind` into the matching arm of an AnyFeatureView.
 absl::StatusOr<feast::registry::AnyFeatureView> DecodeAny(ObjectKind kind, const ObjectRow& row) {
   absl::StatusOr<feast::registry::AnyFeatureView> any =
@@ -168,8 +167,9 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
 
 absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name,
                                          const WriteOptions& options) {
-  return Write(options,
-               [&](RegistryWrite& write) { return write.DeleteFeatureView(project, name).status(); });
+  return Write(options, [&](RegistryWrite& write) {
+    return write.DeleteFeatureView(project, name).status();
+  });
 }
 
 absl::Status Registry::ApplyFeatureService(absl::string_view project,

@@ -10,7 +10,6 @@ using internal::Decode;
 using storage::ObjectKind;
 using storage::Transaction;
 
-
 template <typename Message>
 absl::Status DecodeInto(const Snapshot& snapshot, ObjectKind kind, absl::string_view project,
                         std::vector<Message>& out) {
@@ -47,7 +46,8 @@ absl::StatusOr<std::vector<feast::core::ProjectMetadata>> Registry::ListProjectM
 
 absl::Status Registry::UpdateInfra(absl::string_view project, const feast::core::Infra& infra,
                                    const WriteOptions& options) {
-  return Write(options, [&](RegistryWrite& write) { return write.UpdateInfra(project, infra).status(); });
+  return Write(options,
+               [&](RegistryWrite& write) { return write.UpdateInfra(project, infra).status(); });
 }
 
 absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project) {
@@ -63,7 +63,7 @@ absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project)
 }
 
 absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ListChanges(int64_t after_revision,
-                                                                        int limit) {
+                                                                         int limit) {
   std::vector<storage::ChangeRecord> changes;
   absl::Status status =
       store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {

@@ -12,27 +12,24 @@
 
 namespace larder::registry {
 
+using feast::core::PermissionSpec;
 using internal::Decode;
 using storage::ChangeOp;
 using storage::Lock;
 using storage::ObjectKind;
 using storage::ObjectRow;
-using feast::core::PermissionSpec;
 
 namespace {
 
-
-
 WriteResult Result(ObjectKind kind, absl::string_view project, absl::string_view name,
                    Effect effect, int64_t old_version, int64_t new_version) {
-  return WriteResult{kind, std::string(project), std::string(name), effect, old_version,
-                     new_version};
+  return WriteResult{kind,   std::string(project), std::string(name),
+                     effect, old_version,          new_version};
 }
 
 // The permission check of a write, through the write's own transaction; nothing without auth.
-absl::Status Check(const WriteOptions& options, storage::Transaction& tx,
-                   absl::string_view project, const Resource& resource,
-                   std::initializer_list<Action> actions) {
+absl::Status Check(const WriteOptions& options, storage::Transaction& tx, absl::string_view project,
+                   const Resource& resource, std::initializer_list<Action> actions) {
   if (options.access == nullptr) return absl::OkStatus();
   return options.access->RequireIn(tx, project, resource, actions);
 }
@@ -70,18 +67,22 @@ absl::StatusOr<google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2>> S
     });
     return features;
   }
-  return FeastObjectNotFound(absl::StrCat("Feature view '", name, "' not found in project '",
-                                          project, "'"));
+  return FeastObjectNotFound(
+      absl::StrCat("Feature view '", name, "' not found in project '", project, "'"));
 }
 
 }  // namespace
 
 absl::string_view EffectName(Effect effect) {
   switch (effect) {
-    case Effect::kCreated: return "created";
-    case Effect::kUpdated: return "updated";
-    case Effect::kUnchanged: return "unchanged";
-    case Effect::kDeleted: return "deleted";
+    case Effect::kCreated:
+      return "created";
+    case Effect::kUpdated:
+      return "updated";
+    case Effect::kUnchanged:
+      return "unchanged";
+    case Effect::kDeleted:
+      return "deleted";
   }
   return "unknown";
 }
@@ -173,10 +174,9 @@ absl::StatusOr<WriteResult> RegistryWrite::Apply(absl::string_view project,
   {
     const Resource resource = ResourceOf(object);
     absl::Status allowed =
-        object_existed
-            ? Check(options_, tx_, key_project, resource,
-                    {PermissionSpec::DESCRIBE, PermissionSpec::UPDATE})
-            : Check(options_, tx_, key_project, resource, {PermissionSpec::CREATE});
+        object_existed ? Check(options_, tx_, key_project, resource,
+                               {PermissionSpec::DESCRIBE, PermissionSpec::UPDATE})
+                       : Check(options_, tx_, key_project, resource, {PermissionSpec::CREATE});
     if (!allowed.ok()) return allowed;
   }
 
@@ -271,8 +271,8 @@ absl::StatusOr<WriteResult> RegistryWrite::Delete(absl::string_view project,
   absl::StatusOr<bool> deleted = tx_.DeleteObject(Traits::kKind, project, name);
   if (!deleted.ok()) return deleted.status();
   const int64_t old_version = (*existing)->version;
-  if (absl::Status s = context_.Committed(Traits::kKind, project, name, ChangeOp::kDelete,
-                                          old_version + 1, {});
+  if (absl::Status s =
+          context_.Committed(Traits::kKind, project, name, ChangeOp::kDelete, old_version + 1, {});
       !s.ok()) {
     return s;
   }
@@ -372,7 +372,8 @@ absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
 
 absl::StatusOr<WriteResult> RegistryWrite::UpdateInfra(absl::string_view project,
                                                        const feast::core::Infra& infra) {
-  if (absl::Status s = internal::ValidateNames(ObjectKind::kInfra, project, internal::kInfraRowName);
+  if (absl::Status s =
+          internal::ValidateNames(ObjectKind::kInfra, project, internal::kInfraRowName);
       !s.ok()) {
     return s;
   }
@@ -395,15 +396,15 @@ absl::StatusOr<WriteResult> RegistryWrite::UpdateInfra(absl::string_view project
   absl::StatusOr<std::optional<ObjectRow>> existing =
       tx_.GetObject(ObjectKind::kInfra, project, internal::kInfraRowName, Lock::kForUpdate);
   if (!existing.ok()) return existing.status();
-  ObjectRow row{std::string(project), std::string(internal::kInfraRowName), bytes, context_.now_seconds(),
-                1};
+  ObjectRow row{std::string(project), std::string(internal::kInfraRowName), bytes,
+                context_.now_seconds(), 1};
   int64_t old_version = 0;
   if (existing->has_value()) {
     old_version = (*existing)->version;
     // `feast apply` sends the same infra on every run: identical bytes change nothing.
     if ((*existing)->proto == bytes) {
-      return Result(ObjectKind::kInfra, project, internal::kInfraRowName, Effect::kUnchanged, old_version,
-                    old_version);
+      return Result(ObjectKind::kInfra, project, internal::kInfraRowName, Effect::kUnchanged,
+                    old_version, old_version);
     }
     row.version = old_version + 1;
     if (absl::Status s = tx_.UpdateObject(ObjectKind::kInfra, row); !s.ok()) return s;

@@ -61,8 +61,9 @@ std::shared_ptr<const Snapshot> Snapshot::Advance(const std::vector<ChangeRecord
     }
     const auto key = GroupKey(change.kind, change.project);
     auto list = std::make_shared<RowList>(next->groups.count(key) ? *next->groups[key] : RowList());
-    auto it = std::lower_bound(list->begin(), list->end(), change.name,
-                               [](const RowRef& row, const std::string& n) { return row->name < n; });
+    auto it =
+        std::lower_bound(list->begin(), list->end(), change.name,
+                         [](const RowRef& row, const std::string& n) { return row->name < n; });
     const bool present = it != list->end() && (*it)->name == change.name;
     if (change.op == ChangeOp::kDelete) {
       if (present) list->erase(it);

@@ -91,7 +91,7 @@ class SnapshotCache {
   absl::Mutex advance_mu_;  // one load/advance at a time; held while reading the database
   absl::Mutex mu_;
   std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
-  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;     // local writes noted
+  uint64_t writes_ ABSL_GUARDED_BY(mu_) = 0;       // local writes noted
   uint64_t writes_seen_ ABSL_GUARDED_BY(mu_) = 0;  // local writes current_ includes
 };
 

@@ -15,9 +15,7 @@ std::string NewUuid4() {
                          lo >> 48, lo & 0xffffffffffffULL);
 }
 
-absl::Time TruncateToMicros(absl::Time t) {
-  return absl::FromUnixMicros(absl::ToUnixMicros(t));
-}
+absl::Time TruncateToMicros(absl::Time t) { return absl::FromUnixMicros(absl::ToUnixMicros(t)); }
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
   const int64_t micros = absl::ToUnixMicros(t);
@@ -63,8 +61,8 @@ absl::Status WriteContext::EnsureProject(absl::string_view project, storage::Loc
 }
 
 absl::Status WriteContext::Committed(storage::ObjectKind kind, absl::string_view project,
-                                     absl::string_view name, storage::ChangeOp op,
-                                     int64_t version, std::string proto_after) {
+                                     absl::string_view name, storage::ChangeOp op, int64_t version,
+                                     std::string proto_after) {
   // After a project's own deletion there is no project left to stamp.
   if (!(kind == storage::ObjectKind::kProject && op == storage::ChangeOp::kDelete)) {
     absl::Status bumped = tx_.PutMetadata(project, "last_updated_timestamp",

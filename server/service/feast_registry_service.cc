@@ -171,8 +171,9 @@ class TableBuilder {
           if (auto s = call.access.Require(q.project(), *got, {kDescribe}); !s.ok()) return s;
           return MessageReply(*std::move(got));
         },
-        std::function<bool(const Request&)>(
-            [from_memory = FromMemory()](const Request& q) { return from_memory(q.allow_cache()); }));
+        std::function<bool(const Request&)>([from_memory = FromMemory()](const Request& q) {
+          return from_memory(q.allow_cache());
+        }));
   }
 
   // List<Kind>: the stored bytes when the request only paginates (no tags, no sort key, no
@@ -333,8 +334,7 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   t.AddGet<core::StreamFeatureView, reg::GetStreamFeatureViewRequest>("GetStreamFeatureView");
   t.AddList<core::StreamFeatureView, reg::ListStreamFeatureViewsRequest,
             reg::ListStreamFeatureViewsResponse>("ListStreamFeatureViews");
-  t.AddGet<core::OnDemandFeatureView, reg::GetOnDemandFeatureViewRequest>(
-      "GetOnDemandFeatureView");
+  t.AddGet<core::OnDemandFeatureView, reg::GetOnDemandFeatureViewRequest>("GetOnDemandFeatureView");
   t.AddList<core::OnDemandFeatureView, reg::ListOnDemandFeatureViewsRequest,
             reg::ListOnDemandFeatureViewsResponse>("ListOnDemandFeatureViews");
   t.AddGet<core::LabelView, reg::GetLabelViewRequest>("GetLabelView");
@@ -348,7 +348,8 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   t.AddList<core::FeatureService, reg::ListFeatureServicesRequest,
             reg::ListFeatureServicesResponse>(
       "ListFeatureServices",
-      [](const reg::ListFeatureServicesRequest& q) -> std::function<bool(const core::FeatureService&)> {
+      [](const reg::ListFeatureServicesRequest& q)
+          -> std::function<bool(const core::FeatureService&)> {
         if (q.feature_view().empty()) return nullptr;
         return [view = q.feature_view()](const core::FeatureService& service) {
           for (const auto& projection : service.spec().features()) {
@@ -383,7 +384,8 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
             "only. Run the retrieval with the Feast SDK and apply the saved dataset.");
       });
   t.Add<reg::GetDatasetDataRequest>(
-      "GetDatasetData", [](const Call&, const reg::GetDatasetDataRequest&) -> absl::StatusOr<Reply> {
+      "GetDatasetData",
+      [](const Call&, const reg::GetDatasetDataRequest&) -> absl::StatusOr<Reply> {
         return absl::UnimplementedError(
             "GetDatasetData needs a Feast offline store; Larder is a registry server only.");
       });
@@ -402,8 +404,7 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   // --- Validation references
   t.AddApply<reg::ApplyValidationReferenceRequest>(
       "ApplyValidationReference", [](const auto& q) { return q.validation_reference(); });
-  t.AddGet<core::ValidationReference, reg::GetValidationReferenceRequest>(
-      "GetValidationReference");
+  t.AddGet<core::ValidationReference, reg::GetValidationReferenceRequest>("GetValidationReference");
   t.AddList<core::ValidationReference, reg::ListValidationReferencesRequest,
             reg::ListValidationReferencesResponse>("ListValidationReferences");
   t.AddDelete<core::ValidationReference, reg::DeleteValidationReferenceRequest>(
@@ -418,12 +419,13 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   t.AddDelete<core::Permission, reg::DeletePermissionRequest>("DeletePermission");
 
   // --- Projects
-  t.Add<reg::ApplyProjectRequest>(
-      "ApplyProject", [&r](const Call& call, const reg::ApplyProjectRequest& q) {
-        return Done(r.ApplyProject(q.project(), call.write));
-      });
+  t.Add<reg::ApplyProjectRequest>("ApplyProject",
+                                  [&r](const Call& call, const reg::ApplyProjectRequest& q) {
+                                    return Done(r.ApplyProject(q.project(), call.write));
+                                  });
   t.Add<reg::GetProjectRequest>(
-      "GetProject", [&r](const Call& call, const reg::GetProjectRequest& q) -> absl::StatusOr<Reply> {
+      "GetProject",
+      [&r](const Call& call, const reg::GetProjectRequest& q) -> absl::StatusOr<Reply> {
         absl::StatusOr<core::Project> project = r.GetProject(q.name(), q.allow_cache());
         if (!project.ok()) return project.status();
         // GetProjectRequest names no project to take permissions from: the default project's.
@@ -439,10 +441,10 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
         if (!visible->status().ok()) return visible->status();
         return PageReply<reg::ListProjectsResponse>(std::move(page));
       });
-  t.Add<reg::DeleteProjectRequest>(
-      "DeleteProject", [&r](const Call& call, const reg::DeleteProjectRequest& q) {
-        return Done(r.DeleteProject(q.name(), call.write));
-      });
+  t.Add<reg::DeleteProjectRequest>("DeleteProject",
+                                   [&r](const Call& call, const reg::DeleteProjectRequest& q) {
+                                     return Done(r.DeleteProject(q.name(), call.write));
+                                   });
 
   // --- Materialization, metadata, infra, commit, refresh, proto
   t.Add<reg::ApplyMaterializationRequest>(
@@ -461,10 +463,10 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
         for (core::ProjectMetadata& m : *metadata) *response.add_project_metadata() = std::move(m);
         return MessageReply(std::move(response));
       });
-  t.Add<reg::UpdateInfraRequest>(
-      "UpdateInfra", [&r](const Call& call, const reg::UpdateInfraRequest& q) {
-        return Done(r.UpdateInfra(q.project(), q.infra(), call.write));
-      });
+  t.Add<reg::UpdateInfraRequest>("UpdateInfra",
+                                 [&r](const Call& call, const reg::UpdateInfraRequest& q) {
+                                   return Done(r.UpdateInfra(q.project(), q.infra(), call.write));
+                                 });
   t.Add<reg::GetInfraRequest>(
       "GetInfra", [&r](const Call& call, const reg::GetInfraRequest& q) -> absl::StatusOr<Reply> {
         if (auto s = call.access.RequireDescribeProject(q.project(), true); !s.ok()) return s;
@@ -529,8 +531,7 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
       });
   t.Add<reg::GetObjectRelationshipsRequest>(
       "GetObjectRelationships",
-      [&r](const Call& call,
-           const reg::GetObjectRelationshipsRequest& q) -> absl::StatusOr<Reply> {
+      [&r](const Call& call, const reg::GetObjectRelationshipsRequest& q) -> absl::StatusOr<Reply> {
         if (!registry::IsLineageObjectType(q.object_type())) {
           return absl::InvalidArgumentError(absl::StrCat(
               "unknown object_type '", q.object_type(),
@@ -574,7 +575,8 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
             registry::SortAndPaginate(std::move(features), PagingOf(q))));
       });
   t.Add<reg::GetFeatureRequest>(
-      "GetFeature", [&r](const Call& call, const reg::GetFeatureRequest& q) -> absl::StatusOr<Reply> {
+      "GetFeature",
+      [&r](const Call& call, const reg::GetFeatureRequest& q) -> absl::StatusOr<Reply> {
         absl::StatusOr<registry::ProjectObjects> objects =
             VisibleObjects(r, call, q.project(), q.allow_cache());
         if (!objects.ok()) return objects.status();
@@ -583,10 +585,9 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
             return MessageReply(std::move(f));
           }
         }
-        return registry::FeastObjectNotFound(absl::StrCat("Feature ", q.name(),
-                                                          " not found in feature view ",
-                                                          q.feature_view(), " in project ",
-                                                          q.project()));
+        return registry::FeastObjectNotFound(
+            absl::StrCat("Feature ", q.name(), " not found in feature view ", q.feature_view(),
+                         " in project ", q.project()));
       });
 }
 

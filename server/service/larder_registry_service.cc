@@ -35,11 +35,11 @@ Reply MessageReply(Message message) {
 absl::StatusOr<ObjectKind> ParseKind(absl::string_view kind_name) {
   std::optional<ObjectKind> kind = storage::KindFromName(kind_name);
   if (!kind.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown kind '", kind_name,
-        "' (one of project, entity, data_source, feature_view, stream_feature_view, "
-        "on_demand_feature_view, label_view, feature_service, saved_dataset, "
-        "validation_reference, permission, infra)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown kind '", kind_name,
+                     "' (one of project, entity, data_source, feature_view, stream_feature_view, "
+                     "on_demand_feature_view, label_view, feature_service, saved_dataset, "
+                     "validation_reference, permission, infra)"));
   }
   return *kind;
 }
@@ -91,9 +91,8 @@ absl::StatusOr<WriteResult> ApplyItem(RegistryWrite& write, absl::string_view pr
 absl::StatusOr<WriteResult> DeleteItem(RegistryWrite& write, absl::string_view project,
                                        ObjectKind kind, absl::string_view name) {
   absl::StatusOr<WriteResult> result = absl::InternalError("unknown kind");
-  registry::VisitKind(kind, [&]<typename Message>() {
-    result = write.Delete<Message>(project, name);
-  });
+  registry::VisitKind(kind,
+                      [&]<typename Message>() { result = write.Delete<Message>(project, name); });
   return result;
 }
 
@@ -102,10 +101,18 @@ v1::ObjectResult ToProto(const WriteResult& r) {
   out.set_kind(std::string(storage::TableOf(r.kind).kind_name));
   out.set_name(r.name);
   switch (r.effect) {
-    case registry::Effect::kCreated: out.set_effect(v1::CREATED); break;
-    case registry::Effect::kUpdated: out.set_effect(v1::UPDATED); break;
-    case registry::Effect::kUnchanged: out.set_effect(v1::UNCHANGED); break;
-    case registry::Effect::kDeleted: out.set_effect(v1::DELETED); break;
+    case registry::Effect::kCreated:
+      out.set_effect(v1::CREATED);
+      break;
+    case registry::Effect::kUpdated:
+      out.set_effect(v1::UPDATED);
+      break;
+    case registry::Effect::kUnchanged:
+      out.set_effect(v1::UNCHANGED);
+      break;
+    case registry::Effect::kDeleted:
+      out.set_effect(v1::DELETED);
+      break;
   }
   out.set_old_version(r.old_version);
   out.set_new_version(r.new_version);
@@ -122,13 +129,13 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
     absl::StatusOr<UpsertItem> item = DecodeUpsert(upsert);
     if (!item.ok()) return item.status();
     if (item->kind == ObjectKind::kProject && item->name != project) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "a batch for project '", project, "' cannot apply project '", item->name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat("a batch for project '", project,
+                                                     "' cannot apply project '", item->name, "'"));
     }
     if (!named.insert({item->kind, item->name}).second) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(storage::TableOf(item->kind).kind_name, " '", item->name,
-                       "' appears more than once in the batch"));
+      return absl::InvalidArgumentError(absl::StrCat(storage::TableOf(item->kind).kind_name, " '",
+                                                     item->name,
+                                                     "' appears more than once in the batch"));
     }
     upserts.push_back(*std::move(item));
   }
@@ -141,8 +148,8 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
           "a batch deletes objects of its project; delete a project with DeleteProject");
     }
     if (!named.insert({*kind, del.name()}).second) {
-      return absl::InvalidArgumentError(absl::StrCat(del.kind(), " '", del.name(),
-                                                     "' appears more than once in the batch"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(del.kind(), " '", del.name(), "' appears more than once in the batch"));
     }
     deletes.emplace_back(*kind, &del);
   }
@@ -180,9 +187,10 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       if (absl::Status s = expect(kind, del->name(), expected); !s.ok()) return s;
     }
     if (conflicts.conflicts_size() > 0) {
-      absl::Status conflict = absl::FailedPreconditionError(absl::StrCat(
-          conflicts.conflicts_size(), " object(s) of the batch are not at the expected version; "
-          "nothing was applied (the status details list each one)"));
+      absl::Status conflict = absl::FailedPreconditionError(
+          absl::StrCat(conflicts.conflicts_size(),
+                       " object(s) of the batch are not at the expected version; "
+                       "nothing was applied (the status details list each one)"));
       conflict.SetPayload(kConflictsTypeUrl, absl::Cord(conflicts.SerializeAsString()));
       return conflict;
     }
@@ -323,9 +331,8 @@ absl::StatusOr<Reply> GetObjectHistory(registry::Registry& r, const Call& call,
   v1::GetObjectHistoryResponse response;
   int64_t after = 0;
   while (true) {
-    absl::StatusOr<std::vector<storage::ChangeRecord>> page =
-        r.ObjectHistory(*kind, KeyProject(*kind, q.project(), q.name()), q.name(), after,
-                        kMaxChangeLimit);
+    absl::StatusOr<std::vector<storage::ChangeRecord>> page = r.ObjectHistory(
+        *kind, KeyProject(*kind, q.project(), q.name()), q.name(), after, kMaxChangeLimit);
     if (!page.ok()) return page.status();
     for (const storage::ChangeRecord& change : *page) {
       after = change.revision;

@@ -18,8 +18,8 @@ namespace larder::service {
 // Front ends register their methods from a table of these (one entry per method), so no
 // front end lists the methods again.
 struct Method {
-  std::string service;  // full protobuf service name, e.g. "feast.registry.RegistryServer"
-  std::string name;     // method name, e.g. "GetEntity"
+  std::string service;    // full protobuf service name, e.g. "feast.registry.RegistryServer"
+  std::string name;       // method name, e.g. "GetEntity"
   std::string full_name;  // "<service>/<name>"
   const google::protobuf::Descriptor* request_type = nullptr;
   // Answers a parsed request (a message of request_type). May wait on the database.
@@ -51,10 +51,10 @@ void AddMethod(std::vector<Method>& methods, CallRunner& runner, absl::string_vi
     return answer(call, static_cast<const Request&>(request));
   };
   if (from_memory) {
-    method.answers_from_memory = [from_memory = std::move(from_memory)](
-                                     const google::protobuf::Message& request) {
-      return from_memory(static_cast<const Request&>(request));
-    };
+    method.answers_from_memory =
+        [from_memory = std::move(from_memory)](const google::protobuf::Message& request) {
+          return from_memory(static_cast<const Request&>(request));
+        };
   }
   method.counters = &runner.stats().Register(method.full_name);
 }

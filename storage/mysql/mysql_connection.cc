@@ -15,8 +15,8 @@
 #include <sstream>
 #include <variant>
 
-#include "absl/strings/match.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 
@@ -101,9 +101,8 @@ class MysqlConnection : public Connection {
     if (mode == TxMode::kReadWrite) return ExecuteScriptImpl("START TRANSACTION");
     // Reads that span several statements (a whole snapshot) must see one state; the session
     // default (READ COMMITTED) gives each statement its own.
-    return RunScript("begin",
-                     {"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-                      "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"});
+    return RunScript("begin", {"SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
+                               "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY"});
   }
   absl::Status CommitImpl() override { return ExecuteScriptImpl("COMMIT"); }
   // The final statements and the COMMIT in one round trip (a multi-statement query), so the row
@@ -143,27 +142,25 @@ class MysqlConnection : public Connection {
   // so it is compared and stored as text).
   static absl::StatusOr<std::string> Inlined(const Statement& statement,
                                              absl::Span<const SqlParam> params) {
-    return InlineParams(statement.id, statement.sql, /*numbered=*/false, params,
-                        [](const SqlParam& param) {
-                          return std::visit(
-                              [](const auto& value) -> std::string {
-                                using T = std::decay_t<decltype(value)>;
-                                if constexpr (std::is_same_v<T, std::nullptr_t>) {
-                                  return "NULL";
-                                } else if constexpr (std::is_same_v<T, int64_t>) {
-                                  return absl::StrCat(value);
-                                } else if constexpr (std::is_same_v<T, absl::string_view>) {
-                                  if (value.empty()) return "''";
-                                  return absl::StrCat("_utf8mb4 X'", absl::BytesToHexString(value),
-                                                      "'");
-                                } else {
-                                  if (value.bytes.empty()) return "''";
-                                  return absl::StrCat("X'", absl::BytesToHexString(value.bytes),
-                                                      "'");
-                                }
-                              },
-                              param);
-                        });
+    return InlineParams(
+        statement.id, statement.sql, /*numbered=*/false, params, [](const SqlParam& param) {
+          return std::visit(
+              [](const auto& value) -> std::string {
+                using T = std::decay_t<decltype(value)>;
+                if constexpr (std::is_same_v<T, std::nullptr_t>) {
+                  return "NULL";
+                } else if constexpr (std::is_same_v<T, int64_t>) {
+                  return absl::StrCat(value);
+                } else if constexpr (std::is_same_v<T, absl::string_view>) {
+                  if (value.empty()) return "''";
+                  return absl::StrCat("_utf8mb4 X'", absl::BytesToHexString(value), "'");
+                } else {
+                  if (value.bytes.empty()) return "''";
+                  return absl::StrCat("X'", absl::BytesToHexString(value.bytes), "'");
+                }
+              },
+              param);
+        });
   }
   absl::Status RollbackImpl() override { return ExecuteScriptImpl("ROLLBACK"); }
 
@@ -279,8 +276,8 @@ ConnectionPool::Factory MysqlConnectionFactory(const DatabaseUrl& url) {
       setup->execute("SET SESSION sql_mode = CONCAT(@@sql_mode, ',STRICT_TRANS_TABLES')");
     });
     if (!status.ok()) {
-      return absl::UnavailableError(absl::StrCat("cannot connect to MySQL at ", url.Redacted(),
-                                                 ": ", status.message()));
+      return absl::UnavailableError(
+          absl::StrCat("cannot connect to MySQL at ", url.Redacted(), ": ", status.message()));
     }
     return std::unique_ptr<Connection>(new MysqlConnection(driver, std::move(connection)));
   };

@@ -42,9 +42,9 @@ class PostgresChangeListener : public ChangeListener {
       connection_ = std::make_unique<pqxx::connection>(url_.original);
     } catch (const std::exception& e) {
       // libpq's own text never contains the password.
-      status = absl::UnavailableError(absl::StrCat(
-          "cannot connect to PostgreSQL at ", url_.Redacted(), " for change notifications: ",
-          e.what()));
+      status =
+          absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL at ", url_.Redacted(),
+                                              " for change notifications: ", e.what()));
     }
     if (status.ok()) {
       status = Guard("listen for changes", [&] {

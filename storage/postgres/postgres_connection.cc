@@ -254,8 +254,8 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenPostgresConnection(const Databas
     connection = std::make_unique<pqxx::connection>(url.original);
   } catch (const std::exception& e) {
     // libpq's own text (e.g. "password authentication failed") never contains the password.
-    return absl::UnavailableError(absl::StrCat("cannot connect to PostgreSQL at ",
-                                               url.Redacted(), ": ", e.what()));
+    return absl::UnavailableError(
+        absl::StrCat("cannot connect to PostgreSQL at ", url.Redacted(), ": ", e.what()));
   }
   return std::unique_ptr<Connection>(new PostgresConnection(std::move(connection)));
 }

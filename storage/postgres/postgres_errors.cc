@@ -15,13 +15,12 @@ absl::Status FromSqlState(const std::string& state, absl::string_view what) {
   if (state == "40001" || state == "40P01" || state == "55P03") {
     return absl::AbortedError(absl::StrCat(what, ": concurrent transaction conflict"));
   }
-  if (absl::StartsWith(state, "08") || state == "57P01" || state == "57P02" ||
-      state == "57P03") {
+  if (absl::StartsWith(state, "08") || state == "57P01" || state == "57P02" || state == "57P03") {
     return absl::UnavailableError(absl::StrCat(what, ": database connection lost"));
   }
   if (state == "28P01" || state == "28000" || state == "3D000") {
-    return absl::UnavailableError(absl::StrCat(what, ": database refused the connection (",
-                                               state, ")"));
+    return absl::UnavailableError(
+        absl::StrCat(what, ": database refused the connection (", state, ")"));
   }
   return absl::InternalError(absl::StrCat(what, ": database error ", state));
 }

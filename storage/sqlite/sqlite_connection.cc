@@ -121,8 +121,8 @@ class SqliteConnection : public Connection {
             } else if constexpr (std::is_same_v<T, int64_t>) {
               return sqlite3_bind_int64(stmt, index, value);
             } else if constexpr (std::is_same_v<T, absl::string_view>) {
-              return sqlite3_bind_text64(stmt, index, value.data(), value.size(),
-                                         SQLITE_TRANSIENT, SQLITE_UTF8);
+              return sqlite3_bind_text64(stmt, index, value.data(), value.size(), SQLITE_TRANSIENT,
+                                         SQLITE_UTF8);
             } else {
               return sqlite3_bind_blob64(stmt, index, value.bytes.data(), value.bytes.size(),
                                          SQLITE_TRANSIENT);
@@ -176,7 +176,7 @@ class SqliteConnection : public Connection {
     return stmt;
   }
 
-  sqlite3* db_;  // owned
+  sqlite3* db_;                          // owned
   std::shared_ptr<absl::Mutex> writer_;  // shared by every connection to this file
   bool holds_writer_ = false;
   std::map<std::string, sqlite3_stmt*> prepared_;
@@ -189,9 +189,8 @@ const Dialect& SqliteDialect() { return kSqliteDialect; }
 absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(
     const std::string& path, std::shared_ptr<absl::Mutex> writer) {
   sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(path.c_str(), &db,
-                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_close_v2(db);
     return absl::UnavailableError(
@@ -199,16 +198,15 @@ absl::StatusOr<std::unique_ptr<Connection>> OpenSqliteConnection(
   }
   if (sqlite3_db_readonly(db, "main") == 1) {
     sqlite3_close_v2(db);
-    return absl::UnavailableError(
-        absl::StrCat("SQLite database '", path, "' is not writable"));
+    return absl::UnavailableError(absl::StrCat("SQLite database '", path, "' is not writable"));
   }
   sqlite3_extended_result_codes(db, 1);
   sqlite3_busy_timeout(db, kBusyTimeoutMillis);
   auto connection = std::make_unique<SqliteConnection>(db, std::move(writer));
   // WAL lets readers run beside the single writer; NORMAL sync is durable against process
   // crashes, and fsyncs at checkpoints.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL",
-                             "PRAGMA foreign_keys=OFF"}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA foreign_keys=OFF"}) {
     if (absl::Status status = connection->ExecuteScript(pragma); !status.ok()) {
       // A damaged file (or one that is not a database) stays DATA_LOSS; the rest UNAVAILABLE.
       return absl::Status(

@@ -36,8 +36,8 @@ class EchoServer {
   };
 
   class CallbackService final : public larder::bench::Echo::CallbackService {
-    grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context,
-                                   const EchoMessage* request, EchoMessage* response) override {
+    grpc::ServerUnaryReactor* Echo(grpc::CallbackServerContext* context, const EchoMessage* request,
+                                   EchoMessage* response) override {
       *response = *request;
       grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
       reactor->Finish(grpc::Status::OK);

@@ -169,9 +169,8 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   if (absl::Status s = echo_child.Start(); !s.ok()) return Fail(std::string(s.message()));
   LarderProcess sync_child(SelfPath(), {"--serve-echo=sync"});
   if (absl::Status s = sync_child.Start(); !s.ok()) return Fail(std::string(s.message()));
-  const EchoChannels echo{MakeChannel((*echo_server)->address()),
-                          MakeChannel(echo_child.address()), echo_child.pid(),
-                          MakeChannel(sync_child.address()), sync_child.pid()};
+  const EchoChannels echo{MakeChannel((*echo_server)->address()), MakeChannel(echo_child.address()),
+                          echo_child.pid(), MakeChannel(sync_child.address()), sync_child.pid()};
 
   RegistryLayout layout;
   layout.project = o.project;
@@ -193,9 +192,7 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   // ceilings run next to the writes so the database's after-work (purge, checkpoints) from heavy
   // writing does not land on the read cells.
   Ceilings ceilings;
-  if (absl::Status s =
-          MeasureCeilings(o, &echo, nullptr, false, ceilings);
-      !s.ok()) {
+  if (absl::Status s = MeasureCeilings(o, &echo, nullptr, false, ceilings); !s.ok()) {
     return Fail(std::string(s.message()));
   }
   std::vector<Row> rows;
@@ -205,8 +202,7 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
     if (!Selected(o, scenario.key)) continue;
     if (scenario.ceiling == CeilingKind::kWrite && !write_ceilings_measured) {
       write_ceilings_measured = true;
-      if (absl::Status s = MeasureCeilings(o, nullptr, write.get(), false, ceilings);
-          !s.ok()) {
+      if (absl::Status s = MeasureCeilings(o, nullptr, write.get(), false, ceilings); !s.ok()) {
         return Fail(std::string(s.message()));
       }
     }
@@ -232,9 +228,8 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
     }
   }
   if (!o.quick) {
-    if (absl::Status s =
-            MeasureCeilings(o, &echo, write_ceilings_measured ? write.get() : nullptr, true,
-                            ceilings);
+    if (absl::Status s = MeasureCeilings(o, &echo, write_ceilings_measured ? write.get() : nullptr,
+                                         true, ceilings);
         !s.ok()) {
       return Fail(std::string(s.message()));
     }

@@ -105,8 +105,8 @@ void PrintTargets(const std::vector<Row>& rows, const std::string& backend, std:
   std::fprintf(out, "targets:\n");
   if (const Row* r = Find(rows, "GetFeatureView", "yes", 32); r != nullptr && r->ceiling_qps > 0) {
     const double ratio = r->result.qps / r->ceiling_qps;
-    PrintTarget(out, "cached GetFeatureView at 32 in flight vs echo (separate process)", ratio >= 0.70,
-                absl::StrFormat("%.2f", ratio), ">= 0.70");
+    PrintTarget(out, "cached GetFeatureView at 32 in flight vs echo (separate process)",
+                ratio >= 0.70, absl::StrFormat("%.2f", ratio), ">= 0.70");
   }
   if (const Row* r = Find(rows, "ApplyFeatureView", "-", 8); r != nullptr && r->ceiling_qps > 0) {
     const double ratio = r->result.qps / r->ceiling_qps;

@@ -18,7 +18,7 @@ struct Row {
   std::string cache;  // "yes", "no" or "-"
   int in_flight = 0;
   CellResult result;
-  double ceiling_qps = 0;          // 0: no ceiling measured
+  double ceiling_qps = 0;             // 0: no ceiling measured
   double in_process_ceiling_qps = 0;  // reads: the echo server inside the bench process
   std::string note;
 };
@@ -31,11 +31,11 @@ struct Ceilings {
     bool measured_after = false;
     double qps() const { return measured_after ? (before.qps + after.qps) / 2 : before.qps; }
   };
-  std::map<int, Pair> echo;          // read ceiling: echo server in the bench's process
-  std::map<int, Pair> echo_process;  // echo server as a separate process, like larder
+  std::map<int, Pair> echo;               // read ceiling: echo server in the bench's process
+  std::map<int, Pair> echo_process;       // echo server as a separate process, like larder
   std::map<int, Pair> echo_sync_process;  // the same with gRPC's synchronous API (shown only)
-  std::map<int, Pair> write;         // one row per writer
-  std::map<int, Pair> hot_write;     // every writer on one row
+  std::map<int, Pair> write;              // one row per writer
+  std::map<int, Pair> hot_write;          // every writer on one row
 };
 
 // "Intel Xeon ..., 2 CPUs, load 1.2 0.8 0.5" from /proc.

@@ -89,8 +89,8 @@ int Bench(const std::string& url_text, int threads, double seconds) {
       auto existing = tx.GetObject(ObjectKind::kDataSource, "bench", absl::StrCat("row", i));
       if (!existing.ok()) return existing.status();
       if (existing->has_value()) continue;
-      absl::Status s = tx.InsertObject(
-          ObjectKind::kDataSource, {"bench", absl::StrCat("row", i), payload, 1, 1});
+      absl::Status s = tx.InsertObject(ObjectKind::kDataSource,
+                                       {"bench", absl::StrCat("row", i), payload, 1, 1});
       if (!s.ok()) return s;
     }
     return absl::OkStatus();

@@ -46,8 +46,7 @@ std::string Denied(const std::string& details) {
 
 core::Permission RolePermission(const std::string& name, std::vector<Spec::Type> types,
                                 std::vector<std::string> patterns,
-                                std::vector<Spec::AuthzedAction> actions,
-                                const std::string& role) {
+                                std::vector<Spec::AuthzedAction> actions, const std::string& role) {
   core::Permission p;
   p.mutable_spec()->set_name(name);
   for (auto t : types) p.mutable_spec()->add_types(t);
@@ -63,14 +62,14 @@ void Unauthenticated(ScratchDatabase& db) {
   const auto list = In<reg::ListEntitiesRequest>("p");
   CHECK_PLAIN_ERROR(api.Status(&Stub::ListEntities, list), StatusCode::UNAUTHENTICATED,
                     "Missing authorization header");
-  CHECK_PLAIN_ERROR(api.Apply("p", MakeEntity("driver", "driver_id")),
-                    StatusCode::UNAUTHENTICATED, "Missing authorization header");
+  CHECK_PLAIN_ERROR(api.Apply("p", MakeEntity("driver", "driver_id")), StatusCode::UNAUTHENTICATED,
+                    "Missing authorization header");
   api.set_authorization("Basic dG9rLWFkbWlu");
   CHECK_PLAIN_ERROR(api.Status(&Stub::ListEntities, list), StatusCode::UNAUTHENTICATED,
                     "Expected Bearer schema, found Basic");
   server.As("tok-wrong");
-  CHECK_PLAIN_ERROR(api.Apply("p", MakeEntity("driver", "driver_id")),
-                    StatusCode::UNAUTHENTICATED, "Invalid token");
+  CHECK_PLAIN_ERROR(api.Apply("p", MakeEntity("driver", "driver_id")), StatusCode::UNAUTHENTICATED,
+                    "Invalid token");
   CHECK_PLAIN_ERROR(api.Status(&Stub::Commit, Empty()), StatusCode::UNAUTHENTICATED,
                     "Invalid token");
   // Nothing was written by the rejected calls.
@@ -120,19 +119,25 @@ void RoleBasedPolicy(ScratchDatabase& db) {
   AuthServer server(db);
   ApiServer& api = server.api;
   server.As("tok-admin");
-  const std::vector<Spec::Type> all_types = {
-      Spec::FEATURE_VIEW,  Spec::ON_DEMAND_FEATURE_VIEW, Spec::BATCH_FEATURE_VIEW,
-      Spec::STREAM_FEATURE_VIEW, Spec::ENTITY,           Spec::FEATURE_SERVICE,
-      Spec::DATA_SOURCE,   Spec::VALIDATION_REFERENCE,   Spec::SAVED_DATASET,
-      Spec::PERMISSION,    Spec::PROJECT,                Spec::LABEL_VIEW};
+  const std::vector<Spec::Type> all_types = {Spec::FEATURE_VIEW,
+                                             Spec::ON_DEMAND_FEATURE_VIEW,
+                                             Spec::BATCH_FEATURE_VIEW,
+                                             Spec::STREAM_FEATURE_VIEW,
+                                             Spec::ENTITY,
+                                             Spec::FEATURE_SERVICE,
+                                             Spec::DATA_SOURCE,
+                                             Spec::VALIDATION_REFERENCE,
+                                             Spec::SAVED_DATASET,
+                                             Spec::PERMISSION,
+                                             Spec::PROJECT,
+                                             Spec::LABEL_VIEW};
   const std::vector<Spec::AuthzedAction> all_actions = {
       Spec::CREATE,      Spec::DESCRIBE,     Spec::UPDATE,       Spec::DELETE,
       Spec::READ_ONLINE, Spec::READ_OFFLINE, Spec::WRITE_ONLINE, Spec::WRITE_OFFLINE};
   // Name-scoped (".*"), so objects it denies are dropped from lists instead of failing them.
   REQUIRE_OK(api.Apply("p", RolePermission("admin-all", all_types, {".*"}, all_actions, "admin")));
-  REQUIRE_OK(api.Apply(
-      "p", RolePermission("read-public", {Spec::ENTITY}, {"public_.*"}, {Spec::DESCRIBE},
-                          "reader")));
+  REQUIRE_OK(api.Apply("p", RolePermission("read-public", {Spec::ENTITY}, {"public_.*"},
+                                           {Spec::DESCRIBE}, "reader")));
   for (const std::string name : {"public_driver", "public_customer", "secret_salary"}) {
     REQUIRE_OK(api.Apply("p", MakeEntity(name, name + "_id")));
   }
@@ -149,17 +154,16 @@ void RoleBasedPolicy(ScratchDatabase& db) {
   CHECK(SpecNames(listed.entities()) == Names{"public_customer", "public_driver"});
   CHECK(PaginationText(listed.pagination()) == "0,0,2,1,0,0");
   // Get: allowed, denied, and not-found before denial.
-  CHECK(api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "public_driver"))
-            .spec()
-            .name() == "public_driver");
-  CHECK(Describe(api.Status(&Stub::GetEntity,
-                            Named<reg::GetEntityRequest>("p", "secret_salary"))) ==
-        Denied("Permission admin-all denied execution of ['DESCRIBE'] to "
-               "Entity:secret_salary: Requires roles ['admin']"));
-  CHECK_FEAST_ERROR(
-      api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "public_ghost")),
-      StatusCode::NOT_FOUND, "EntityNotFoundException",
-      "Entity public_ghost does not exist in project p");
+  CHECK(
+      api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "public_driver")).spec().name() ==
+      "public_driver");
+  CHECK(
+      Describe(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "secret_salary"))) ==
+      Denied("Permission admin-all denied execution of ['DESCRIBE'] to "
+             "Entity:secret_salary: Requires roles ['admin']"));
+  CHECK_FEAST_ERROR(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("p", "public_ghost")),
+                    StatusCode::NOT_FOUND, "EntityNotFoundException",
+                    "Entity public_ghost does not exist in project p");
   // Apply without CREATE (new) or UPDATE (existing), Delete without DELETE: denied, unwritten.
   CHECK(Describe(api.Apply("p", MakeEntity("public_new", "id"))) ==
         Denied("Permission admin-all denied execution of ['CREATE'] to Entity:public_new: "
@@ -211,8 +215,8 @@ TEST_CASE("auth: a malformed tokens file stops start-up with a clear message", "
   TempDir dir;
   const std::string tokens = dir.File("tokens");
   std::ofstream(tokens) << "tok-a alice\ntok-b bob colour=red\n";
-  ServerProcess bad({"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("a.db"),
-                     "--auth-tokens=" + tokens});
+  ServerProcess bad(
+      {"--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("a.db"), "--auth-tokens=" + tokens});
   CHECK(bad.RunToExit() == 1);
   CHECK(bad.output().find("larder: auth tokens file " + tokens +
                           " line 2: unknown field 'colour' (roles=, groups= or namespaces=)") !=

@@ -287,9 +287,10 @@ void CacheFollowsReplicaPromptly(ScratchDatabase& db) {
   // A minute-long poll does not hold up shutdown (the poller waits in slices of at most 1 s).
   CHECK(reader.process().Stop() == 0);
 }
-LARDER_BACKEND_TEST("cache: another replica's writes reach cached reads promptly (NOTIFY on "
-                    "PostgreSQL, the poll elsewhere)",
-                    CacheFollowsReplicaPromptly)
+LARDER_BACKEND_TEST(
+    "cache: another replica's writes reach cached reads promptly (NOTIFY on "
+    "PostgreSQL, the poll elsewhere)",
+    CacheFollowsReplicaPromptly)
 
 }  // namespace
 }  // namespace larder::testing

@@ -11,24 +11,42 @@ namespace larder::testing {
 
 const char* CodeName(grpc::StatusCode code) {
   switch (code) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return "?";
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "?";
   }
 }
 
@@ -171,12 +189,16 @@ std::vector<std::string> AnyViewNames(
     const google::protobuf::RepeatedPtrField<reg::AnyFeatureView>& views) {
   return NamesOf(views, [](const reg::AnyFeatureView& any) -> std::string {
     switch (any.any_feature_view_case()) {
-      case reg::AnyFeatureView::kFeatureView: return any.feature_view().spec().name();
-      case reg::AnyFeatureView::kStreamFeatureView: return any.stream_feature_view().spec().name();
+      case reg::AnyFeatureView::kFeatureView:
+        return any.feature_view().spec().name();
+      case reg::AnyFeatureView::kStreamFeatureView:
+        return any.stream_feature_view().spec().name();
       case reg::AnyFeatureView::kOnDemandFeatureView:
         return any.on_demand_feature_view().spec().name();
-      case reg::AnyFeatureView::kLabelView: return "label_view:" + any.label_view().spec().name();
-      default: return "<unset>";
+      case reg::AnyFeatureView::kLabelView:
+        return "label_view:" + any.label_view().spec().name();
+      default:
+        return "<unset>";
     }
   });
 }
@@ -509,8 +531,7 @@ std::vector<storage::ChangeRecord> PeekChanges(const std::string& db_url) {
 std::vector<storage::VersionRecord> PeekVersions(const std::string& db_url,
                                                  const std::string& project,
                                                  const std::string& view) {
-  return Peek(db_url,
-              [&](storage::Transaction& tx) { return tx.ListVersions(project, view); });
+  return Peek(db_url, [&](storage::Transaction& tx) { return tx.ListVersions(project, view); });
 }
 
 }  // namespace larder::testing

@@ -77,8 +77,8 @@ void NulNeverAliases(ScratchDatabase& db) {
                     "Entity nu does not exist in project demo");
   REQUIRE_OK(api.Apply("demo", MakeEntity("nu", "plain")));
   CHECK(JoinKey(api, "demo", "nu") == "plain");
-  CHECK(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("demo", with_nul))
-            .error_code() == StatusCode::INVALID_ARGUMENT);
+  CHECK(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("demo", with_nul)).error_code() ==
+        StatusCode::INVALID_ARGUMENT);
 
   const grpc::Status project = api.Apply(std::string("pr\0j", 4), MakeEntity("x", "x"));
   CHECK(project.error_code() == StatusCode::INVALID_ARGUMENT);

@@ -17,8 +17,8 @@ using grpc::StatusCode;
 // One unary call of `method` with `bytes` as the request, through a stub that sends them as is.
 grpc::Status RawCall(ApiServer& api, const std::string& method, const std::string& bytes,
                      grpc::ByteBuffer* response) {
-  grpc::GenericStub generic(grpc::CreateChannel(api.process().address(),
-                                                grpc::InsecureChannelCredentials()));
+  grpc::GenericStub generic(
+      grpc::CreateChannel(api.process().address(), grpc::InsecureChannelCredentials()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
   grpc::Slice slice(bytes);
@@ -42,9 +42,10 @@ void OversizeRequestRefused(ScratchDatabase& db) {
   big.mutable_spec()->set_description("small");
   CHECK_OK(api.Apply("demo", big));
 }
-LARDER_BACKEND_TEST("wire: a request over --max-message-bytes is INVALID_ARGUMENT and writes "
-                    "nothing",
-                    OversizeRequestRefused)
+LARDER_BACKEND_TEST(
+    "wire: a request over --max-message-bytes is INVALID_ARGUMENT and writes "
+    "nothing",
+    OversizeRequestRefused)
 
 void MalformedRequestRefused(ScratchDatabase& db) {
   ApiServer api(db);
@@ -77,9 +78,9 @@ void StoredBytesGetTheirProject(ScratchDatabase& db) {
   {
     ApiServer api(db);
     REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
-    REQUIRE_OK(api.Apply("demo", MakeFeatureView("stats", {"driver"},
-                                                 {Field("trips", ValueType::INT64)},
-                                                 FileSource("src", "s.parquet"))));
+    REQUIRE_OK(
+        api.Apply("demo", MakeFeatureView("stats", {"driver"}, {Field("trips", ValueType::INT64)},
+                                          FileSource("src", "s.parquet"))));
   }
   auto url = storage::ParseDatabaseUrl(db.url());
   REQUIRE(url.ok());
@@ -131,8 +132,9 @@ void StoredBytesGetTheirProject(ScratchDatabase& db) {
   CHECK(registry.feature_views(0).spec().project() == "demo");
   CHECK(registry.projects_size() == 1);
 }
-LARDER_BACKEND_TEST("wire: objects stored without a project are answered with it (Get, List, Proto)",
-                    StoredBytesGetTheirProject)
+LARDER_BACKEND_TEST(
+    "wire: objects stored without a project are answered with it (Get, List, Proto)",
+    StoredBytesGetTheirProject)
 
 }  // namespace
 }  // namespace larder::testing

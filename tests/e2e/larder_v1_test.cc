@@ -76,8 +76,8 @@ void BatchesAreAtomic(ScratchDatabase& db) {
   v1::ApplyBatchResponse dry;
   REQUIRE(Describe(v1api.Batch(request, &dry)) == "OK");
   CHECK(dry.dry_run());
-  CHECK(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("team", "driver"))
-            .error_code() == grpc::StatusCode::NOT_FOUND);
+  CHECK(api.Status(&Stub::GetEntity, Named<reg::GetEntityRequest>("team", "driver")).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
   request.set_dry_run(false);
   v1::ApplyBatchResponse real;
   REQUIRE(Describe(v1api.Batch(request, &real, "batch-1")) == "OK");
@@ -168,9 +168,10 @@ void BatchesAreAtomic(ScratchDatabase& db) {
   bad.add_upserts();  // no object
   CHECK(v1api.Batch(bad, &failed).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
 }
-LARDER_BACKEND_TEST("larder.v1: ApplyBatch is all-or-nothing, with expected versions, dry runs, "
-                    "prune and idempotent retries",
-                    BatchesAreAtomic)
+LARDER_BACKEND_TEST(
+    "larder.v1: ApplyBatch is all-or-nothing, with expected versions, dry runs, "
+    "prune and idempotent retries",
+    BatchesAreAtomic)
 
 void ChangeLogAndHistory(ScratchDatabase& db) {
   ApiServer api(db);

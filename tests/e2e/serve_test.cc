@@ -13,9 +13,9 @@
 #include <utility>
 
 #include "feast/registry/RegistryServer.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/create_channel.h"
 #include "grpcpp/security/credentials.h"
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "tests/e2e/server_process.h"
 #include "tests/support/temp_dir.h"
 
@@ -254,7 +254,8 @@ TEST_CASE("A Feast database is served only after larder migrate", "[e2e]") {
                                 "(project_id))")
                 .ok());
     REQUIRE((*connection)
-                ->ExecuteScript("INSERT INTO projects VALUES ('legacy', 'legacy', 1, X'0a080a066c6567616379')")
+                ->ExecuteScript(
+                    "INSERT INTO projects VALUES ('legacy', 'legacy', 1, X'0a080a066c6567616379')")
                 .ok());
   }
   ServerProcess refused({"serve", "--addr=127.0.0.1:0", "--db=" + url});

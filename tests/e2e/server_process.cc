@@ -44,8 +44,7 @@ bool ServerProcess::Spawn() {
       (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
       _exit(126);
     }
-    if (switch_user_ &&
-        (setgroups(0, nullptr) != 0 || setgid(gid_) != 0 || setuid(uid_) != 0)) {
+    if (switch_user_ && (setgroups(0, nullptr) != 0 || setgid(gid_) != 0 || setuid(uid_) != 0)) {
       static const char kMessage[] = "server_process: cannot switch user\n";
       (void)!write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
       _exit(126);

@@ -54,9 +54,10 @@ TEST_CASE("A value longer than its column is INVALID_ARGUMENT naming the stateme
 // What a PostgreSQL cluster created without a UTF-8 locale gives (initdb on a machine with no
 // configured locale): a SQL_ASCII database, where VARCHAR(255) counts bytes, so a 255-character
 // name of 4-byte characters does not fit.
-TEST_CASE("On a SQL_ASCII PostgreSQL database, 255 four-byte characters are INVALID_ARGUMENT "
-          "[postgres]",
-          "[postgres]") {
+TEST_CASE(
+    "On a SQL_ASCII PostgreSQL database, 255 four-byte characters are INVALID_ARGUMENT "
+    "[postgres]",
+    "[postgres]") {
   const char* admin = std::getenv("LARDER_TEST_POSTGRES_URL");
   if (admin == nullptr || *admin == '\0') {
     WARN("SKIPPED: LARDER_TEST_POSTGRES_URL not set (tests/run-all.sh starts the databases)");
@@ -87,8 +88,8 @@ TEST_CASE("On a SQL_ASCII PostgreSQL database, 255 four-byte characters are INVA
           ? ""
           : absl::StrCat(admin_url->user, admin_url->password.empty() ? "" : ":",
                          admin_url->password, "@");
-  auto url = storage::ParseDatabaseUrl(absl::StrCat("postgresql://", credentials, admin_url->host,
-                                                    ":", admin_url->port, "/", name));
+  auto url = storage::ParseDatabaseUrl(
+      absl::StrCat("postgresql://", credentials, admin_url->host, ":", admin_url->port, "/", name));
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, {});
   INFO(store.status().ToString());

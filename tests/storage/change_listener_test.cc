@@ -70,9 +70,8 @@ void CommitsWakeListeners(ScratchDatabase& db) {
   CHECK_FALSE(Heard(*listener, absl::ZeroDuration()));
 
   // A write that logs no change (metadata only) notifies nobody.
-  MustWrite(*store, [](storage::Transaction& tx) {
-    return tx.PutMetadata("p", "key", "value", 1);
-  });
+  MustWrite(*store,
+            [](storage::Transaction& tx) { return tx.PutMetadata("p", "key", "value", 1); });
   CHECK_FALSE(Heard(*listener, absl::Milliseconds(300)));
 
   // A burst of commits is consumed in a few wakes, not left pending.

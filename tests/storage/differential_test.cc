@@ -17,8 +17,8 @@ using storage::Transaction;
 std::string Step(storage::Store& store, uint32_t seed) {
   std::mt19937 rng(seed);
   auto pick = [&](int n) { return static_cast<int>(rng() % n); };
-  const ObjectKind kinds[] = {ObjectKind::kEntity, ObjectKind::kFeatureView,
-                              ObjectKind::kProject, ObjectKind::kPermission};
+  const ObjectKind kinds[] = {ObjectKind::kEntity, ObjectKind::kFeatureView, ObjectKind::kProject,
+                              ObjectKind::kPermission};
   const ObjectKind kind = kinds[pick(4)];
   const std::string project = absl::StrCat("p", pick(2));
   const std::string name = kind == ObjectKind::kProject ? project : absl::StrCat("n", pick(4));
@@ -44,8 +44,8 @@ std::string Step(storage::Store& store, uint32_t seed) {
         break;
       }
       case 4: {
-        auto rows = tx.ListObjects(kind, project, pick(2) ? std::optional<int64_t>(50)
-                                                          : std::nullopt);
+        auto rows =
+            tx.ListObjects(kind, project, pick(2) ? std::optional<int64_t>(50) : std::nullopt);
         s = rows.status();
         if (rows.ok()) {
           for (const auto& r : *rows) {
@@ -108,7 +108,8 @@ std::string Dump(storage::Store& store) {
       for (int n = 0; n < 4; ++n) {
         auto versions = tx.ListVersions(project, absl::StrCat("n", n));
         if (!versions.ok()) return versions.status();
-        for (const auto& v : *versions) absl::StrAppend(&out, "ver:", v.view_name, v.version_number, "\n");
+        for (const auto& v : *versions)
+          absl::StrAppend(&out, "ver:", v.view_name, v.version_number, "\n");
       }
     }
     auto changes = tx.ListChanges(0, 100000);

@@ -69,18 +69,23 @@ void BuildFeastDatabase(storage::SqlStore& store, TestBackend backend) {
   view.mutable_spec()->set_name("driver_stats");
   view.mutable_spec()->add_entities("driver");
   view.mutable_meta()->mutable_created_timestamp()->set_seconds(1600000002);
-  Execute(store, "INSERT INTO projects (project_id, project_name, last_updated_timestamp, "
-                 "project_proto) VALUES ('legacy', 'legacy', 1600000000, " +
-                     BlobLiteral(backend, project.SerializeAsString()) + ")");
-  Execute(store, "INSERT INTO entities (entity_name, project_id, last_updated_timestamp, "
-                 "entity_proto) VALUES ('driver', 'legacy', 1600000001, " +
-                     BlobLiteral(backend, entity.SerializeAsString()) + ")");
-  Execute(store, "INSERT INTO feature_views (feature_view_name, project_id, "
-                 "last_updated_timestamp, feature_view_proto) VALUES ('driver_stats', 'legacy', "
-                 "1600000002, " + BlobLiteral(backend, view.SerializeAsString()) + ")");
-  Execute(store, "INSERT INTO feast_metadata (project_id, metadata_key, metadata_value, "
-                 "last_updated_timestamp) VALUES ('legacy', 'project_uuid', "
-                 "'0b7f4c1e-5f7e-4a53-9d1e-1c0de5a1e000', 1600000000)");
+  Execute(store,
+          "INSERT INTO projects (project_id, project_name, last_updated_timestamp, "
+          "project_proto) VALUES ('legacy', 'legacy', 1600000000, " +
+              BlobLiteral(backend, project.SerializeAsString()) + ")");
+  Execute(store,
+          "INSERT INTO entities (entity_name, project_id, last_updated_timestamp, "
+          "entity_proto) VALUES ('driver', 'legacy', 1600000001, " +
+              BlobLiteral(backend, entity.SerializeAsString()) + ")");
+  Execute(store,
+          "INSERT INTO feature_views (feature_view_name, project_id, "
+          "last_updated_timestamp, feature_view_proto) VALUES ('driver_stats', 'legacy', "
+          "1600000002, " +
+              BlobLiteral(backend, view.SerializeAsString()) + ")");
+  Execute(store,
+          "INSERT INTO feast_metadata (project_id, metadata_key, metadata_value, "
+          "last_updated_timestamp) VALUES ('legacy', 'project_uuid', "
+          "'0b7f4c1e-5f7e-4a53-9d1e-1c0de5a1e000', 1600000000)");
 }
 
 void CreatesSchemaOnEmptyDatabase(ScratchDatabase& db) {
@@ -100,8 +105,9 @@ LARDER_BACKEND_TEST("serve creates the schema on an empty database", CreatesSche
 void RefusesNewerDatabase(ScratchDatabase& db) {
   auto store = OpenUnprepared(db);
   REQUIRE(storage::PrepareStoreSchema(*store, false).ok());
-  Execute(*store, "INSERT INTO larder_schema_migrations (version, name, applied_at_micros) "
-                  "VALUES (9999, 'from_the_future', 0)");
+  Execute(*store,
+          "INSERT INTO larder_schema_migrations (version, name, applied_at_micros) "
+          "VALUES (9999, 'from_the_future', 0)");
   auto state = storage::PrepareStoreSchema(*store, /*allow_migrate=*/true);
   REQUIRE_FALSE(state.ok());
   CHECK(absl::IsFailedPrecondition(state.status()));
@@ -150,9 +156,10 @@ void AdoptsFeastDatabase(ScratchDatabase& db) {
   // Feast's own INSERTs, which name only Feast's columns, still work after adoption.
   feast::core::Entity rider;
   rider.mutable_spec()->set_name("rider");
-  Execute(*store, "INSERT INTO entities (entity_name, project_id, last_updated_timestamp, "
-                  "entity_proto) VALUES ('rider', 'legacy', 1600000003, " +
-                      BlobLiteral(db.backend(), rider.SerializeAsString()) + ")");
+  Execute(*store,
+          "INSERT INTO entities (entity_name, project_id, last_updated_timestamp, "
+          "entity_proto) VALUES ('rider', 'legacy', 1600000003, " +
+              BlobLiteral(db.backend(), rider.SerializeAsString()) + ")");
   auto read_back = registry.Get<feast::core::Entity>("legacy", "rider");
   REQUIRE(read_back.ok());
 }

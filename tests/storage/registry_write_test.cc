@@ -14,8 +14,7 @@ namespace {
 namespace core = feast::core;
 
 struct Opened {
-  explicit Opened(const std::string& url)
-      : store(testing::OpenPreparedStore(url)) {
+  explicit Opened(const std::string& url) : store(testing::OpenPreparedStore(url)) {
     registry = std::make_unique<Registry>(*store, clock);
   }
   int64_t Revision() {
@@ -58,16 +57,18 @@ void BatchCommitsOrRollsBackAsOne(testing::ScratchDatabase& db) {
   // A batch of three writes commits together: one after another in the change log.
   std::vector<WriteResult> results;
   REQUIRE(o.registry
-              ->Write({}, [&](RegistryWrite& write) -> absl::Status {
-                results.clear();  // the body may run again on ABORTED
-                for (absl::StatusOr<WriteResult> r :
-                     {write.Apply("team", Entity("driver")), write.Apply("team", Entity("rider")),
-                      write.Apply("team", View("stats", "driver"))}) {
-                  if (!r.ok()) return r.status();
-                  results.push_back(*r);
-                }
-                return absl::OkStatus();
-              })
+              ->Write({},
+                      [&](RegistryWrite& write) -> absl::Status {
+                        results.clear();  // the body may run again on ABORTED
+                        for (absl::StatusOr<WriteResult> r :
+                             {write.Apply("team", Entity("driver")),
+                              write.Apply("team", Entity("rider")),
+                              write.Apply("team", View("stats", "driver"))}) {
+                          if (!r.ok()) return r.status();
+                          results.push_back(*r);
+                        }
+                        return absl::OkStatus();
+                      })
               .ok());
   REQUIRE(results.size() == 3);
   for (const WriteResult& r : results) {
@@ -97,13 +98,14 @@ void BatchCommitsOrRollsBackAsOne(testing::ScratchDatabase& db) {
 
   // Re-applying the same definitions inside a batch changes nothing and logs nothing.
   REQUIRE(o.registry
-              ->Write({}, [&](RegistryWrite& write) -> absl::Status {
-                auto r = write.Apply("team", Entity("driver"));
-                if (!r.ok()) return r.status();
-                CHECK(r->effect == Effect::kUnchanged);
-                CHECK(r->old_version == r->new_version);
-                return absl::OkStatus();
-              })
+              ->Write({},
+                      [&](RegistryWrite& write) -> absl::Status {
+                        auto r = write.Apply("team", Entity("driver"));
+                        if (!r.ok()) return r.status();
+                        CHECK(r->effect == Effect::kUnchanged);
+                        CHECK(r->old_version == r->new_version);
+                        return absl::OkStatus();
+                      })
               .ok());
   CHECK(o.Revision() == before);
 }

@@ -204,8 +204,7 @@ void Cascade(ScratchDatabase& db) {
         if (auto s = tx.InsertObject(t.kind, Row(project, project, "x")); !s.ok()) return s;
       }
       if (auto s = tx.PutMetadata(project, "project_uuid", "u", 1); !s.ok()) return s;
-      if (auto s = tx.InsertVersion({project, "fv", 0, "feature_view", "x", 1, "", "i"});
-          !s.ok()) {
+      if (auto s = tx.InsertVersion({project, "fv", 0, "feature_view", "x", 1, "", "i"}); !s.ok()) {
         return s;
       }
     }

@@ -12,8 +12,8 @@ namespace larder::testing {
 // Opens a migrated store on a scratch database.
 inline std::unique_ptr<storage::SqlStore> OpenMigratedStore(
     const ScratchDatabase& db, storage::StoreOptions options = {},
-    std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
-        wrap = nullptr) {
+    std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)> wrap =
+        nullptr) {
   auto url = storage::ParseDatabaseUrl(db.url());
   REQUIRE(url.ok());
   auto store = storage::OpenStore(*url, options, std::move(wrap));

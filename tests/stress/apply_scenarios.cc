@@ -233,7 +233,8 @@ ScenarioResult ApplyDeleteRaces(const TortureConfig& config) {
     result.violations += VersionBreaks(by_name[name]);
     // The final state is what the last logged change says.
     absl::StatusOr<feast::core::Entity> stored = client->GetEntity(project, name);
-    const bool should_exist = !by_name[name].empty() && by_name[name].back().op != ChangeOp::kDelete;
+    const bool should_exist =
+        !by_name[name].empty() && by_name[name].back().op != ChangeOp::kDelete;
     if (stored.ok() != should_exist) result.violations++;
     if (stored.ok() && should_exist &&
         stored->spec().description() != DescriptionOf(by_name[name].back().proto)) {
@@ -241,8 +242,8 @@ ScenarioResult ApplyDeleteRaces(const TortureConfig& config) {
     }
   }
   latencies.FillPercentiles(result);
-  result.notes = absl::StrCat(config.writers, "x", config.calls, " random apply/delete on ",
-                              kNames, " names");
+  result.notes =
+      absl::StrCat(config.writers, "x", config.calls, " random apply/delete on ", kNames, " names");
   return result;
 }
 
@@ -315,15 +316,17 @@ ScenarioResult ProjectRaces(const TortureConfig& config) {
   feast::registry::DeleteProjectRequest request;
   request.set_name(fresh);
   google::protobuf::Empty empty;
-  if (!client->Call(&feast::registry::RegistryServer::Stub::DeleteProject, request, &empty,
-                    client::Idempotency::kIdempotent)
+  if (!client
+           ->Call(&feast::registry::RegistryServer::Stub::DeleteProject, request, &empty,
+                  client::Idempotency::kIdempotent)
            .ok() ||
       !client->ApplyEntity(fresh, Entity("again", "recreated")).ok() ||
       !client->GetEntity(fresh, "again").ok()) {
     result.violations++;
   }
   latencies.FillPercentiles(result);
-  result.notes = absl::StrCat("init race: ", project_creates, " project create(s); churn + re-create");
+  result.notes =
+      absl::StrCat("init race: ", project_creates, " project create(s); churn + re-create");
   return result;
 }
 

@@ -78,8 +78,8 @@ ScenarioResult Materialize(const TortureConfig& config, const std::string& scena
     }
   }
   latencies.FillPercentiles(result);
-  result.notes += absl::StrCat(config.writers, "x", config.calls,
-                               one_view ? " on one view" : " on own views");
+  result.notes +=
+      absl::StrCat(config.writers, "x", config.calls, one_view ? " on one view" : " on own views");
   return result;
 }
 

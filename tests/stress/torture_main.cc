@@ -34,11 +34,11 @@ int main(int argc, char** argv) {
   config.backend = "?";
   // Time and process id: run-torture.sh starts three clients within the same millisecond, and
   // two sharing a run id would share projects and see each other's writes as duplicates.
-  config.run_id = absl::StrCat(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count() % 100000000,
-      "_", getpid());
+  config.run_id = absl::StrCat(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                       .count() %
+                                   100000000,
+                               "_", getpid());
   std::string addresses, scenarios = "all", baseline, value;
   for (int i = 1; i < argc; ++i) {
     if (TakeFlag(argv[i], "--addresses", addresses) || TakeFlag(argv[i], "--db", config.db_url) ||
@@ -60,8 +60,7 @@ int main(int argc, char** argv) {
     }
   }
   if (!addresses.empty()) config.addresses = absl::StrSplit(addresses, ',');
-  if (config.writers <= 0 || config.calls <= 0 ||
-      (config.addresses.empty() && baseline.empty())) {
+  if (config.writers <= 0 || config.calls <= 0 || (config.addresses.empty() && baseline.empty())) {
     std::fprintf(stderr, "usage: larder-torture --addresses=A[,B...] --db=URL ...\n");
     return 2;
   }

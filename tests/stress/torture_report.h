@@ -11,7 +11,8 @@ namespace larder::torture {
 // One row of the results table: what was acknowledged, what the registry holds afterwards.
 struct ScenarioResult {
   ScenarioResult(std::string scenario_name, std::string backend_name, int replica_count)
-      : scenario(std::move(scenario_name)), backend(std::move(backend_name)),
+      : scenario(std::move(scenario_name)),
+        backend(std::move(backend_name)),
         replicas(replica_count) {}
 
   std::string scenario;

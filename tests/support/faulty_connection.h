@@ -55,8 +55,7 @@ class FaultyConnection : public storage::Connection {
     return absl::OkStatus();
   }
   absl::StatusOr<storage::SqlResult> ExecuteImpl(
-      const storage::Statement& statement,
-      absl::Span<const storage::SqlParam> params) override {
+      const storage::Statement& statement, absl::Span<const storage::SqlParam> params) override {
     if (FailsNow(statement.id)) return Inject();
     return inner_->Execute(statement, params);
   }

@@ -72,8 +72,8 @@ class ModelTransaction : public storage::Transaction {
   }
   absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project, absl::string_view key,
                                               absl::string_view value, int64_t) override {
-    return s_.metadata.emplace(std::make_pair(std::string(project), std::string(key)),
-                               std::string(value))
+    return s_.metadata
+        .emplace(std::make_pair(std::string(project), std::string(key)), std::string(value))
         .second;
   }
   absl::StatusOr<std::vector<storage::VersionRecord>> ListVersions(
@@ -114,9 +114,11 @@ class ModelTransaction : public storage::Transaction {
     }
     return out;
   }
-  absl::StatusOr<std::vector<storage::ChangeRecord>> ListObjectChanges(
-      storage::ObjectKind kind, absl::string_view project, absl::string_view name, int64_t after,
-      int limit) override {
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ListObjectChanges(storage::ObjectKind kind,
+                                                                       absl::string_view project,
+                                                                       absl::string_view name,
+                                                                       int64_t after,
+                                                                       int limit) override {
     std::vector<storage::ChangeRecord> out;
     for (const auto& c : s_.changes) {
       if (c.kind == kind && c.project == project && c.name == name && c.revision > after &&

@@ -14,8 +14,7 @@ namespace larder::testing {
 class ModelStore : public storage::Store {
  public:
   struct State {
-    std::map<std::tuple<storage::ObjectKind, std::string, std::string>, storage::ObjectRow>
-        objects;
+    std::map<std::tuple<storage::ObjectKind, std::string, std::string>, storage::ObjectRow> objects;
     std::map<std::pair<std::string, std::string>, std::string> metadata;
     std::map<std::tuple<std::string, std::string, int32_t>, storage::VersionRecord> versions;
     std::vector<storage::ChangeRecord> changes;

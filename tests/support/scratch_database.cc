@@ -26,8 +26,8 @@ void AdminExecute(const std::string& admin_url, const std::string& sql) {
 std::string WithDatabase(const storage::DatabaseUrl& url, const std::string& database) {
   const std::string scheme = url.backend == storage::Backend::kPostgres ? "postgresql" : "mysql";
   const std::string credentials =
-      url.user.empty() ? "" : absl::StrCat(url.user, url.password.empty() ? "" : ":",
-                                           url.password, "@");
+      url.user.empty() ? ""
+                       : absl::StrCat(url.user, url.password.empty() ? "" : ":", url.password, "@");
   return absl::StrCat(scheme, "://", credentials, url.host, ":", url.port, "/", database);
 }
 

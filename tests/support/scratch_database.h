@@ -41,22 +41,20 @@ std::unique_ptr<storage::SqlStore> OpenPreparedStore(const std::string& url);
 
 // Declares one test case per backend, named "<title> [sqlite]", "<title> [postgres]",
 // "<title> [mysql]", each calling `body(ScratchDatabase&)` on a fresh database.
-#define LARDER_BACKEND_TEST(title, body)                                              \
-  TEST_CASE(title " [sqlite]", "[sqlite]") {                                          \
-    auto db = ::larder::testing::ScratchDatabase::Create(                              \
-        ::larder::testing::TestBackend::kSqlite);                                      \
-    REQUIRE(db != nullptr);                                                            \
-    body(*db);                                                                         \
-  }                                                                                    \
-  TEST_CASE(title " [postgres]", "[postgres]") {                                      \
-    auto db = ::larder::testing::ScratchDatabase::Create(                              \
-        ::larder::testing::TestBackend::kPostgres);                                    \
-    if (db == nullptr) return;                                                         \
-    body(*db);                                                                         \
-  }                                                                                    \
-  TEST_CASE(title " [mysql]", "[mysql]") {                                            \
-    auto db = ::larder::testing::ScratchDatabase::Create(                              \
-        ::larder::testing::TestBackend::kMysql);                                       \
-    if (db == nullptr) return;                                                         \
-    body(*db);                                                                         \
+#define LARDER_BACKEND_TEST(title, body)                                                           \
+  TEST_CASE(title " [sqlite]", "[sqlite]") {                                                       \
+    auto db = ::larder::testing::ScratchDatabase::Create(::larder::testing::TestBackend::kSqlite); \
+    REQUIRE(db != nullptr);                                                                        \
+    body(*db);                                                                                     \
+  }                                                                                                \
+  TEST_CASE(title " [postgres]", "[postgres]") {                                                   \
+    auto db =                                                                                      \
+        ::larder::testing::ScratchDatabase::Create(::larder::testing::TestBackend::kPostgres);     \
+    if (db == nullptr) return;                                                                     \
+    body(*db);                                                                                     \
+  }                                                                                                \
+  TEST_CASE(title " [mysql]", "[mysql]") {                                                         \
+    auto db = ::larder::testing::ScratchDatabase::Create(::larder::testing::TestBackend::kMysql);  \
+    if (db == nullptr) return;                                                                     \
+    body(*db);                                                                                     \
   }

@@ -39,8 +39,8 @@ TEST_CASE("JSON strings are escaped as Python's json.dumps does", "[api]") {
 }
 
 TEST_CASE("Feast JSON details parse back into class and message", "[api]") {
-  const std::string json = FeastErrorDetailsJson("EntityNotFoundException",
-                                                 "caf\xc3\xa9 \"q\" \xf0\x9f\x8d\x95");
+  const std::string json =
+      FeastErrorDetailsJson("EntityNotFoundException", "caf\xc3\xa9 \"q\" \xf0\x9f\x8d\x95");
   auto parsed = ParseFeastErrorDetails(json);
   REQUIRE(parsed.has_value());
   CHECK(parsed->module == "feast.errors");

@@ -29,8 +29,8 @@ class TestKey {
   ~TestKey() { EVP_PKEY_free(pkey_); }
 
   std::string Jwks() const {
-    return absl::StrCat(R"({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": ")",
-                        kid_, R"(", "n": ")", B64(Param(OSSL_PKEY_PARAM_RSA_N)), R"(", "e": ")",
+    return absl::StrCat(R"({"keys": [{"kty": "RSA", "use": "sig", "alg": "RS256", "kid": ")", kid_,
+                        R"(", "n": ")", B64(Param(OSSL_PKEY_PARAM_RSA_N)), R"(", "e": ")",
                         B64(Param(OSSL_PKEY_PARAM_RSA_E)), R"("}]})");
   }
   // A JWT with `claims` (a JSON object) signed by this key; `alg` goes into the header.
@@ -87,8 +87,8 @@ const std::string kValid = absl::StrCat(
 
 TEST_CASE("A valid RS256 JWT yields Feast's user: username, roles, groups", "[auth][jwt]") {
   const TestKey key("k1");
-  auto user = Make(key, {"https://idp", "feast", "feast"})->Authenticate("Bearer " +
-                                                                         key.Sign(kValid));
+  auto user =
+      Make(key, {"https://idp", "feast", "feast"})->Authenticate("Bearer " + key.Sign(kValid));
   INFO(user.status().ToString());
   REQUIRE(user.ok());
   CHECK(user->username == "alice");
@@ -114,8 +114,7 @@ TEST_CASE("Forged, expired or mismatched JWTs are UNAUTHENTICATED", "[auth][jwt]
         "UNAUTHENTICATED: Invalid token: algorithm must be RS256");
   CHECK(Error(*jwt, key.Sign(absl::StrCat(R"({"sub": "a", "exp": )", kNow, "}"))) ==
         "UNAUTHENTICATED: Token has expired");
-  CHECK(Error(*jwt, key.Sign(R"({"sub": "a"})")) ==
-        "UNAUTHENTICATED: Invalid token: no exp claim");
+  CHECK(Error(*jwt, key.Sign(R"({"sub": "a"})")) == "UNAUTHENTICATED: Invalid token: no exp claim");
   CHECK(Error(*Make(key, {"https://other-idp", "", ""}), key.Sign(kValid)) ==
         "UNAUTHENTICATED: Invalid token: wrong issuer");
   CHECK(Error(*Make(key, {"", "registry", ""}), key.Sign(kValid)) ==
@@ -126,8 +125,7 @@ TEST_CASE("Forged, expired or mismatched JWTs are UNAUTHENTICATED", "[auth][jwt]
 }
 
 TEST_CASE("A JWKS without a usable RSA key is refused", "[auth][jwt]") {
-  CHECK(JwtAuthenticator::Create("not json", {}).status().message() ==
-        "JWKS is not a JSON object");
+  CHECK(JwtAuthenticator::Create("not json", {}).status().message() == "JWKS is not a JSON object");
   CHECK(JwtAuthenticator::Create(R"({"keys": []})", {}).status().message() ==
         "JWKS has no RSA signing key");
   CHECK(JwtAuthenticator::Create(R"({"keys": [{"kty": "RSA", "kid": "a", "n": "", "e": "AQAB"}]})",

@@ -125,8 +125,7 @@ TEST_CASE("Direct relations come in the documented step order", "[lineage]") {
   CHECK(direct == expected);
 }
 
-TEST_CASE("Indirect relations: view inputs feed the service, entities reach sources",
-          "[lineage]") {
+TEST_CASE("Indirect relations: view inputs feed the service, entities reach sources", "[lineage]") {
   const auto indirect = Render(ComputeLineage(ExampleRepo()).indirect);
   const std::vector<std::string> expected = {
       // 1. per projection, everything feeding the projected view

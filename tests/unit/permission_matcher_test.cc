@@ -21,7 +21,8 @@ Permission RolePermission(const std::string& name, std::vector<PermissionSpec::T
   for (auto t : types) p.mutable_spec()->add_types(t);
   for (auto& n : patterns) p.mutable_spec()->add_name_patterns(n);
   for (auto a : actions) p.mutable_spec()->add_actions(a);
-  for (auto& r : roles) p.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles(r);
+  for (auto& r : roles)
+    p.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles(r);
   return p;
 }
 
@@ -94,16 +95,14 @@ TEST_CASE("Without permissions any named user may do anything, nobody else", "[a
         "user context. Access denied.");
 }
 
-TEST_CASE("Assert mode: names full-match, all actions must be granted, else denied",
-          "[authz]") {
+TEST_CASE("Assert mode: names full-match, all actions must be granted, else denied", "[authz]") {
   const PermissionRules rules({RolePermission("read-public", {PermissionSpec::ENTITY},
                                               {"public_.*"}, {kDescribe}, {"reader"})});
   const auth::User reader = UserWithRoles({"reader"});
   CHECK(Outcome(rules, reader, PermissionSpec::ENTITY, "public_driver", {kDescribe}, kAssert) ==
         "allow");
   // "public_.*" must match the whole name.
-  CHECK(Outcome(rules, reader, PermissionSpec::ENTITY, "x_public_driver", {kDescribe},
-                kAssert) ==
+  CHECK(Outcome(rules, reader, PermissionSpec::ENTITY, "x_public_driver", {kDescribe}, kAssert) ==
         "FeastPermissionError: Permission error:\nNo permissions defined to manage "
         "['DESCRIBE'] on Entity/x_public_driver.");
   // DESCRIBE alone does not grant DESCRIBE+UPDATE.
@@ -112,8 +111,7 @@ TEST_CASE("Assert mode: names full-match, all actions must be granted, else deni
         "FeastPermissionError: Permission error:\nNo permissions defined to manage "
         "['DESCRIBE', 'UPDATE'] on Entity/public_driver.");
   // Another type is not covered.
-  CHECK(Outcome(rules, reader, PermissionSpec::DATA_SOURCE, "public_src", {kDescribe},
-                kAssert) ==
+  CHECK(Outcome(rules, reader, PermissionSpec::DATA_SOURCE, "public_src", {kDescribe}, kAssert) ==
         "FeastPermissionError: Permission error:\nNo permissions defined to manage "
         "['DESCRIBE'] on DataSource/public_src.");
   CHECK(Outcome(rules, UserWithRoles({"writer"}), PermissionSpec::ENTITY, "public_driver",
@@ -122,8 +120,7 @@ TEST_CASE("Assert mode: names full-match, all actions must be granted, else deni
         "['DESCRIBE'] to Entity:public_driver: Requires roles ['reader']");
 }
 
-TEST_CASE("AFFIRMATIVE: one accepting permission grants, all rejecting explain each",
-          "[authz]") {
+TEST_CASE("AFFIRMATIVE: one accepting permission grants, all rejecting explain each", "[authz]") {
   const PermissionRules rules(
       {RolePermission("admins", {PermissionSpec::FEATURE_VIEW}, {}, {kDescribe, kUpdate},
                       {"admin"}),
@@ -144,10 +141,8 @@ TEST_CASE("Filter mode drops quietly only under name-scoped permissions", "[auth
                                                {"public_.*"}, {kDescribe}, {"reader"})});
   CHECK(Outcome(scoped, reader, PermissionSpec::ENTITY, "public_a", {kDescribe}, kFilter) ==
         "allow");
-  CHECK(Outcome(scoped, reader, PermissionSpec::ENTITY, "secret", {kDescribe}, kFilter) ==
-        "drop");
-  CHECK(Outcome(scoped, guest, PermissionSpec::ENTITY, "public_a", {kDescribe}, kFilter) ==
-        "drop");
+  CHECK(Outcome(scoped, reader, PermissionSpec::ENTITY, "secret", {kDescribe}, kFilter) == "drop");
+  CHECK(Outcome(scoped, guest, PermissionSpec::ENTITY, "public_a", {kDescribe}, kFilter) == "drop");
   // No permission mentions data sources: the whole list fails.
   CHECK(Outcome(scoped, reader, PermissionSpec::DATA_SOURCE, "s", {kDescribe}, kFilter) ==
         "FeastPermissionError: Permission error:\nNo permissions defined to manage "
@@ -168,8 +163,8 @@ TEST_CASE("required_tags are ignored and a bad pattern matches nothing", "[authz
   (*tagged.mutable_spec()->mutable_required_tags())["team"] = "ml";
   const PermissionRules rules(
       {tagged, RolePermission("broken", {PermissionSpec::PROJECT}, {"("}, {kDescribe}, {})});
-  CHECK(Outcome(rules, UserWithRoles({"reader"}), PermissionSpec::ENTITY, "untagged",
-                {kDescribe}, kAssert) == "allow");
+  CHECK(Outcome(rules, UserWithRoles({"reader"}), PermissionSpec::ENTITY, "untagged", {kDescribe},
+                kAssert) == "allow");
   CHECK(Outcome(rules, UserWithRoles({"reader"}), PermissionSpec::PROJECT, "(", {kDescribe},
                 kAssert) ==
         "FeastPermissionError: Permission error:\nNo permissions defined to manage "

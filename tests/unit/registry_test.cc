@@ -30,9 +30,9 @@ struct Fixture {
   explicit Fixture(
       std::function<std::unique_ptr<storage::Connection>(std::unique_ptr<storage::Connection>)>
           wrap = nullptr) {
-    const testing::TestBackend backend = GENERATE(testing::TestBackend::kSqlite,
-                                                  testing::TestBackend::kPostgres,
-                                                  testing::TestBackend::kMysql);
+    const testing::TestBackend backend =
+        GENERATE(testing::TestBackend::kSqlite, testing::TestBackend::kPostgres,
+                 testing::TestBackend::kMysql);
     db = testing::ScratchDatabase::Create(backend);
     if (db == nullptr) db = testing::ScratchDatabase::Create(testing::TestBackend::kSqlite);
     REQUIRE(db != nullptr);
@@ -264,7 +264,9 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   view.mutable_spec()->set_description("described");  // not a schema change
   REQUIRE(f.registry->Apply("demo", view).ok());
   CHECK(History(f, "stats").size() == 1);
-  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 0);
+  CHECK(
+      f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() ==
+      0);
 
   view.mutable_spec()->add_features()->set_name("rating");  // schema change
   REQUIRE(f.registry->Apply("demo", view).ok());
@@ -276,7 +278,9 @@ TEST_CASE("Feature views get a new version only when their schema changes", "[re
   REQUIRE(recorded.ParseFromString(history[1].proto));
   CHECK(recorded.spec().features_size() == 2);
   CHECK(recorded.spec().project() == "demo");
-  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() == 1);
+  CHECK(
+      f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().current_version_number() ==
+      1);
 
   // Pinning v0 with the active definition restores v0; a changed definition is refused.
   view.mutable_spec()->set_version("v0");
@@ -369,8 +373,9 @@ TEST_CASE("ApplyMaterialization appends, and re-applies without intervals keep t
 
   view.mutable_spec()->set_description("changed");
   REQUIRE(f.registry->Apply("demo", view).ok());
-  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")->meta().materialization_intervals_size() ==
-        2);
+  CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")
+            ->meta()
+            .materialization_intervals_size() == 2);
 
   absl::Status missing = f.registry->ApplyMaterialization("demo", "nope", a, b);
   CHECK(FeastClassOf(missing) == "FeatureViewNotFoundException");

@@ -22,7 +22,7 @@ TEST_CASE("Defaults serve Feast's port on a local SQLite file", "[config]") {
   CHECK(config->clock_file.empty());  // the system clock
 }
 
-TEST_CASE("--clock-file names the file a test's server reads its time from", "[config]") {
+TEST_CASE("A clock file (--clock-file) names where a test server reads its time", "[config]") {
   auto config = ParseServerConfig({"serve", "--clock-file=/tmp/clock"}, NoEnv);
   REQUIRE(config.ok());
   CHECK(config->clock_file == "/tmp/clock");
@@ -35,9 +35,8 @@ TEST_CASE("Flags override the environment, which overrides defaults", "[config]"
   CHECK(from_env->db_url == "postgresql://u:p@db:5432/reg");
   CHECK(from_env->listen_address == "127.0.0.1:7000");
 
-  auto flags = ParseServerConfig({"serve", "--db=sqlite:///x.db", "--addr", "127.0.0.1:0",
-                                  "--migrate"},
-                                 SomeEnv);
+  auto flags = ParseServerConfig(
+      {"serve", "--db=sqlite:///x.db", "--addr", "127.0.0.1:0", "--migrate"}, SomeEnv);
   REQUIRE(flags.ok());
   CHECK(flags->db_url == "sqlite:///x.db");
   CHECK(flags->listen_address == "127.0.0.1:0");

@@ -7,10 +7,10 @@
 #include <string>
 
 #include "feast/registry/RegistryServer.pb.h"
-#include "larder/v1/registry.pb.h"
-#include "server/service/larder_registry_service.h"
 #include "google/protobuf/empty.pb.h"
+#include "larder/v1/registry.pb.h"
 #include "server/registry/registry.h"
+#include "server/service/larder_registry_service.h"
 #include "storage/open_store.h"
 #include "tests/support/scratch_database.h"
 #include "tests/support/temp_dir.h"

@@ -15,8 +15,8 @@ class LarderGrpcService final : public LarderRawServiceBase {
   // `service` and `workers` are not owned and must outlive this object.
   LarderGrpcService(const service::LarderRegistryService& service, size_t max_request_bytes,
                     WorkerPool& workers)
-      : dispatcher_(larder::v1::Registry::service_full_name(), service.methods(),
-                    service.runner(), max_request_bytes, workers) {}
+      : dispatcher_(larder::v1::Registry::service_full_name(), service.methods(), service.runner(),
+                    max_request_bytes, workers) {}
 
  private:
   grpc::ServerUnaryReactor* Dispatch(int method_index, grpc::CallbackServerContext* context,

@@ -43,6 +43,8 @@ at the same concurrency.
   --scaling              instead: apply latency at 100/1k/10k/100k objects, RSS and cold start
                          (needs --spawn and a fresh --db)
   --max-objects=N        the largest scaling size (default 100000)
+  --batch-compare        instead: 500 feature views as 500 ApplyFeatureView calls vs one
+                         larder.v1 ApplyBatch, three rounds (needs --spawn --db)
 )";
 }
 
@@ -109,6 +111,8 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
       }
     } else if (flag == "--scaling") {
       o.scaling = true;
+    } else if (flag == "--batch-compare") {
+      o.batch_compare = true;
     } else if (flag == "--max-objects") {
       if (!number(&o.max_objects) || o.max_objects < 100) return bad();
     } else if (flag == "--help" || flag == "-h") {
@@ -122,6 +126,9 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
   }
   if (o.spawn && o.db_url.empty()) return absl::InvalidArgumentError("--spawn needs --db");
   if (o.scaling && !o.spawn) return absl::InvalidArgumentError("--scaling needs --spawn --db");
+  if (o.batch_compare && !o.spawn) {
+    return absl::InvalidArgumentError("--batch-compare needs --spawn --db");
+  }
   if (o.quick) {
     if (!seconds_set) o.seconds = 0.3;
     if (!warmup_set) o.warmup = 0.1;

@@ -28,6 +28,7 @@ struct BenchOptions {
   int64_t proto_objects = 10000;                                    // --proto-objects
   int seed_in_flight = 32;                                          // --seed-in-flight
   bool scaling = false;                                             // --scaling
+  bool batch_compare = false;                                       // --batch-compare
   int64_t max_objects = 100000;                                     // --max-objects
   std::vector<int64_t> scaling_sizes = {100, 1000, 10000, 100000};  // up to max_objects
 };

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "storage/database_url.h"
+#include "tests/bench/batch_compare.h"
 #include "tests/bench/bench_options.h"
 #include "tests/bench/echo_server.h"
 #include "tests/bench/larder_process.h"
@@ -305,9 +306,10 @@ int main(int argc, char** argv) {
       for (const char* suffix : {"", "-wal", "-shm"}) unlink((url->path + suffix).c_str());
     }
     // Before any thread exists: the MySQL driver's first initialisation is not thread-safe.
-    if (!options->scaling) write = std::make_unique<WriteCeiling>(*url);
+    if (!options->scaling && !options->batch_compare) write = std::make_unique<WriteCeiling>(*url);
   }
   LimitSeedInFlight(options->seed_in_flight);
   if (options->scaling) return RunScaling(*options);
+  if (options->batch_compare) return RunBatchComparison(*options);
   return RunScenarios(*options, url, std::move(write));
 }

@@ -121,7 +121,12 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   // Declared after the services they call into, so it is joined before they go.
   grpc_edge::WorkerPool workers(config.max_db_connections);
   grpc_edge::FeastGrpcService service(feast_service, config.max_message_bytes, workers);
-  grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers);
+  registry::ChangeFollower follower(registry, listener.get(),
+                                    {.poll = absl::Milliseconds(config.cache_poll_ms)});
+  // A local write wakes the follower, so watchers on this replica hear of it at once.
+  registry.SetLocalWriteObserver([&follower] { follower.Wake(); });
+  grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers,
+                                         config.cache_poll_ms > 0 ? &follower : nullptr);
   grpc_edge::HealthService health;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -153,8 +158,6 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
             << schema->current_version << ")" << std::endl;
 
   // Other replicas' writes reach this replica's snapshot through the change log.
-  registry::ChangeFollower follower(registry, listener.get(),
-                                    {.poll = absl::Milliseconds(config.cache_poll_ms)});
   if (config.cache_poll_ms > 0) follower.Start();
 
   const int signal_number = WaitForTerminationSignal(signals);

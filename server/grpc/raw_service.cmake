@@ -20,20 +20,38 @@ function(larder_raw_grpc_service)
   string(REGEX MATCHALL "rpc [A-Za-z0-9_]+ *\\([^)]*\\) *returns *\\([^)]*\\)" rpcs "${body}")
   set(chain "${ARG_CPP_SERVICE}::Service")
   set(overrides "")
+  set(has_streams FALSE)
   set(index 0)
   foreach(rpc IN LISTS rpcs)
     string(REGEX REPLACE "rpc ([A-Za-z0-9_]+).*" "\\1" name "${rpc}")
-    if(rpc MATCHES "stream ")
-      message(FATAL_ERROR "${ARG_SERVICE}.${name} streams; larder_raw_grpc_service handles unary methods only")
-    endif()
     set(chain "${ARG_CPP_SERVICE}::WithRawCallbackMethod_${name}<${chain}>")
-    string(APPEND overrides
-      "  grpc::ServerUnaryReactor* ${name}(grpc::CallbackServerContext* context,\n"
-      "      const grpc::ByteBuffer* request, grpc::ByteBuffer* response) final {\n"
-      "    return Dispatch(${index}, context, request, response);\n"
-      "  }\n")
+    if(rpc MATCHES "returns *\\( *stream ")
+      if(rpc MATCHES "\\( *stream .*returns")
+        message(FATAL_ERROR "${ARG_SERVICE}.${name}: client streaming is not supported")
+      endif()
+      # Server streaming: one request, a stream of responses.
+      string(APPEND overrides
+        "  grpc::ServerWriteReactor<grpc::ByteBuffer>* ${name}(grpc::CallbackServerContext* context,\n"
+        "      const grpc::ByteBuffer* request) final {\n"
+        "    return DispatchStream(${index}, context, request);\n"
+        "  }\n")
+      set(has_streams TRUE)
+    else()
+      string(APPEND overrides
+        "  grpc::ServerUnaryReactor* ${name}(grpc::CallbackServerContext* context,\n"
+        "      const grpc::ByteBuffer* request, grpc::ByteBuffer* response) final {\n"
+        "    return Dispatch(${index}, context, request, response);\n"
+        "  }\n")
+    endif()
     math(EXPR index "${index} + 1")
   endforeach()
+  set(stream_dispatch "")
+  if(has_streams)
+    set(stream_dispatch "  // Answers server-streaming method number `method_index`.
+  virtual grpc::ServerWriteReactor<grpc::ByteBuffer>* DispatchStream(
+      int method_index, grpc::CallbackServerContext* context, const grpc::ByteBuffer* request) = 0;
+")
+  endif()
   file(CONFIGURE OUTPUT "${ARG_OUTPUT}" CONTENT "#pragma once
 // Generated at configure time from ${ARG_PROTO} by server/grpc/raw_service.cmake. Do not edit.
 #include \"${ARG_INCLUDE}\"
@@ -51,7 +69,7 @@ ${overrides}
                                              grpc::CallbackServerContext* context,
                                              const grpc::ByteBuffer* request,
                                              grpc::ByteBuffer* response) = 0;
-};
+${stream_dispatch}};
 
 }  // namespace larder::grpc_edge
 " @ONLY)

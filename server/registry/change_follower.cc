@@ -20,6 +20,7 @@ void ChangeFollower::Start() {
 
 void ChangeFollower::Stop() {
   if (!stopping_.HasBeenNotified()) stopping_.Notify();
+  Wake();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -34,23 +35,33 @@ void ChangeFollower::Unsubscribe(int id) {
   subscribers_.erase(id);
 }
 
+void ChangeFollower::Wake() {
+  absl::MutexLock lock(&wake_mu_);
+  woken_ = true;
+}
+
+bool ChangeFollower::WaitForWake(absl::Duration timeout) {
+  absl::MutexLock lock(&wake_mu_);
+  auto woken = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) { return woken_; };
+  wake_mu_.AwaitWithTimeout(absl::Condition(&woken), timeout);
+  const bool was_woken = woken_;
+  woken_ = false;
+  return was_woken;
+}
+
 void ChangeFollower::CatchUp() {
   registry_.Refresh().IgnoreError();  // a failed catch-up is retried at the next wake or tick
   const int64_t revision = registry_.SnapshotRevision();
-  std::vector<Subscriber> to_call;
-  {
-    absl::MutexLock lock(&mu_);
-    if (revision == last_revision_) return;
-    last_revision_ = revision;
-    for (const auto& [id, subscriber] : subscribers_) to_call.push_back(subscriber);
-  }
-  for (const Subscriber& subscriber : to_call) subscriber(revision);
+  absl::MutexLock lock(&mu_);
+  for (const auto& [id, subscriber] : subscribers_) subscriber(revision);
 }
 
 bool ChangeFollower::Step(absl::Duration wait, bool poll_due) {
   bool woken = false;
   if (listener_ == nullptr) {
-    stopping_.WaitForNotificationWithTimeout(wait);
+    woken = WaitForWake(wait);
+  } else if (WaitForWake(absl::ZeroDuration())) {
+    woken = true;  // a local write asked for a catch-up
   } else if (absl::StatusOr<bool> heard = listener_->WaitForChange(wait); heard.ok()) {
     woken = *heard;
     if (!listening_) std::cerr << "larder: change notifications are back" << std::endl;
@@ -62,7 +73,7 @@ bool ChangeFollower::Step(absl::Duration wait, bool poll_due) {
                 << std::endl;
     }
     listening_ = false;
-    stopping_.WaitForNotificationWithTimeout(wait);
+    woken = WaitForWake(wait);
   }
   if (stopping_.HasBeenNotified()) return false;
   if (!woken && !poll_due) return false;

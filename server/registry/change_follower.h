@@ -41,10 +41,16 @@ class ChangeFollower {
   // Stops and joins the thread (within about max_wait_slice). Idempotent.
   void Stop();
 
-  // Calls `subscriber(revision)` (on the follower's thread) after every catch-up that moved the
-  // snapshot. Returns an id for Unsubscribe.
+  // Calls `subscriber(revision)` (on the follower's thread) after every catch-up, with the
+  // snapshot's revision, whether or not it moved (so subscribers also learn that time passed:
+  // watch streams send heartbeats from it). Subscribers must return quickly and must not call
+  // Subscribe or Unsubscribe. Returns an id for Unsubscribe.
   int Subscribe(Subscriber subscriber);
+  // After it returns the subscriber is not running and is never called again.
   void Unsubscribe(int id);
+  // Asks for a catch-up now instead of at the next poll (after a local write). Cheap; may be
+  // called from any thread.
+  void Wake();
 
   // One step of the loop, exposed for tests: waits for a wake for at most `wait`, and catches up
   // when woken or when `poll_due`. Returns whether it caught up.
@@ -61,10 +67,15 @@ class ChangeFollower {
   std::thread thread_;
   bool listening_ = true;  // follower thread only: logs when notifications are lost and back
 
+  // Waits up to `timeout` for Wake or Stop; returns whether woken.
+  bool WaitForWake(absl::Duration timeout);
+
+  absl::Mutex wake_mu_;
+  bool woken_ ABSL_GUARDED_BY(wake_mu_) = false;
+  // Held while subscribers are called, so Unsubscribe can wait for a running callback.
   absl::Mutex mu_;
   std::map<int, Subscriber> subscribers_ ABSL_GUARDED_BY(mu_);
   int next_id_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t last_revision_ ABSL_GUARDED_BY(mu_) = -1;
 };
 
 }  // namespace larder::registry

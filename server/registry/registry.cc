@@ -126,6 +126,7 @@ absl::Status Registry::Write(const WriteOptions& options,
   // Even a failed write may have committed before its connection broke; noting it makes the
   // next cached read catch up first (one change-log query).
   cache_.NoteLocalWrite();
+  if (local_write_observer_) local_write_observer_();
   return status;
 }
 

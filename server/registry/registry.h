@@ -75,6 +75,12 @@ class Registry {
   absl::Status Write(const WriteOptions& options,
                      absl::FunctionRef<absl::Status(RegistryWrite&)> body);
 
+  // Called after every write transaction (committed or not) of this replica, e.g. to wake the
+  // ChangeFollower. Set before the registry is shared between threads.
+  void SetLocalWriteObserver(std::function<void()> observer) {
+    local_write_observer_ = std::move(observer);
+  }
+
   // Single-object writes: a Write of one mutation (see RegistryWrite for their semantics).
   template <typename Message>
   absl::Status Apply(absl::string_view project, const Message& object,
@@ -190,6 +196,7 @@ class Registry {
   storage::Store& store_;
   Clock& clock_;
   SnapshotCache cache_;
+  std::function<void()> local_write_observer_;
 };
 
 }  // namespace larder::registry

@@ -361,6 +361,18 @@ LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallR
       [&r](const Call& call, const v1::GetObjectHistoryRequest& q) {
         return GetObjectHistory(r, call, q);
       });
+  // One read of a watch: the changes after the request's after_revision, as a
+  // ListChangesResponse (the stream's front end turns them into events and heartbeats).
+  AddMethod<v1::WatchChangesRequest>(methods_, runner_, kServiceName, "WatchChanges",
+                                     [&r](const Call& call, const v1::WatchChangesRequest& q) {
+                                       v1::ListChangesRequest read;
+                                       read.set_after_revision(q.after_revision());
+                                       read.set_project(q.project());
+                                       read.set_kind(q.kind());
+                                       read.set_name(q.name());
+                                       return ListChanges(r, call, read);
+                                     });
+  methods_.back().server_streaming = true;
 }
 
 const Method* LarderRegistryService::Find(absl::string_view name) const {

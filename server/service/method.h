@@ -28,6 +28,9 @@ struct Method {
   // cached read of an up-to-date snapshot), so a front end may run it on its I/O thread. Empty:
   // never.
   std::function<bool(const google::protobuf::Message&)> answers_from_memory;
+  // A server-streaming method: `answer` is one read of the stream (for WatchChanges, what
+  // follows the request's after_revision); the front end calls it again as the stream goes on.
+  bool server_streaming = false;
   // This method's counters in the runner's CallStats.
   CallStats::Counters* counters = nullptr;
 

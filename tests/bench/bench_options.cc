@@ -43,6 +43,8 @@ at the same concurrency.
   --scaling              instead: apply latency at 100/1k/10k/100k objects, RSS and cold start
                          (needs --spawn and a fresh --db)
   --max-objects=N        the largest scaling size (default 100000)
+  --watchers=N           instead: N idle WatchChanges streams on one of two spawned replicas:
+                         memory per watcher, delivery of one change to all (needs --spawn --db)
   --batch-compare        instead: 500 feature views as 500 ApplyFeatureView calls vs one
                          larder.v1 ApplyBatch, three rounds (needs --spawn --db)
 )";
@@ -113,6 +115,10 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
       o.scaling = true;
     } else if (flag == "--batch-compare") {
       o.batch_compare = true;
+    } else if (flag == "--watchers") {
+      if (!number(&o.watchers) || o.watchers <= 0) {
+        return absl::InvalidArgumentError("--watchers must be a positive number");
+      }
     } else if (flag == "--max-objects") {
       if (!number(&o.max_objects) || o.max_objects < 100) return bad();
     } else if (flag == "--help" || flag == "-h") {
@@ -126,6 +132,7 @@ absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
   }
   if (o.spawn && o.db_url.empty()) return absl::InvalidArgumentError("--spawn needs --db");
   if (o.scaling && !o.spawn) return absl::InvalidArgumentError("--scaling needs --spawn --db");
+  if (o.watchers > 0 && !o.spawn) return absl::InvalidArgumentError("--watchers needs --spawn");
   if (o.batch_compare && !o.spawn) {
     return absl::InvalidArgumentError("--batch-compare needs --spawn --db");
   }

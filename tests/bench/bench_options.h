@@ -29,6 +29,7 @@ struct BenchOptions {
   int seed_in_flight = 32;                                          // --seed-in-flight
   bool scaling = false;                                             // --scaling
   bool batch_compare = false;                                       // --batch-compare
+  int watchers = 0;                                                 // --watchers
   int64_t max_objects = 100000;                                     // --max-objects
   std::vector<int64_t> scaling_sizes = {100, 1000, 10000, 100000};  // up to max_objects
 };

@@ -23,6 +23,7 @@
 #include "tests/bench/report.h"
 #include "tests/bench/scaling.h"
 #include "tests/bench/scenarios.h"
+#include "tests/bench/watch_bench.h"
 #include "tests/bench/write_ceiling.h"
 
 #ifndef LARDER_BENCH_DEFAULT_LARDER
@@ -306,10 +307,12 @@ int main(int argc, char** argv) {
       for (const char* suffix : {"", "-wal", "-shm"}) unlink((url->path + suffix).c_str());
     }
     // Before any thread exists: the MySQL driver's first initialisation is not thread-safe.
-    if (!options->scaling && !options->batch_compare) write = std::make_unique<WriteCeiling>(*url);
+    if (!options->scaling && !options->batch_compare && options->watchers == 0)
+      write = std::make_unique<WriteCeiling>(*url);
   }
   LimitSeedInFlight(options->seed_in_flight);
   if (options->scaling) return RunScaling(*options);
   if (options->batch_compare) return RunBatchComparison(*options);
+  if (options->watchers > 0) return RunWatchBenchmark(*options);
   return RunScenarios(*options, url, std::move(write));
 }

@@ -51,14 +51,19 @@ TEST_CASE("change follower: a poll catches up with another replica's write and t
   CHECK(reader.registry->SnapshotRevision() == 2);
   CHECK(reader.registry->Get<feast::core::Entity>("p", "driver", /*allow_cache=*/true).ok());
 
-  // A catch-up that finds nothing new does not call subscribers again.
+  // A catch-up that finds nothing new tells subscribers the same revision (time passed).
   REQUIRE(follower.Step(absl::ZeroDuration(), /*poll_due=*/true));
-  CHECK(seen.size() == 1);
+  CHECK(seen == std::vector<int64_t>{2, 2});
+
+  // A wake-up (a local write) catches up without waiting for the poll.
+  follower.Wake();
+  REQUIRE(follower.Step(absl::Seconds(5), /*poll_due=*/false));
+  CHECK(seen.size() == 3);
 
   follower.Unsubscribe(id);
   REQUIRE(writer.registry->Apply("p", Entity("rider")).ok());
   REQUIRE(follower.Step(absl::ZeroDuration(), /*poll_due=*/true));
-  CHECK(seen.size() == 1);
+  CHECK(seen.size() == 3);
   CHECK(reader.registry->SnapshotRevision() == 3);
 }
 

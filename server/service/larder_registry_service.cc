@@ -3,6 +3,7 @@
 
 #include <map>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -345,6 +346,93 @@ absl::StatusOr<Reply> GetObjectHistory(registry::Registry& r, const Call& call,
   return MessageReply(std::move(response));
 }
 
+// Every change after `after` up to `to` (0: the latest visible), oldest first.
+absl::StatusOr<std::vector<storage::ChangeRecord>> ChangesBetween(registry::Registry& r,
+                                                                  int64_t after, int64_t to) {
+  std::vector<storage::ChangeRecord> out;
+  for (;;) {
+    absl::StatusOr<std::vector<storage::ChangeRecord>> page = r.ListChanges(after, kMaxChangeLimit);
+    if (!page.ok()) return page.status();
+    for (storage::ChangeRecord& change : *page) {
+      if (to != 0 && change.revision > to) return out;
+      after = change.revision;
+      out.push_back(std::move(change));
+    }
+    if (static_cast<int>(page->size()) < kMaxChangeLimit) return out;
+  }
+}
+
+using ObjectKey = std::tuple<ObjectKind, std::string, std::string>;  // kind, project, name
+
+absl::StatusOr<Reply> GetRegistryAt(registry::Registry& r, const Call& call,
+                                    const v1::GetRegistryAtRequest& q) {
+  if (q.revision() <= 0) return absl::InvalidArgumentError("revision must be positive");
+  absl::StatusOr<std::vector<storage::ChangeRecord>> changes = ChangesBetween(r, 0, q.revision());
+  if (!changes.ok()) return changes.status();
+  std::map<ObjectKey, const storage::ChangeRecord*> latest;
+  for (const storage::ChangeRecord& change : *changes) {
+    latest[{change.kind, change.project, change.name}] = &change;
+  }
+  ChangeFilter filter(call);
+  v1::GetRegistryAtResponse response;
+  feast::core::Registry& out = *response.mutable_registry();
+  const google::protobuf::Reflection* reflection = out.GetReflection();
+  for (const auto& [key, change] : latest) {
+    if (change->op == storage::ChangeOp::kDelete || change->kind == ObjectKind::kInfra) continue;
+    if (!q.project().empty() && change->project != q.project()) continue;
+    absl::StatusOr<bool> visible = filter.Visible(*change);
+    if (!visible.ok()) return visible.status();
+    if (!*visible) continue;
+    registry::VisitKind(change->kind, [&]<typename Message>() {
+      static const google::protobuf::FieldDescriptor* field =
+          feast::core::Registry::descriptor()->FindFieldByName(
+              std::string(registry::ObjectTraits<Message>::kRegistryField));
+      reflection->AddMessage(&out, field)->ParseFromString(change->proto);
+    });
+  }
+  return MessageReply(std::move(response));
+}
+
+absl::StatusOr<Reply> DiffRevisions(registry::Registry& r, const Call& call,
+                                    const v1::DiffRevisionsRequest& q) {
+  if (q.from_revision() < 0 || q.to_revision() < 0 ||
+      (q.to_revision() != 0 && q.to_revision() < q.from_revision())) {
+    return absl::InvalidArgumentError("revisions must satisfy 0 <= from_revision <= to_revision");
+  }
+  absl::StatusOr<std::vector<storage::ChangeRecord>> changes =
+      ChangesBetween(r, q.from_revision(), q.to_revision());
+  if (!changes.ok()) return changes.status();
+  // The first and last change of each object in the range decide its net effect.
+  std::map<ObjectKey, std::pair<const storage::ChangeRecord*, const storage::ChangeRecord*>> span;
+  for (const storage::ChangeRecord& change : *changes) {
+    if (!q.project().empty() && change.project != q.project()) continue;
+    auto [it, inserted] =
+        span.try_emplace({change.kind, change.project, change.name}, &change, &change);
+    if (!inserted) it->second.second = &change;
+  }
+  ChangeFilter filter(call);
+  v1::DiffRevisionsResponse response;
+  response.set_to_revision(changes->empty() ? q.from_revision() : changes->back().revision);
+  if (q.to_revision() != 0) response.set_to_revision(q.to_revision());
+  for (const auto& [key, range] : span) {
+    const auto& [first, last] = range;
+    const bool existed_before = first->op != storage::ChangeOp::kCreate;
+    const bool exists_after = last->op != storage::ChangeOp::kDelete;
+    if (!existed_before && !exists_after) continue;  // created and deleted in between
+    absl::StatusOr<bool> visible = filter.Visible(*last);
+    if (!visible.ok()) return visible.status();
+    if (!*visible) continue;
+    v1::ObjectDiff* diff = response.add_objects();
+    diff->set_kind(std::string(storage::TableOf(last->kind).kind_name));
+    diff->set_project(last->project);
+    diff->set_name(last->name);
+    diff->set_effect(!existed_before ? v1::CREATED : (exists_after ? v1::UPDATED : v1::DELETED));
+    diff->set_from_version(existed_before ? first->object_version - 1 : 0);
+    diff->set_to_version(exists_after ? last->object_version : 0);
+  }
+  return MessageReply(std::move(response));
+}
+
 }  // namespace
 
 LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallRunner& runner)
@@ -373,6 +461,14 @@ LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallR
                                        return ListChanges(r, call, read);
                                      });
   methods_.back().server_streaming = true;
+  AddMethod<v1::GetRegistryAtRequest>(methods_, runner_, kServiceName, "GetRegistryAt",
+                                      [&r](const Call& call, const v1::GetRegistryAtRequest& q) {
+                                        return GetRegistryAt(r, call, q);
+                                      });
+  AddMethod<v1::DiffRevisionsRequest>(methods_, runner_, kServiceName, "DiffRevisions",
+                                      [&r](const Call& call, const v1::DiffRevisionsRequest& q) {
+                                        return DiffRevisions(r, call, q);
+                                      });
 }
 
 const Method* LarderRegistryService::Find(absl::string_view name) const {

@@ -214,6 +214,58 @@ void ChangeLogAndHistory(ScratchDatabase& db) {
   REQUIRE(v2.ParseFromString(history.changes(1).object()));
   CHECK(v2.spec().description() == "v2");
   CHECK(v1api.History("team", "entity", "nobody").changes_size() == 0);
+
+  // The registry as of revision 4 (after the batch, before the update), as a reader saw it then.
+  v1::GetRegistryAtRequest at;
+  at.set_revision(4);
+  at.set_project("team");
+  v1::GetRegistryAtResponse then;
+  {
+    grpc::ClientContext context;
+    REQUIRE(Describe(v1api.stub->GetRegistryAt(&context, at, &then)) == "OK");
+  }
+  REQUIRE(then.registry().entities_size() == 1);
+  CHECK(then.registry().entities(0).spec().description() != "v2");
+  CHECK(then.registry().data_sources_size() == 1);
+  CHECK(then.registry().feature_views_size() == 1);
+  CHECK(then.registry().projects_size() == 1);
+  at.set_revision(7);
+  at.clear_project();
+  v1::GetRegistryAtResponse now;
+  {
+    grpc::ClientContext context;
+    REQUIRE(Describe(v1api.stub->GetRegistryAt(&context, at, &now)) == "OK");
+  }
+  CHECK(now.registry().entities_size() == 2);
+  CHECK(now.registry().projects_size() == 2);
+  // Equal, object by object, to what Proto() answers now.
+  core::Registry proto = api.Proto();
+  CHECK(proto.entities_size() == now.registry().entities_size());
+  for (int i = 0; i < proto.entities_size(); ++i) {
+    bool found = false;
+    for (const core::Entity& e : now.registry().entities())
+      found |= Bytes(e) == Bytes(proto.entities(i));
+    CHECK(found);
+  }
+
+  // What changed after revision 4: the update and the new project with its entity.
+  v1::DiffRevisionsRequest diff_request;
+  diff_request.set_from_revision(4);
+  v1::DiffRevisionsResponse diff;
+  {
+    grpc::ClientContext context;
+    REQUIRE(Describe(v1api.stub->DiffRevisions(&context, diff_request, &diff)) == "OK");
+  }
+  CHECK(diff.to_revision() == 7);
+  std::vector<std::string> lines;
+  for (const v1::ObjectDiff& d : diff.objects()) {
+    lines.push_back(absl::StrCat(d.kind(), " ", d.project(), "/", d.name(), " ",
+                                 v1::Effect_Name(d.effect()), " ", d.from_version(), "->",
+                                 d.to_version()));
+  }
+  CHECK(lines == std::vector<std::string>{"project other/other CREATED 0->1",
+                                          "entity other/driver CREATED 0->1",
+                                          "entity team/driver UPDATED 1->2"});
 }
 LARDER_BACKEND_TEST("larder.v1: ListChanges and GetObjectHistory read the change log",
                     ChangeLogAndHistory)

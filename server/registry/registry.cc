@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "server/registry/feast_errors.h"
 #include "server/registry/kinds.h"
+#include "server/registry/permission_matcher.h"
 #include "server/registry/registry_internal.h"
 
 namespace larder::registry {
@@ -58,16 +59,12 @@ std::string ProjectFieldBytes(ObjectKind kind, absl::string_view project) {
 }
 
 absl::string_view ViewTypeName(ObjectKind kind) {
-  switch (kind) {
-    case ObjectKind::kStreamFeatureView:
-      return "StreamFeatureView";
-    case ObjectKind::kOnDemandFeatureView:
-      return "OnDemandFeatureView";
-    case ObjectKind::kLabelView:
-      return "LabelView";
-    default:
-      return "FeatureView";
-  }
+  // The Python class of the kind is the name Feast's permissions know it by.
+  absl::string_view name = "FeatureView";
+  VisitKind(kind, [&]<typename Message>() {
+    if constexpr (kIsViewKind<Message>) name = TypeName(ObjectTraits<Message>::kPermissionType);
+  });
+  return name;
 }
 
 absl::Status ValidateViewName(absl::string_view name) {

@@ -74,17 +74,8 @@ absl::StatusOr<google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2>> S
 }  // namespace
 
 absl::string_view EffectName(Effect effect) {
-  switch (effect) {
-    case Effect::kCreated:
-      return "created";
-    case Effect::kUpdated:
-      return "updated";
-    case Effect::kUnchanged:
-      return "unchanged";
-    case Effect::kDeleted:
-      return "deleted";
-  }
-  return "unknown";
+  constexpr absl::string_view kNames[] = {"created", "updated", "unchanged", "deleted"};
+  return kNames[static_cast<size_t>(effect)];
 }
 
 template <typename Message>

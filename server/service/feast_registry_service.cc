@@ -255,9 +255,9 @@ absl::StatusOr<registry::ProjectObjects> VisibleObjects(registry::Registry& r, c
 }  // namespace
 
 FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRunner& runner)
-    : registry_(registry), runner_(runner) {
+    : MethodTable(runner) {
   TableBuilder t(registry, runner, methods_);
-  registry::Registry& r = registry_;
+  registry::Registry& r = registry;
 
   // --- Entities
   t.AddApply<reg::ApplyEntityRequest>("ApplyEntity", [](const auto& q) { return q.entity(); });
@@ -589,13 +589,6 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
             absl::StrCat("Feature ", q.name(), " not found in feature view ", q.feature_view(),
                          " in project ", q.project()));
       });
-}
-
-const Method* FeastRegistryService::Find(absl::string_view name) const {
-  for (const Method& method : methods_) {
-    if (method.name == name) return &method;
-  }
-  return nullptr;
 }
 
 }  // namespace larder::service

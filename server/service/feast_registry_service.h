@@ -12,24 +12,11 @@ namespace larder::service {
 // proto, each with its Feast permission check and Feast's filters, answered from the Registry.
 // Reads the stored bytes already answer (Get<Kind>, plain List<Kind>, Proto) reply with those
 // bytes when no permission filtering applies. Thread-safe.
-class FeastRegistryService {
+class FeastRegistryService : public MethodTable {
  public:
   // `registry` and `runner` are not owned and must outlive the service; the methods' counters
   // are registered in `runner.stats()` (so construct this before serving).
   FeastRegistryService(registry::Registry& registry, CallRunner& runner);
-  FeastRegistryService(const FeastRegistryService&) = delete;
-  FeastRegistryService& operator=(const FeastRegistryService&) = delete;
-
-  // One entry per method of feast.registry.RegistryServer.
-  const std::vector<Method>& methods() const { return methods_; }
-  // The entry for `name` ("GetEntity"), or nullptr.
-  const Method* Find(absl::string_view name) const;
-  const CallRunner& runner() const { return runner_; }
-
- private:
-  registry::Registry& registry_;
-  CallRunner& runner_;
-  std::vector<Method> methods_;
 };
 
 }  // namespace larder::service

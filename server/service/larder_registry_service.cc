@@ -436,7 +436,7 @@ absl::StatusOr<Reply> DiffRevisions(registry::Registry& r, const Call& call,
 }  // namespace
 
 LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallRunner& runner)
-    : runner_(runner) {
+    : MethodTable(runner) {
   registry::Registry& r = registry;
   AddMethod<v1::ApplyBatchRequest>(
       methods_, runner_, kServiceName, "ApplyBatch",
@@ -469,13 +469,6 @@ LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallR
                                       [&r](const Call& call, const v1::DiffRevisionsRequest& q) {
                                         return DiffRevisions(r, call, q);
                                       });
-}
-
-const Method* LarderRegistryService::Find(absl::string_view name) const {
-  for (const Method& method : methods_) {
-    if (method.name == name) return &method;
-  }
-  return nullptr;
 }
 
 }  // namespace larder::service

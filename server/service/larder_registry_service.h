@@ -12,20 +12,10 @@ namespace larder::service {
 // expected versions, dry runs and pruning), ListChanges and GetObjectHistory (the change log,
 // filtered by the caller's Feast DESCRIBE permission). Same Run path, authentication and
 // permission checks as Feast's service. Thread-safe.
-class LarderRegistryService {
+class LarderRegistryService : public MethodTable {
  public:
   // `registry` and `runner` are not owned and must outlive the service.
   LarderRegistryService(registry::Registry& registry, CallRunner& runner);
-  LarderRegistryService(const LarderRegistryService&) = delete;
-  LarderRegistryService& operator=(const LarderRegistryService&) = delete;
-
-  const std::vector<Method>& methods() const { return methods_; }
-  const Method* Find(absl::string_view name) const;
-  const CallRunner& runner() const { return runner_; }
-
- private:
-  CallRunner& runner_;
-  std::vector<Method> methods_;
 };
 
 }  // namespace larder::service

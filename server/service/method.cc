@@ -9,6 +9,13 @@ std::unique_ptr<google::protobuf::Message> Method::NewRequest() const {
       google::protobuf::MessageFactory::generated_factory()->GetPrototype(request_type)->New());
 }
 
+const Method* MethodTable::Find(absl::string_view name) const {
+  for (const Method& method : methods_) {
+    if (method.name == name) return &method;
+  }
+  return nullptr;
+}
+
 absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,
                              const CallContext& context, const google::protobuf::Message& request) {
   return runner.Run(context, *method.counters,

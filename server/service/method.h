@@ -62,6 +62,27 @@ void AddMethod(std::vector<Method>& methods, CallRunner& runner, absl::string_vi
   method.counters = &runner.stats().Register(method.full_name);
 }
 
+// The methods of one service as the service layer serves them, and the runner they go through:
+// what a front end routes calls with. Services fill `methods_` in their constructor.
+class MethodTable {
+ public:
+  MethodTable(const MethodTable&) = delete;
+  MethodTable& operator=(const MethodTable&) = delete;
+
+  // One entry per method of the service's proto (checked by tests/unit/service_test.cc).
+  const std::vector<Method>& methods() const { return methods_; }
+  // The entry for `name` (e.g. "GetEntity"), or nullptr.
+  const Method* Find(absl::string_view name) const;
+  const CallRunner& runner() const { return runner_; }
+
+ protected:
+  // `runner` is not owned and must outlive the table.
+  explicit MethodTable(CallRunner& runner) : runner_(runner) {}
+
+  CallRunner& runner_;
+  std::vector<Method> methods_;
+};
+
 // Runs `method` for `request` through `runner` (the one Run path).
 absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,
                              const CallContext& context, const google::protobuf::Message& request);

@@ -227,4 +227,51 @@ absl::StatusOr<larder::v1::GetObjectHistoryResponse> RegistryClient::GetObjectHi
   return response;
 }
 
+absl::Status RegistryClient::Watch(larder::v1::WatchChangesRequest request,
+                                   const std::function<bool(const larder::v1::Change&)>& on_change,
+                                   const std::function<bool()>& stop) {
+  int failures = 0;
+  while (stop == nullptr || !stop()) {
+    const size_t index = CurrentIndex();
+    grpc::ClientContext context;
+    PrepareContext(context, NewRequestId());
+    std::unique_ptr<grpc::ClientReader<larder::v1::WatchChangesResponse>> reader =
+        v1_stubs_[index]->WatchChanges(&context, request);
+    larder::v1::WatchChangesResponse event;
+    bool stopped = false;
+    while (reader->Read(&event)) {
+      failures = 0;  // the stream works again
+      if (event.has_change()) {
+        if (event.change().revision() <= request.after_revision()) continue;  // never twice
+        request.set_after_revision(event.change().revision());
+        if (!on_change(event.change())) {
+          stopped = true;
+          break;
+        }
+      } else if (event.has_heartbeat()) {
+        request.set_after_revision(
+            std::max(request.after_revision(), event.heartbeat().revision()));
+      }
+      if (stop != nullptr && stop()) {
+        stopped = true;
+        break;
+      }
+    }
+    if (stopped) {
+      context.TryCancel();
+      reader->Finish().IgnoreError();
+      return absl::OkStatus();
+    }
+    absl::Status status = FromGrpcStatus(reader->Finish());
+    // A stream ends only by error; resume where it stopped unless retrying cannot help.
+    if (!absl::IsUnavailable(status) && !absl::IsAborted(status) &&
+        !absl::IsDeadlineExceeded(status) && !absl::IsCancelled(status) && !status.ok()) {
+      return status;
+    }
+    FailOver(index);
+    absl::SleepFor(Backoff(std::min(++failures, 10)));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace larder::client

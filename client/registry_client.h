@@ -91,6 +91,16 @@ class RegistryClient {
                                                                         const std::string& kind,
                                                                         const std::string& name);
 
+  // Follows the change log from `request.after_revision()` (larder.v1 WatchChanges) and calls
+  // `on_change` for every change, in revision order, exactly once: after a disconnect, a server
+  // restart or a failover to another replica it reopens the stream from the last revision it
+  // delivered (heartbeats move that point too), with the client's backoff between attempts.
+  // Returns when `on_change` returns false (OK), when `stop` (if given) returns true, or with the
+  // error of a stream that cannot be resumed (e.g. PERMISSION_DENIED, INVALID_ARGUMENT).
+  absl::Status Watch(larder::v1::WatchChangesRequest request,
+                     const std::function<bool(const larder::v1::Change&)>& on_change,
+                     const std::function<bool()>& stop = nullptr);
+
   // The address calls currently go to.
   std::string current_address() const;
 

@@ -5,6 +5,7 @@
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/utf8.h"
 
 namespace larder {
 namespace {
@@ -38,24 +39,6 @@ uint32_t NextCodePoint(absl::string_view s, size_t& i) {
   }
   i += extra + 1;
   return cp;
-}
-
-void AppendUtf8(uint32_t cp, std::string& out) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xc0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xe0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  } else {
-    out += static_cast<char>(0xf0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3f));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3f));
-    out += static_cast<char>(0x80 | (cp & 0x3f));
-  }
 }
 
 // Python json.dumps of a string (ASCII-only output, \uXXXX escapes), including the quotes.
@@ -146,21 +129,10 @@ class FlatJsonReader {
   }
   std::optional<uint32_t> ReadHex4() {
     if (pos_ + 4 > s_.size()) return std::nullopt;
-    uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = s_[pos_++];
-      v <<= 4;
-      if (c >= '0' && c <= '9')
-        v |= c - '0';
-      else if (c >= 'a' && c <= 'f')
-        v |= c - 'a' + 10;
-      else if (c >= 'A' && c <= 'F')
-        v |= c - 'A' + 10;
-      else
-        return std::nullopt;
-    }
-    return v;
+    pos_ += 4;
+    return common::ParseHex4(s_.substr(pos_ - 4, 4));
   }
+
   std::optional<std::string> ReadString() {
     if (!Consume('"')) return std::nullopt;
     std::string out;
@@ -205,7 +177,7 @@ class FlatJsonReader {
             if (!low || *low < 0xdc00 || *low >= 0xe000) return std::nullopt;
             cp = 0x10000 + ((*cp - 0xd800) << 10) + (*low - 0xdc00);
           }
-          AppendUtf8(*cp, out);
+          common::AppendUtf8(*cp, out);
           break;
         }
         default:

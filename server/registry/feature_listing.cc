@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 #include "feast/types/Value.pb.h"
 
 namespace larder::registry {
@@ -106,39 +107,11 @@ class JsonReader {
 
   bool ReadHex4(uint32_t& out) {
     if (in_.size() - pos_ < 4) return false;
-    out = 0;
-    for (int i = 0; i < 4; ++i) {
-      const char c = in_[pos_++];
-      out <<= 4;
-      if (c >= '0' && c <= '9') {
-        out |= static_cast<uint32_t>(c - '0');
-      } else if (c >= 'a' && c <= 'f') {
-        out |= static_cast<uint32_t>(c - 'a' + 10);
-      } else if (c >= 'A' && c <= 'F') {
-        out |= static_cast<uint32_t>(c - 'A' + 10);
-      } else {
-        return false;
-      }
-    }
+    std::optional<uint32_t> value = common::ParseHex4(in_.substr(pos_, 4));
+    pos_ += 4;
+    if (!value.has_value()) return false;
+    out = *value;
     return true;
-  }
-
-  static void AppendUtf8(uint32_t cp, std::string& out) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0 | (cp >> 6));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0 | (cp >> 12));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (cp >> 18));
-      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   bool ReadString(std::string& out) {
@@ -192,7 +165,7 @@ class JsonReader {
               pos_ = save;
             }
           }
-          AppendUtf8(cp, out);
+          common::AppendUtf8(cp, out);
           break;
         }
         default:

@@ -64,8 +64,14 @@ void WatchReactor::OnRevision(int64_t revision) {
   absl::MutexLock lock(&mu_);
   seen_revision_ = std::max(seen_revision_, revision);
   if (finished_ || reading_) return;
-  const bool heartbeat_due = absl::Now() - last_sent_ >= heartbeat_;
-  if (seen_revision_ <= after_ && !heartbeat_due) return;
+  if (seen_revision_ <= after_) {
+    // Nothing committed past what was read: an idle stream's heartbeat needs no database read.
+    if (!writing_ && queue_.empty() && absl::Now() - last_sent_ >= heartbeat_) {
+      QueueHeartbeatLocked();
+      WriteNextLocked();
+    }
+    return;
+  }
   reading_ = true;
   workers_.Schedule([state = state_] {
     absl::MutexLock state_lock(&state->mu);
@@ -99,9 +105,7 @@ void WatchReactor::Read() {
   }
   after_ = std::max(after_, page.next_after_revision());
   if (queue_.empty() && !writing_ && absl::Now() - last_sent_ >= heartbeat_) {
-    larder::v1::WatchChangesResponse event;
-    event.mutable_heartbeat()->set_revision(after_);
-    queue_.push_back(Serialized(event));
+    QueueHeartbeatLocked();
   }
   WriteNextLocked();
   // A full page may have more behind it: read on without waiting for the follower.
@@ -112,6 +116,12 @@ void WatchReactor::Read() {
       if (state->reactor != nullptr) state->reactor->Read();
     });
   }
+}
+
+void WatchReactor::QueueHeartbeatLocked() {
+  larder::v1::WatchChangesResponse event;
+  event.mutable_heartbeat()->set_revision(after_);
+  queue_.push_back(Serialized(event));
 }
 
 void WatchReactor::WriteNextLocked() {

@@ -46,11 +46,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   WatchReactor(grpc::CallbackServerContext* context, const service::Method& list_changes,
                const service::CallRunner& runner, registry::ChangeFollower& follower,
                WorkerPool& workers, const larder::v1::WatchChangesRequest& request);
-  // Follower thread: schedules a read when the log moved past what was read, or a heartbeat is
-  // due.
+  // Follower thread: schedules a read when the log moved past what was read; otherwise sends a
+  // heartbeat when one is due.
   void OnRevision(int64_t revision);
   // Worker: reads the log after `after_` and queues what matched (or a heartbeat).
   void Read();
+  // Queues a heartbeat with the revision read up to.
+  void QueueHeartbeatLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Writes the next queued message unless one is being written. Needs mu_.
   void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void FinishLocked(const grpc::Status& status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

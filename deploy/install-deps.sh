@@ -8,6 +8,10 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev libssl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
+  # larderctl: subcommands and YAML input.
+  libcli11-dev libyaml-cpp-dev
+  # The Python client package (generated stubs + wrapper) and its tests.
+  python3 python3-grpcio python3-protobuf python3-venv python3-pip
 )
 if [[ "${1:-}" == "--with-test-databases" ]]; then
   # The tests start throwaway PostgreSQL and MariaDB servers of their own.

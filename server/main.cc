@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +27,7 @@
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
 #include "server/grpc/larder_v1/larder_grpc_service.h"
+#include "server/grpc/open_connections.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
@@ -115,8 +119,16 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
       file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock) : system_clock;
   registry::Registry registry(**store, clock);
   service::CallRunner runner(registry, authenticator->get(), config.default_project);
-  service::FeastRegistryService feast_service(registry, runner);
-  service::LarderRegistryService larder_service(registry, runner);
+  service::StagedWrites staged_writes(
+      {.enabled = config.staged_apply,
+       .idle_timeout = absl::Seconds(config.staged_apply_timeout_s)});
+  service::FeastRegistryService feast_service(registry, runner, staged_writes);
+  service::LarderRegistryService larder_service(
+      registry, runner,
+      {.server_version = LARDER_VERSION,
+       .backend = std::string((*store)->backend_name()),
+       .schema_version = schema->current_version,
+       .staged = &staged_writes});
   // As many workers as database connections: more would only queue on the connection pool.
   // Declared after the services they call into, so it is joined before they go.
   grpc_edge::WorkerPool workers(config.max_db_connections);
@@ -160,7 +172,25 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   // Other replicas' writes reach this replica's snapshot through the change log.
   if (config.cache_poll_ms > 0) follower.Start();
 
+  // Discards what clients staged (commit=false) and will never commit: their connection closed,
+  // or they went idle past the timeout.
+  absl::Notification stopping;
+  std::thread staging_sweeper([&] {
+    while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+      if (staged_writes.sessions() == 0) continue;
+      const absl::Time now = absl::Now();  // before the connections are listed
+      std::optional<std::set<std::string>> open = grpc_edge::OpenConnectionPeers();
+      std::function<bool(absl::string_view)> connection_open;
+      if (open.has_value()) {
+        connection_open = [&](absl::string_view peer) { return open->count(std::string(peer)) > 0; };
+      }
+      staged_writes.Expire(now, connection_open);
+    }
+  });
+
   const int signal_number = WaitForTerminationSignal(signals);
+  stopping.Notify();
+  staging_sweeper.join();
   follower.Stop();
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   health.Shutdown();

@@ -31,6 +31,10 @@ flags:
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
                            (default 1000; 0: only on Refresh and local writes); on PostgreSQL
                            a commit's NOTIFY also applies them at once, the poll is the fallback
+  --staged-apply=on|off    hold Feast's commit=false writes until the client commits, then
+                           apply them in one transaction: `feast apply` all-or-nothing
+                           (default on; off writes each at once, as Feast's SQL registry)
+  --staged-apply-timeout-s=N  discard an uncommitted apply idle this long (default 900)
   --auth-tokens=FILE       require a bearer token from FILE on every call (docs/auth.md)
   --auth-jwks=FILE         require an OIDC RS256 JWT signed by a key in this JWKS file
   --auth-issuer=ISS        JWTs must carry this `iss` (default: not checked)
@@ -125,6 +129,18 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       } else if (!absl::SimpleAtoi(*v, &config.max_db_connections) ||
                  config.max_db_connections <= 0) {
         return absl::InvalidArgumentError("--db-connections must be a positive number");
+      }
+    } else if (flag == "--staged-apply" || flag == "--staged-apply-timeout-s") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--staged-apply") {
+        if (*v != "on" && *v != "off") {
+          return absl::InvalidArgumentError("--staged-apply must be on or off");
+        }
+        config.staged_apply = *v == "on";
+      } else if (!absl::SimpleAtoi(*v, &config.staged_apply_timeout_s) ||
+                 config.staged_apply_timeout_s <= 0) {
+        return absl::InvalidArgumentError("--staged-apply-timeout-s must be a positive number");
       }
     } else if (std::string* target = StringFlag(config, flag); target != nullptr) {
       absl::StatusOr<std::string> v = take_value();

@@ -33,6 +33,12 @@ struct ServerConfig {
   // microseconds) instead of the system clock, so a test moves time instead of sleeping.
   std::string clock_file;
 
+  // --staged-apply=on|off: hold Feast's commit=false writes until the client's commit and apply
+  // them in one transaction (docs/feast-compatibility.md, "Atomic feast apply").
+  bool staged_apply = true;
+  // --staged-apply-timeout-s: an uncommitted apply idle this long is discarded.
+  int staged_apply_timeout_s = 900;
+
   bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };
 

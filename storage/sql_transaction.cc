@@ -111,7 +111,41 @@ absl::StatusOr<bool> SqlTransaction::DeleteObject(ObjectKind kind, absl::string_
                                          ? Exec(statement, {SqlParam(name)})
                                          : Exec(statement, {SqlParam(name), SqlParam(project)});
   if (!result.ok()) return result.status();
-  return result->affected_rows > 0;
+  if (result->affected_rows == 0) return false;
+  if (kind != ObjectKind::kProject) {
+    // Its owner record goes with it, so a later object of that name starts unowned.
+    absl::Status owner = Exec(statements_.owner_remove,
+                              {SqlParam(project), SqlParam(TableOf(kind).kind_name), SqlParam(name)})
+                             .status();
+    if (!owner.ok()) return owner;
+  }
+  return true;
+}
+
+absl::Status SqlTransaction::SetOwner(ObjectKind kind, absl::string_view project,
+                                      absl::string_view name, absl::string_view owner) {
+  const absl::string_view kind_name = TableOf(kind).kind_name;
+  absl::Status removed =
+      Exec(statements_.owner_remove, {SqlParam(project), SqlParam(kind_name), SqlParam(name)})
+          .status();
+  if (!removed.ok()) return removed;
+  return Exec(statements_.owner_insert,
+              {SqlParam(project), SqlParam(kind_name), SqlParam(name), SqlParam(owner)})
+      .status();
+}
+
+absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> SqlTransaction::ListOwned(
+    absl::string_view project, absl::string_view owner) {
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.owned_by, {SqlParam(project), SqlParam(owner)});
+  if (!result.ok()) return result.status();
+  std::vector<std::pair<ObjectKind, std::string>> owned;
+  for (const std::vector<SqlCell>& row : result->rows) {
+    std::optional<ObjectKind> kind = KindFromName(ToText(row[0]));
+    if (!kind.has_value()) return absl::InternalError("larder_owners holds an unknown kind");
+    owned.emplace_back(*kind, ToText(row[1]));
+  }
+  return owned;
 }
 
 absl::StatusOr<std::optional<std::string>> SqlTransaction::GetMetadata(absl::string_view project,
@@ -215,7 +249,8 @@ absl::StatusOr<bool> SqlTransaction::DeleteProjectCascade(absl::string_view proj
     if (!status.ok()) return status;
   }
   for (const Statement* statement :
-       {&statements_.versions_remove_project, &statements_.metadata_remove_project}) {
+       {&statements_.versions_remove_project, &statements_.metadata_remove_project,
+        &statements_.owner_remove_project}) {
     absl::Status status = Exec(*statement, {SqlParam(project)}).status();
     if (!status.ok()) return status;
   }
@@ -290,6 +325,13 @@ absl::StatusOr<bool> SqlTransaction::RequestCommitted(absl::string_view request_
 
 absl::StatusOr<int64_t> SqlTransaction::CurrentRevision() {
   absl::StatusOr<SqlResult> result = Exec(statements_.revision_read, {});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::InternalError("revision counter row is missing");
+  return ToInt(result->rows.front()[0]);
+}
+
+absl::StatusOr<int64_t> SqlTransaction::LockRevision() {
+  absl::StatusOr<SqlResult> result = Exec(statements_.revision_lock, {});
   if (!result.ok()) return result.status();
   if (result->rows.empty()) return absl::InternalError("revision counter row is missing");
   return ToInt(result->rows.front()[0]);

@@ -46,6 +46,11 @@ class SqlTransaction : public Transaction {
   void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision, int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
+  absl::StatusOr<int64_t> LockRevision() override;
+  absl::Status SetOwner(ObjectKind kind, absl::string_view project, absl::string_view name,
+                        absl::string_view owner) override;
+  absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> ListOwned(
+      absl::string_view project, absl::string_view owner) override;
   absl::StatusOr<std::vector<ChangeRecord>> ListObjectChanges(ObjectKind kind,
                                                               absl::string_view project,
                                                               absl::string_view name,

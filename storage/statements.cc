@@ -139,6 +139,8 @@ Statements::Statements(const Dialect& d) {
                    absl::StrCat("UPDATE larder_revision SET revision = revision + ", p1,
                                 " WHERE id = 1", d.update_returning ? " RETURNING revision" : "")};
   revision_read = {"revision.read", "SELECT revision FROM larder_revision WHERE id = 1"};
+  revision_lock = {"revision.lock",
+                   absl::StrCat(revision_read.sql, d.for_update_suffix)};
   // change_insert(revision, project, kind, name, op, version, actor, micros, proto, request)
   change_insert = {"change.insert",
                    absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "
@@ -190,6 +192,22 @@ Statements::Statements(const Dialect& d) {
                    " AND revision > ", d.Placeholder(4), " ORDER BY revision LIMIT ",
                    d.Placeholder(5))};
   change_notify = {"change.notify", std::string(d.change_notify_sql)};
+
+  const std::string p3 = d.Placeholder(3);
+  // owner_insert(project, kind, name, owner); owner_remove(project, kind, name)
+  owner_insert = {"owner.insert",
+                  absl::StrCat("INSERT INTO larder_owners (project_id, object_kind, object_name, "
+                               "owner) VALUES (",
+                               Placeholders(d, 4), ")")};
+  owner_remove = {"owner.remove",
+                  absl::StrCat("DELETE FROM larder_owners WHERE project_id = ", p1,
+                               " AND object_kind = ", p2, " AND object_name = ", p3)};
+  owner_remove_project = {"owner.remove_project",
+                          absl::StrCat("DELETE FROM larder_owners WHERE project_id = ", p1)};
+  // owned_by(project, owner)
+  owned_by = {"owner.list",
+              absl::StrCat("SELECT object_kind, object_name FROM larder_owners WHERE project_id = ",
+                           p1, " AND owner = ", p2, " ORDER BY object_kind, object_name")};
 }
 
 }  // namespace larder::storage

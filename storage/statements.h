@@ -41,6 +41,7 @@ struct Statements {
   Statement revision_bump;  // returns the new revision when bump_returns_revision
   bool bump_returns_revision = false;
   Statement revision_read;
+  Statement revision_lock;
   Statement change_insert;
   // For a transaction with one change (see Dialect::SingleChange): `revision_bump_single` (MySQL
   // only) then `change_insert_single`, whose parameters are change_insert's without the revision.
@@ -52,6 +53,10 @@ struct Statements {
   // No parameters; empty sql when the dialect has no notifications (Dialect::change_notify_sql).
   Statement change_notify;
   Statement change_by_request;
+  Statement owner_insert;
+  Statement owner_remove;
+  Statement owner_remove_project;
+  Statement owned_by;
 };
 
 }  // namespace larder::storage

@@ -117,6 +117,14 @@ class Transaction {
   // version history and the project row itself). Returns whether the project row existed.
   virtual absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) = 0;
 
+  // Records `owner` as the creator of the object (replacing any earlier record). The record
+  // goes when the object is deleted.
+  virtual absl::Status SetOwner(ObjectKind kind, absl::string_view project, absl::string_view name,
+                                absl::string_view owner) = 0;
+  // The (kind, name) of the project's objects `owner` created.
+  virtual absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> ListOwned(
+      absl::string_view project, absl::string_view owner) = 0;
+
   // Queues a change-log entry; it is written, with its revision, when the transaction commits.
   virtual void RecordChange(ChangeRecord change) = 0;
 
@@ -138,6 +146,10 @@ class Transaction {
   virtual absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) = 0;
   // The highest committed revision (0 for an empty log).
   virtual absl::StatusOr<int64_t> CurrentRevision() = 0;
+  // CurrentRevision, with the revision counter locked until this read-write transaction ends:
+  // no other write commits in between, so the answer is still the latest at this one's COMMIT.
+  // (Every writer needs the counter to commit; hold it briefly.)
+  virtual absl::StatusOr<int64_t> LockRevision() = 0;
 };
 
 // A registry database. Thread-safe: any number of threads may call Run at once.

@@ -35,6 +35,7 @@ service::CallContext ContextOf(grpc::CallbackServerContext* context, absl::strin
   out.method = method;
   out.authorization = std::string(MetadataValue(context, common::kAuthorizationKey));
   out.request_id = std::string(MetadataValue(context, common::kRequestIdKey));
+  out.peer = context->peer();  // names the connection (ip:port): staged Feast applies key on it
   out.cancelled = [context] { return context->IsCancelled(); };
   return out;
 }

@@ -170,6 +170,8 @@ class Registry {
   // The change log: entries after `after_revision`, oldest first, at most `limit` (stops at a
   // revision not yet visible, so a reader continuing after the last one never skips a change).
   absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after_revision, int limit);
+  // The last committed revision (0: nothing committed yet).
+  absl::StatusOr<int64_t> CurrentRevision();
   // Every change-log entry of one object, oldest first, after `after_revision`, at most `limit`.
   absl::StatusOr<std::vector<storage::ChangeRecord>> ObjectHistory(storage::ObjectKind kind,
                                                                    absl::string_view project,

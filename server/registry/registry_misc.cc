@@ -77,6 +77,19 @@ absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ListChanges(int64_t
   return changes;
 }
 
+absl::StatusOr<int64_t> Registry::CurrentRevision() {
+  int64_t revision = 0;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<int64_t> current = tx.CurrentRevision();
+        if (!current.ok()) return current.status();
+        revision = *current;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return revision;
+}
+
 absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ObjectHistory(
     ObjectKind kind, absl::string_view project, absl::string_view name, int64_t after_revision,
     int limit) {

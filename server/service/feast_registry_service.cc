@@ -15,6 +15,7 @@
 #include "server/registry/feast_errors.h"
 #include "server/registry/feature_listing.h"
 #include "server/registry/lineage.h"
+#include "server/registry/registry_internal.h"
 
 namespace larder::service {
 namespace {
@@ -124,11 +125,38 @@ std::string EncodeStoredPage(const registry::StoredPage& page, int items_field,
 
 constexpr char kServiceName[] = "feast.registry.RegistryServer";
 
+// One Feast write: the mutation of `q` (a request carrying Feast's `commit` flag) to `project`.
+// commit=false is staged for the caller's session when staging is on (see StagedWrites);
+// otherwise the session's staged writes to the project and this one commit together.
+template <typename Request, typename Mutate>
+absl::StatusOr<Reply> FeastWrite(registry::Registry& r, StagedWrites& staged, const Call& call,
+                                 const Request& q, absl::string_view project, Mutate mutate) {
+  const CallContext& context = *call.context;
+  if (!q.commit() && staged.Stages(context)) {
+    // What can be checked without the database is checked now, so a bad request fails on its
+    // own call; the rest (permissions, references, conflicts) is checked at the commit.
+    if (auto s = registry::internal::ValidateName("project name", project); !s.ok()) return s;
+    auto owned = std::make_shared<const Request>(q);
+    auto mutation = [owned, mutate, project = std::string(project)](registry::RegistryWrite& w) {
+      return mutate(w, *owned, project);
+    };
+    return Done(staged.Stage(context, project, std::move(mutation), absl::Now()));
+  }
+  std::vector<StagedMutation> held = staged.Take(context, project, absl::Now());
+  return Done(r.Write(call.write, [&](registry::RegistryWrite& w) -> absl::Status {
+    for (const StagedMutation& m : held) {
+      if (absl::Status s = m(w); !s.ok()) return s;
+    }
+    return mutate(w, q, project);
+  }));
+}
+
 // Builds the method table over one registry and runner.
 class TableBuilder {
  public:
-  TableBuilder(registry::Registry& registry, CallRunner& runner, std::vector<Method>& methods)
-      : r_(registry), runner_(runner), methods_(methods) {}
+  TableBuilder(registry::Registry& registry, CallRunner& runner, StagedWrites& staged,
+               std::vector<Method>& methods)
+      : r_(registry), runner_(runner), staged_(staged), methods_(methods) {}
 
   // A method answered by `answer(call, request)`; `from_memory`, when given, says whether a
   // request can be answered without waiting on the database.
@@ -142,8 +170,20 @@ class TableBuilder {
   // Apply<Kind>: the write checks create-or-update permission in its own transaction.
   template <typename Request, typename ObjectOf>
   void AddApply(absl::string_view name, ObjectOf object_of) {
-    Add<Request>(name, [&r = r_, object_of](const Call& call, const Request& q) {
-      return Done(r.Apply(q.project(), object_of(q), call.write));
+    AddWrite<Request>(name, [](const Request& q) { return q.project(); },
+                      [object_of](registry::RegistryWrite& w, const Request& q,
+                                  absl::string_view project) {
+                        return w.Apply(project, object_of(q)).status();
+                      });
+  }
+
+  // A write method: `mutate(write, request, project)` in the project `project_of(request)`,
+  // staged or committed as the request's commit flag says (FeastWrite).
+  template <typename Request, typename ProjectOf, typename Mutate>
+  void AddWrite(absl::string_view name, ProjectOf project_of, Mutate mutate) {
+    Add<Request>(name, [&r = r_, &staged = staged_, project_of, mutate](const Call& call,
+                                                                        const Request& q) {
+      return FeastWrite(r, staged, call, q, project_of(q), mutate);
     });
   }
 
@@ -214,9 +254,11 @@ class TableBuilder {
 
   template <typename Message, typename Request>
   void AddDelete(absl::string_view name) {
-    Add<Request>(name, [&r = r_](const Call& call, const Request& q) {
-      return Done(r.Delete<Message>(q.project(), q.name(), call.write));
-    });
+    AddWrite<Request>(
+        name, [](const Request& q) { return q.project(); },
+        [](registry::RegistryWrite& w, const Request& q, absl::string_view project) {
+          return w.Delete<Message>(project, q.name()).status();
+        });
   }
 
   // Whether a read can be answered from the in-memory snapshot without touching the database
@@ -230,6 +272,7 @@ class TableBuilder {
 
   registry::Registry& r_;
   CallRunner& runner_;
+  StagedWrites& staged_;
   std::vector<Method>& methods_;
 };
 
@@ -254,9 +297,10 @@ absl::StatusOr<registry::ProjectObjects> VisibleObjects(registry::Registry& r, c
 
 }  // namespace
 
-FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRunner& runner)
+FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRunner& runner,
+                                           StagedWrites& staged)
     : MethodTable(runner) {
-  TableBuilder t(registry, runner, methods_);
+  TableBuilder t(registry, runner, staged, methods_);
   registry::Registry& r = registry;
 
   // --- Entities
@@ -276,24 +320,34 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   // --- Feature views of every kind
   t.Add<reg::ApplyFeatureViewRequest>(
       "ApplyFeatureView",
-      [&r](const Call& call, const reg::ApplyFeatureViewRequest& q) -> absl::StatusOr<Reply> {
-        switch (q.base_feature_view_case()) {
-          case reg::ApplyFeatureViewRequest::kFeatureView:
-            return Done(r.Apply(q.project(), q.feature_view(), call.write));
-          case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
-            return Done(r.Apply(q.project(), q.on_demand_feature_view(), call.write));
-          case reg::ApplyFeatureViewRequest::kStreamFeatureView:
-            return Done(r.Apply(q.project(), q.stream_feature_view(), call.write));
-          case reg::ApplyFeatureViewRequest::kLabelView:
-            return Done(r.Apply(q.project(), q.label_view(), call.write));
-          default:
-            return absl::InvalidArgumentError("ApplyFeatureViewRequest carries no feature view");
+      [&r, &staged](const Call& call,
+                    const reg::ApplyFeatureViewRequest& q) -> absl::StatusOr<Reply> {
+        if (q.base_feature_view_case() == reg::ApplyFeatureViewRequest::BASE_FEATURE_VIEW_NOT_SET) {
+          return absl::InvalidArgumentError("ApplyFeatureViewRequest carries no feature view");
         }
+        return FeastWrite(
+            r, staged, call, q, q.project(),
+            [](registry::RegistryWrite& w, const reg::ApplyFeatureViewRequest& q,
+               absl::string_view project) -> absl::Status {
+              switch (q.base_feature_view_case()) {
+                case reg::ApplyFeatureViewRequest::kFeatureView:
+                  return w.Apply(project, q.feature_view()).status();
+                case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
+                  return w.Apply(project, q.on_demand_feature_view()).status();
+                case reg::ApplyFeatureViewRequest::kStreamFeatureView:
+                  return w.Apply(project, q.stream_feature_view()).status();
+                case reg::ApplyFeatureViewRequest::kLabelView:
+                  return w.Apply(project, q.label_view()).status();
+                default:
+                  return absl::InvalidArgumentError(
+                      "ApplyFeatureViewRequest carries no feature view");
+              }
+            });
       });
-  t.Add<reg::DeleteFeatureViewRequest>(
-      "DeleteFeatureView", [&r](const Call& call, const reg::DeleteFeatureViewRequest& q) {
-        return Done(r.DeleteFeatureView(q.project(), q.name(), call.write));
-      });
+  t.AddWrite<reg::DeleteFeatureViewRequest>(
+      "DeleteFeatureView", [](const auto& q) { return q.project(); },
+      [](registry::RegistryWrite& w, const reg::DeleteFeatureViewRequest& q,
+         absl::string_view project) { return w.DeleteFeatureView(project, q.name()).status(); });
   t.Add<reg::GetAnyFeatureViewRequest>(
       "GetAnyFeatureView",
       [&r](const Call& call, const reg::GetAnyFeatureViewRequest& q) -> absl::StatusOr<Reply> {
@@ -419,10 +473,11 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
   t.AddDelete<core::Permission, reg::DeletePermissionRequest>("DeletePermission");
 
   // --- Projects
-  t.Add<reg::ApplyProjectRequest>("ApplyProject",
-                                  [&r](const Call& call, const reg::ApplyProjectRequest& q) {
-                                    return Done(r.ApplyProject(q.project(), call.write));
-                                  });
+  t.AddWrite<reg::ApplyProjectRequest>(
+      "ApplyProject", [](const auto& q) { return q.project().spec().name(); },
+      [](registry::RegistryWrite& w, const reg::ApplyProjectRequest& q, absl::string_view project) {
+        return w.Apply(project, q.project()).status();
+      });
   t.Add<reg::GetProjectRequest>(
       "GetProject",
       [&r](const Call& call, const reg::GetProjectRequest& q) -> absl::StatusOr<Reply> {
@@ -441,16 +496,21 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
         if (!visible->status().ok()) return visible->status();
         return PageReply<reg::ListProjectsResponse>(std::move(page));
       });
-  t.Add<reg::DeleteProjectRequest>("DeleteProject",
-                                   [&r](const Call& call, const reg::DeleteProjectRequest& q) {
-                                     return Done(r.DeleteProject(q.name(), call.write));
-                                   });
+  t.AddWrite<reg::DeleteProjectRequest>(
+      "DeleteProject", [](const auto& q) { return q.name(); },
+      [](registry::RegistryWrite& w, const reg::DeleteProjectRequest&, absl::string_view project) {
+        return w.DeleteProject(project).status();
+      });
 
   // --- Materialization, metadata, infra, commit, refresh, proto
-  t.Add<reg::ApplyMaterializationRequest>(
-      "ApplyMaterialization", [&r](const Call& call, const reg::ApplyMaterializationRequest& q) {
-        return Done(r.ApplyMaterialization(q.project(), q.feature_view().spec().name(),
-                                           q.start_date(), q.end_date(), call.write));
+  t.AddWrite<reg::ApplyMaterializationRequest>(
+      "ApplyMaterialization", [](const auto& q) { return q.project(); },
+      [](registry::RegistryWrite& w, const reg::ApplyMaterializationRequest& q,
+         absl::string_view project) {
+        return w
+            .ApplyMaterialization(project, q.feature_view().spec().name(), q.start_date(),
+                                  q.end_date())
+            .status();
       });
   t.Add<reg::ListProjectMetadataRequest>(
       "ListProjectMetadata",
@@ -463,18 +523,27 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
         for (core::ProjectMetadata& m : *metadata) *response.add_project_metadata() = std::move(m);
         return MessageReply(std::move(response));
       });
-  t.Add<reg::UpdateInfraRequest>("UpdateInfra",
-                                 [&r](const Call& call, const reg::UpdateInfraRequest& q) {
-                                   return Done(r.UpdateInfra(q.project(), q.infra(), call.write));
-                                 });
+  t.AddWrite<reg::UpdateInfraRequest>(
+      "UpdateInfra", [](const auto& q) { return q.project(); },
+      [](registry::RegistryWrite& w, const reg::UpdateInfraRequest& q, absl::string_view project) {
+        return w.UpdateInfra(project, q.infra()).status();
+      });
   t.Add<reg::GetInfraRequest>(
       "GetInfra", [&r](const Call& call, const reg::GetInfraRequest& q) -> absl::StatusOr<Reply> {
         if (auto s = call.access.RequireDescribeProject(q.project(), true); !s.ok()) return s;
         return Respond(r.GetInfra(q.project()));
       });
-  t.Add<Empty>("Commit", [](const Call& call, const Empty&) {
-    // Every write already committed in its own transaction; there is nothing buffered.
-    return Done(call.access.RequireCommit());
+  t.Add<Empty>("Commit", [&r, &staged](const Call& call, const Empty&) {
+    if (absl::Status s = call.access.RequireCommit(); !s.ok()) return Done(s);
+    // Everything this session staged, of every project, in one transaction.
+    std::vector<StagedMutation> held = staged.Take(*call.context, std::nullopt, absl::Now());
+    if (held.empty()) return Done(absl::OkStatus());
+    return Done(r.Write(call.write, [&](registry::RegistryWrite& w) -> absl::Status {
+      for (const StagedMutation& m : held) {
+        if (absl::Status s = m(w); !s.ok()) return s;
+      }
+      return absl::OkStatus();
+    }));
   });
   t.Add<reg::RefreshRequest>(
       "Refresh", [&r](const Call& call, const reg::RefreshRequest& q) -> absl::StatusOr<Reply> {

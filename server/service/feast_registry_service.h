@@ -5,6 +5,7 @@
 #include "server/registry/registry.h"
 #include "server/service/call_runner.h"
 #include "server/service/method.h"
+#include "server/service/staged_writes.h"
 
 namespace larder::service {
 
@@ -14,9 +15,10 @@ namespace larder::service {
 // bytes when no permission filtering applies. Thread-safe.
 class FeastRegistryService : public MethodTable {
  public:
-  // `registry` and `runner` are not owned and must outlive the service; the methods' counters
-  // are registered in `runner.stats()` (so construct this before serving).
-  FeastRegistryService(registry::Registry& registry, CallRunner& runner);
+  // `registry`, `runner` and `staged` are not owned and must outlive the service; the methods'
+  // counters are registered in `runner.stats()` (so construct this before serving). Writes sent
+  // with commit=false are held in `staged` until their session commits (StagedWrites).
+  FeastRegistryService(registry::Registry& registry, CallRunner& runner, StagedWrites& staged);
 };
 
 }  // namespace larder::service

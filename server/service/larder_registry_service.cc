@@ -23,6 +23,7 @@ using storage::ObjectKind;
 constexpr char kServiceName[] = "larder.v1.Registry";
 // The status payload key of a batch's version conflicts (becomes google.rpc.Status details).
 constexpr char kConflictsTypeUrl[] = "type.googleapis.com/larder.v1.VersionConflicts";
+constexpr char kRevisionConflictTypeUrl[] = "type.googleapis.com/larder.v1.RevisionConflict";
 // Marks the rollback that ends a dry run; never leaves this file.
 constexpr char kDryRunPayload[] = "larder.dev/dry-run";
 constexpr int kDefaultChangeLimit = 1000;
@@ -124,6 +125,9 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
                                  const v1::ApplyBatchRequest& q) {
   const std::string& project = q.project();
   if (project.empty()) return absl::InvalidArgumentError("ApplyBatch needs a project");
+  if (q.owner().size() > 255) {
+    return absl::InvalidArgumentError("owner is longer than 255 bytes");
+  }
   std::vector<UpsertItem> upserts;
   std::set<std::pair<ObjectKind, std::string>> named;  // every object the batch names
   for (const v1::Upsert& upsert : q.upserts()) {
@@ -161,6 +165,22 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
     ran = true;
     response.clear_results();  // the body may run again after ABORTED
     storage::Transaction& tx = write.transaction();
+    if (q.has_expected_revision()) {
+      // Holding the counter from here to COMMIT: nothing else commits in between, so "the
+      // registry is still at R" stays true for everything this batch reads and writes.
+      absl::StatusOr<int64_t> current = tx.LockRevision();
+      if (!current.ok()) return current.status();
+      if (*current != q.expected_revision()) {
+        v1::RevisionConflict detail;
+        detail.set_expected_revision(q.expected_revision());
+        detail.set_actual_revision(*current);
+        absl::Status conflict = absl::FailedPreconditionError(absl::StrCat(
+            "the registry is at revision ", *current, ", not the expected ",
+            q.expected_revision(), "; nothing was applied (re-read and retry)"));
+        conflict.SetPayload(kRevisionConflictTypeUrl, absl::Cord(detail.SerializeAsString()));
+        return conflict;
+      }
+    }
     // Expected versions first, every one of them, under row locks held to the commit.
     v1::VersionConflicts conflicts;
     auto expect = [&](ObjectKind kind, const std::string& name,
@@ -198,6 +218,11 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
     for (const UpsertItem& item : upserts) {
       absl::StatusOr<WriteResult> result = ApplyItem(write, project, item);
       if (!result.ok()) return result.status();
+      if (!q.owner().empty() && result->effect == registry::Effect::kCreated &&
+          item.kind != ObjectKind::kProject && item.kind != ObjectKind::kInfra) {
+        absl::Status owned = tx.SetOwner(item.kind, project, item.name, q.owner());
+        if (!owned.ok()) return owned;
+      }
       *response.add_results() = ToProto(*result);
     }
     for (const auto& [kind, del] : deletes) {
@@ -206,17 +231,30 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       *response.add_results() = ToProto(*result);
     }
     if (q.prune()) {
-      // What `feast apply` does: the project's objects the batch does not name go.
-      for (const storage::KindTable& table : storage::AllKindTables()) {
-        if (table.kind == ObjectKind::kProject || table.kind == ObjectKind::kInfra) continue;
-        absl::StatusOr<std::vector<storage::ObjectRow>> rows = tx.ListObjects(table.kind, project);
-        if (!rows.ok()) return rows.status();
-        for (const storage::ObjectRow& row : *rows) {
-          if (named.count({table.kind, row.name}) > 0) continue;
-          absl::StatusOr<WriteResult> result = DeleteItem(write, project, table.kind, row.name);
-          if (!result.ok()) return result.status();
-          *response.add_results() = ToProto(*result);
+      // What `feast apply` does: the project's objects the batch does not name go — with an
+      // owner, only those that owner created.
+      std::vector<std::pair<ObjectKind, std::string>> candidates;
+      if (!q.owner().empty()) {
+        absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> owned =
+            tx.ListOwned(project, q.owner());
+        if (!owned.ok()) return owned.status();
+        candidates = *std::move(owned);
+      } else {
+        for (const storage::KindTable& table : storage::AllKindTables()) {
+          if (table.kind == ObjectKind::kProject || table.kind == ObjectKind::kInfra) continue;
+          absl::StatusOr<std::vector<storage::ObjectRow>> rows =
+              tx.ListObjects(table.kind, project);
+          if (!rows.ok()) return rows.status();
+          for (storage::ObjectRow& row : *rows) {
+            candidates.emplace_back(table.kind, std::move(row.name));
+          }
         }
+      }
+      for (const auto& [kind, name] : candidates) {
+        if (named.count({kind, name}) > 0) continue;
+        absl::StatusOr<WriteResult> result = DeleteItem(write, project, kind, name);
+        if (!result.ok()) return result.status();
+        *response.add_results() = ToProto(*result);
       }
     }
     if (q.dry_run()) {
@@ -433,10 +471,26 @@ absl::StatusOr<Reply> DiffRevisions(registry::Registry& r, const Call& call,
   return MessageReply(std::move(response));
 }
 
+absl::StatusOr<Reply> GetServerInfo(registry::Registry& r, const ServerInfo& info) {
+  absl::StatusOr<int64_t> revision = r.CurrentRevision();
+  if (!revision.ok()) return revision.status();
+  v1::GetServerInfoResponse response;
+  response.set_server_version(info.server_version);
+  response.set_backend(info.backend);
+  response.set_schema_version(info.schema_version);
+  response.set_current_revision(*revision);
+  if (info.staged != nullptr) {
+    response.set_staged_feast_writes(static_cast<int64_t>(info.staged->held_writes()));
+    response.set_staged_feast_sessions(static_cast<int64_t>(info.staged->sessions()));
+  }
+  return MessageReply(std::move(response));
+}
+
 }  // namespace
 
-LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallRunner& runner)
-    : MethodTable(runner) {
+LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallRunner& runner,
+                                             ServerInfo info)
+    : MethodTable(runner), info_(std::move(info)) {
   registry::Registry& r = registry;
   AddMethod<v1::ApplyBatchRequest>(
       methods_, runner_, kServiceName, "ApplyBatch",
@@ -469,6 +523,9 @@ LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallR
                                       [&r](const Call& call, const v1::DiffRevisionsRequest& q) {
                                         return DiffRevisions(r, call, q);
                                       });
+  AddMethod<v1::GetServerInfoRequest>(
+      methods_, runner_, kServiceName, "GetServerInfo",
+      [&r, this](const Call&, const v1::GetServerInfoRequest&) { return GetServerInfo(r, info_); });
 }
 
 }  // namespace larder::service

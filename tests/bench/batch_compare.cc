@@ -63,6 +63,7 @@ int RunBatchComparison(const BenchOptions& o) {
       reg::ApplyFeatureViewRequest request;
       request.set_project(single_project);
       *request.mutable_feature_view() = View(i);
+      request.set_commit(true);
       google::protobuf::Empty empty;
       grpc::ClientContext context;
       grpc::Status status = feast->ApplyFeatureView(&context, request, &empty);

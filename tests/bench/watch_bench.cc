@@ -89,6 +89,7 @@ absl::StatusOr<Clock::time_point> ApplyOne(const std::shared_ptr<grpc::Channel>&
   reg::ApplyEntityRequest request;
   request.set_project(project);
   request.mutable_entity()->mutable_spec()->set_name(name);
+  request.set_commit(true);
   google::protobuf::Empty empty;
   grpc::ClientContext context;
   grpc::Status status = stub->ApplyEntity(&context, request, &empty);

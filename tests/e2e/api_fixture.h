@@ -64,13 +64,22 @@ class ApiServer {
   template <typename Request, typename Response>
   using Method = grpc::Status (Stub::*)(grpc::ClientContext*, const Request&, Response*);
 
-  // One unary call with a 30 s deadline. Thread-safe.
+  // One unary call with a 30 s deadline. Thread-safe. A write is sent with commit=true, as
+  // Feast's client sends a write on its own (commit=false writes wait for a commit: see
+  // staged_apply_test.cc).
   template <typename Request, typename Response>
   grpc::Status Call(Method<Request, Response> method, const std::type_identity_t<Request>& request,
                     Response* response) {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
     if (!authorization_.empty()) context.AddMetadata("authorization", authorization_);
+    if constexpr (requires(Request r) { r.set_commit(true); }) {
+      if (!request.commit()) {
+        Request committing = request;
+        committing.set_commit(true);
+        return (stub_.get()->*method)(&context, committing, response);
+      }
+    }
     return (stub_.get()->*method)(&context, request, response);
   }
   // The `authorization` metadata every later call sends, e.g. "Bearer <token>" (empty: none).

@@ -270,5 +270,88 @@ void ChangeLogAndHistory(ScratchDatabase& db) {
 LARDER_BACKEND_TEST("larder.v1: ListChanges and GetObjectHistory read the change log",
                     ChangeLogAndHistory)
 
+void ServerInfoExpectedRevisionAndOwners(ScratchDatabase& db) {
+  ApiServer api(db);
+  V1 v1api(api);
+  auto info = [&] {
+    grpc::ClientContext context;
+    v1::GetServerInfoResponse response;
+    REQUIRE(Describe(v1api.stub->GetServerInfo(&context, v1::GetServerInfoRequest(), &response)) ==
+            "OK");
+    return response;
+  };
+  const v1::GetServerInfoResponse empty = info();
+  CHECK(empty.current_revision() == 0);
+  CHECK_FALSE(empty.server_version().empty());
+  CHECK(empty.schema_version() >= 4);
+  CHECK(empty.backend() == BackendName(db.backend()));
+
+  // Two teams share a project; each applies with its owner name.
+  v1::ApplyBatchRequest team_a;
+  team_a.set_project("shared");
+  team_a.set_owner("team-a");
+  *team_a.add_upserts()->mutable_entity() = MakeEntity("driver", "driver_id");
+  *team_a.add_upserts()->mutable_entity() = MakeEntity("rider", "rider_id");
+  v1::ApplyBatchResponse applied;
+  REQUIRE(Describe(v1api.Batch(team_a, &applied)) == "OK");
+  v1::ApplyBatchRequest team_b;
+  team_b.set_project("shared");
+  team_b.set_owner("team-b");
+  *team_b.add_upserts()->mutable_entity() = MakeEntity("store", "store_id");
+  REQUIRE(Describe(v1api.Batch(team_b, &applied)) == "OK");
+  const int64_t revision = info().current_revision();
+  CHECK(revision == 4);  // the project, driver, rider, store
+
+  // An expected revision that is stale: refused, with both revisions in the details.
+  v1::ApplyBatchRequest stale = team_a;
+  stale.clear_upserts();
+  *stale.add_upserts()->mutable_entity() = MakeEntity("driver", "driver_key");
+  stale.set_expected_revision(revision - 1);
+  const grpc::Status refused = v1api.Batch(stale, &applied);
+  REQUIRE(refused.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  google::rpc::Status details;
+  REQUIRE(details.ParseFromString(refused.error_details()));
+  REQUIRE(details.details_size() == 1);
+  v1::RevisionConflict conflict;
+  REQUIRE(details.details(0).UnpackTo(&conflict));
+  CHECK(conflict.expected_revision() == revision - 1);
+  CHECK(conflict.actual_revision() == revision);
+  CHECK(info().current_revision() == revision);  // nothing written
+
+  // Team A prunes to just `driver` at the current revision: only its own `rider` goes; team
+  // B's `store`, in the same project, stays.
+  v1::ApplyBatchRequest prune = team_a;
+  prune.clear_upserts();
+  *prune.add_upserts()->mutable_entity() = MakeEntity("driver", "driver_id");
+  prune.set_prune(true);
+  prune.set_expected_revision(revision);
+  v1::ApplyBatchResponse pruned;
+  REQUIRE(Describe(v1api.Batch(prune, &pruned)) == "OK");
+  CHECK(Effects(pruned) == std::vector<std::string>{"entity driver UNCHANGED 1->1",
+                                                    "entity rider DELETED 1->0"});
+  api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("shared", "store"));
+  // Without an owner, prune takes everything the batch does not name.
+  v1::ApplyBatchRequest prune_all = prune;
+  prune_all.clear_owner();
+  prune_all.clear_expected_revision();
+  REQUIRE(Describe(v1api.Batch(prune_all, &pruned)) == "OK");
+  CHECK(Effects(pruned) == std::vector<std::string>{"entity driver UNCHANGED 1->1",
+                                                    "entity store DELETED 1->0"});
+  // A re-created object starts unowned: team B's prune does not take a `store` made by others.
+  v1::ApplyBatchRequest recreate;
+  recreate.set_project("shared");
+  *recreate.add_upserts()->mutable_entity() = MakeEntity("store", "store_id");
+  REQUIRE(Describe(v1api.Batch(recreate, &applied)) == "OK");
+  v1::ApplyBatchRequest prune_b;
+  prune_b.set_project("shared");
+  prune_b.set_owner("team-b");
+  prune_b.set_prune(true);
+  REQUIRE(Describe(v1api.Batch(prune_b, &pruned)) == "OK");
+  CHECK(pruned.results_size() == 0);
+  api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("shared", "store"));
+}
+LARDER_BACKEND_TEST("larder.v1: GetServerInfo, expected registry revision, owner-scoped prune",
+                    ServerInfoExpectedRevisionAndOwners)
+
 }  // namespace
 }  // namespace larder::testing

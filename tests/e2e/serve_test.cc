@@ -48,6 +48,7 @@ TEST_CASE("larder serves ApplyEntity/GetEntity and Feast's JSON errors", "[e2e]"
   feast::registry::ApplyEntityRequest apply;
   *apply.mutable_entity() = Driver();
   apply.set_project("demo");
+  apply.set_commit(true);
   google::protobuf::Empty empty;
   grpc::ClientContext apply_context;
   REQUIRE(stub->ApplyEntity(&apply_context, apply, &empty).ok());
@@ -102,6 +103,7 @@ TEST_CASE("Unknown fields from newer Feast clients survive the round trip", "[e2
   feast::registry::ApplyEntityRequest apply;
   *apply.mutable_entity() = entity;
   apply.set_project("demo");
+  apply.set_commit(true);
   google::protobuf::Empty empty;
   grpc::ClientContext c1;
   REQUIRE(stub->ApplyEntity(&c1, apply, &empty).ok());
@@ -191,6 +193,7 @@ TEST_CASE("Without --db, a non-root user's larder creates larder.db in its worki
   feast::registry::ApplyEntityRequest apply;
   *apply.mutable_entity() = Driver();
   apply.set_project("demo");
+  apply.set_commit(true);
   google::protobuf::Empty empty;
   grpc::ClientContext apply_context;
   REQUIRE(stub->ApplyEntity(&apply_context, apply, &empty).ok());

@@ -49,7 +49,24 @@ class ModelTransaction : public storage::Transaction {
   }
   absl::StatusOr<bool> DeleteObject(ObjectKind kind, absl::string_view project,
                                     absl::string_view name) override {
-    return s_.objects.erase({kind, Key(kind, project, name), std::string(name)}) > 0;
+    if (s_.objects.erase({kind, Key(kind, project, name), std::string(name)}) == 0) return false;
+    s_.owners.erase({std::string(project), kind, std::string(name)});
+    return true;
+  }
+  absl::Status SetOwner(ObjectKind kind, absl::string_view project, absl::string_view name,
+                        absl::string_view owner) override {
+    s_.owners[{std::string(project), kind, std::string(name)}] = std::string(owner);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> ListOwned(
+      absl::string_view project, absl::string_view owner) override {
+    std::vector<std::pair<ObjectKind, std::string>> out;
+    for (const auto& [key, who] : s_.owners) {
+      if (std::get<0>(key) == project && who == owner) {
+        out.emplace_back(std::get<1>(key), std::get<2>(key));
+      }
+    }
+    return out;
   }
   absl::StatusOr<std::optional<std::string>> GetMetadata(absl::string_view project,
                                                          absl::string_view key) override {
@@ -101,6 +118,7 @@ class ModelTransaction : public storage::Transaction {
     std::erase_if(s_.objects, [&](const auto& e) { return e.second.project == project; });
     std::erase_if(s_.metadata, [&](const auto& e) { return e.first.first == project; });
     std::erase_if(s_.versions, [&](const auto& e) { return std::get<0>(e.first) == project; });
+    std::erase_if(s_.owners, [&](const auto& e) { return std::get<0>(e.first) == project; });
     return existed;
   }
   void RecordChange(storage::ChangeRecord change) override {
@@ -137,6 +155,8 @@ class ModelTransaction : public storage::Transaction {
   absl::StatusOr<int64_t> CurrentRevision() override {
     return s_.changes.empty() ? 0 : s_.changes.back().revision;
   }
+  // The model runs one transaction at a time, so the counter is always "locked".
+  absl::StatusOr<int64_t> LockRevision() override { return CurrentRevision(); }
 
   void Flush() {
     int64_t revision = s_.changes.empty() ? 0 : s_.changes.back().revision;

@@ -18,6 +18,8 @@ class ModelStore : public storage::Store {
     std::map<std::pair<std::string, std::string>, std::string> metadata;
     std::map<std::tuple<std::string, std::string, int32_t>, storage::VersionRecord> versions;
     std::vector<storage::ChangeRecord> changes;
+    // (project, kind, name) -> owner
+    std::map<std::tuple<std::string, storage::ObjectKind, std::string>, std::string> owners;
   };
 
   absl::Status Run(storage::TxMode mode,

@@ -25,7 +25,7 @@ struct Fixture {
   Fixture() : store(testing::OpenPreparedStore("sqlite:///" + dir.File("registry.db"))) {
     registry = std::make_unique<registry::Registry>(*store, clock);
     runner = std::make_unique<CallRunner>(*registry, nullptr, "");
-    service = std::make_unique<FeastRegistryService>(*registry, *runner);
+    service = std::make_unique<FeastRegistryService>(*registry, *runner, staged);
   }
 
   // Runs method `name` through the one Run path, as a front end does.
@@ -50,6 +50,7 @@ struct Fixture {
   std::unique_ptr<storage::SqlStore> store;
   std::unique_ptr<registry::Registry> registry;
   std::unique_ptr<CallRunner> runner;
+  StagedWrites staged;
   std::unique_ptr<FeastRegistryService> service;
 };
 
@@ -164,6 +165,159 @@ TEST_CASE("service layer: Proto answers the assembled registry bytes", "[service
   CHECK(registry.entities(0).spec().project() == "demo");
   REQUIRE(registry.projects_size() == 1);
   CHECK(registry.projects(0).spec().name() == "demo");
+}
+
+// --- Staged Feast applies (commit=false held until the session commits)
+
+CallContext OnConnection(const std::string& peer) {
+  CallContext context;
+  context.peer = peer;
+  return context;
+}
+
+reg::ApplyEntityRequest ApplyEntityIn(const std::string& project, const std::string& name,
+                                      bool commit) {
+  reg::ApplyEntityRequest request;
+  request.set_project(project);
+  request.mutable_entity()->mutable_spec()->set_name(name);
+  request.mutable_entity()->mutable_spec()->set_join_key(name + "_id");
+  request.set_commit(commit);
+  return request;
+}
+
+bool EntityExists(Fixture& f, const std::string& project, const std::string& name) {
+  absl::StatusOr<core::Entity> got = f.registry->Get<core::Entity>(project, name);
+  if (!got.ok()) REQUIRE(absl::IsNotFound(got.status()));
+  return got.ok();
+}
+
+TEST_CASE("staged apply: commit=false writes are invisible until the session's Commit, then "
+          "land in one transaction",
+          "[service][staged]") {
+  Fixture f;
+  const CallContext a = OnConnection("ipv4:10.0.0.1:40001");
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "rider", false), a).ok());
+  CHECK(f.staged.held_writes() == 2);
+  // Nobody sees a partial apply: not the database, not another connection.
+  CHECK_FALSE(EntityExists(f, "demo", "driver"));
+  reg::GetEntityRequest get;
+  get.set_project("demo");
+  get.set_name("driver");
+  CHECK(absl::IsNotFound(f.Call("GetEntity", get, OnConnection("ipv4:10.0.0.2:40002")).status()));
+
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), a).ok());
+  CHECK(f.staged.held_writes() == 0);
+  CHECK(EntityExists(f, "demo", "driver"));
+  CHECK(EntityExists(f, "demo", "rider"));
+  // One transaction: the two entities' changes carry one commit time and consecutive revisions.
+  absl::StatusOr<std::vector<storage::ChangeRecord>> log = f.registry->ListChanges(0, 100);
+  REQUIRE(log.ok());
+  std::vector<storage::ChangeRecord> entities;
+  for (const auto& c : *log) {
+    if (c.kind == storage::ObjectKind::kEntity) entities.push_back(c);
+  }
+  REQUIRE(entities.size() == 2);
+  CHECK(entities[1].revision == entities[0].revision + 1);
+  CHECK(entities[1].changed_at_micros == entities[0].changed_at_micros);
+}
+
+TEST_CASE("staged apply: a commit=true write commits the session's staged writes to its project "
+          "with it",
+          "[service][staged]") {
+  Fixture f;
+  const CallContext a = OnConnection("ipv4:10.0.0.1:40001");
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("other", "store", false), a).ok());
+  // What `feast apply` ends with: UpdateInfra(commit=true).
+  reg::UpdateInfraRequest infra;
+  infra.set_project("demo");
+  infra.set_commit(true);
+  REQUIRE(f.Call("UpdateInfra", infra, a).ok());
+  CHECK(EntityExists(f, "demo", "driver"));
+  CHECK_FALSE(EntityExists(f, "other", "store"));  // another project's writes still wait
+  CHECK(f.staged.held_writes() == 1);
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), a).ok());
+  CHECK(EntityExists(f, "other", "store"));
+}
+
+TEST_CASE("staged apply: one failing write fails the commit and nothing of the apply lands",
+          "[service][staged]") {
+  Fixture f;
+  const CallContext a = OnConnection("ipv4:10.0.0.1:40001");
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
+  reg::DeleteEntityRequest del;
+  del.set_project("demo");
+  del.set_name("ghost");  // not there: Feast's EntityNotFoundException, at the commit
+  REQUIRE(f.Call("DeleteEntity", del, a).ok());
+  absl::StatusOr<Reply> commit = f.Call("Commit", google::protobuf::Empty(), a);
+  CHECK(absl::IsNotFound(commit.status()));
+  CHECK_FALSE(EntityExists(f, "demo", "driver"));
+  CHECK(f.staged.held_writes() == 0);  // the failed apply is gone, not retried by the next commit
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), a).ok());
+  CHECK_FALSE(EntityExists(f, "demo", "driver"));
+}
+
+TEST_CASE("staged apply: sessions are per connection and credential", "[service][staged]") {
+  Fixture f;
+  CallContext a = OnConnection("ipv4:10.0.0.1:40001");
+  CallContext a_other_user = a;
+  a_other_user.authorization = "Bearer someone-else";
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), OnConnection("ipv4:10.0.0.2:1")).ok());
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), a_other_user).ok());
+  CHECK_FALSE(EntityExists(f, "demo", "driver"));
+  REQUIRE(f.Call("Commit", google::protobuf::Empty(), a).ok());
+  CHECK(EntityExists(f, "demo", "driver"));
+}
+
+TEST_CASE("staged apply: a closed connection's or an idle session's writes are discarded",
+          "[service][staged]") {
+  StagedWrites staged({.idle_timeout = absl::Minutes(1)});
+  const absl::Time t0 = absl::Now();
+  auto nothing = [](registry::RegistryWrite&) { return absl::OkStatus(); };
+  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.1:1"), "demo", nothing, t0).ok());
+  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.2:2"), "demo", nothing, t0).ok());
+  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.3:3"), "demo", nothing, t0 + absl::Seconds(50))
+              .ok());
+  auto open = [](absl::string_view peer) { return peer != "ipv4:10.0.0.1:1"; };
+  // A session that began after the connections were listed is not judged by that list.
+  CHECK(staged.Expire(t0, open) == 0);
+  CHECK(staged.Expire(t0 + absl::Seconds(1), open) == 1);  // 10.0.0.1's connection closed
+  CHECK(staged.sessions() == 2);
+  CHECK(staged.Expire(t0 + absl::Seconds(61)) == 1);  // 10.0.0.2 idle past the timeout
+  CHECK(staged.sessions() == 1);
+  CHECK(staged.Take(OnConnection("ipv4:10.0.0.3:3"), std::nullopt, t0).size() == 1);
+}
+
+TEST_CASE("staged apply: limits are refused with RESOURCE_EXHAUSTED, holding nothing more",
+          "[service][staged]") {
+  StagedWrites staged({.max_mutations_per_session = 2, .max_sessions = 1});
+  auto nothing = [](registry::RegistryWrite&) { return absl::OkStatus(); };
+  const absl::Time now = absl::Now();
+  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.1:1"), "demo", nothing, now).ok());
+  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.1:1"), "demo", nothing, now).ok());
+  CHECK(absl::IsResourceExhausted(
+      staged.Stage(OnConnection("ipv4:10.0.0.1:1"), "demo", nothing, now)));
+  CHECK(absl::IsResourceExhausted(
+      staged.Stage(OnConnection("ipv4:10.0.0.2:2"), "demo", nothing, now)));
+  CHECK(staged.held_writes() == 2);
+}
+
+TEST_CASE("staged apply: off, or with no connection to key on, commit=false writes apply at once",
+          "[service][staged]") {
+  Fixture f;
+  REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false)).ok());  // no peer
+  CHECK(EntityExists(f, "demo", "driver"));
+
+  StagedWrites off({.enabled = false});
+  FeastRegistryService unstaged(*f.registry, *f.runner, off);
+  const Method* apply = unstaged.Find("ApplyEntity");
+  REQUIRE(apply != nullptr);
+  CallContext a = OnConnection("ipv4:10.0.0.1:40001");
+  a.method = apply->full_name;
+  REQUIRE(Invoke(*f.runner, *apply, a, ApplyEntityIn("demo", "rider", false)).ok());
+  CHECK(EntityExists(f, "demo", "rider"));
 }
 
 }  // namespace

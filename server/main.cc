@@ -6,8 +6,8 @@
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
-#include <iostream>
 #include <functional>
+#include <iostream>
 #include <memory>
 #include <optional>
 #include <set>
@@ -123,12 +123,11 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
       {.enabled = config.staged_apply,
        .idle_timeout = absl::Seconds(config.staged_apply_timeout_s)});
   service::FeastRegistryService feast_service(registry, runner, staged_writes);
-  service::LarderRegistryService larder_service(
-      registry, runner,
-      {.server_version = LARDER_VERSION,
-       .backend = std::string((*store)->backend_name()),
-       .schema_version = schema->current_version,
-       .staged = &staged_writes});
+  service::LarderRegistryService larder_service(registry, runner,
+                                                {.server_version = LARDER_VERSION,
+                                                 .backend = std::string((*store)->backend_name()),
+                                                 .schema_version = schema->current_version,
+                                                 .staged = &staged_writes});
   // As many workers as database connections: more would only queue on the connection pool.
   // Declared after the services they call into, so it is joined before they go.
   grpc_edge::WorkerPool workers(config.max_db_connections);
@@ -182,7 +181,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
       std::optional<std::set<std::string>> open = grpc_edge::OpenConnectionPeers();
       std::function<bool(absl::string_view)> connection_open;
       if (open.has_value()) {
-        connection_open = [&](absl::string_view peer) { return open->count(std::string(peer)) > 0; };
+        connection_open = [&](absl::string_view peer) {
+          return open->count(std::string(peer)) > 0;
+        };
       }
       staged_writes.Expire(now, connection_open);
     }

@@ -114,9 +114,10 @@ absl::StatusOr<bool> SqlTransaction::DeleteObject(ObjectKind kind, absl::string_
   if (result->affected_rows == 0) return false;
   if (kind != ObjectKind::kProject) {
     // Its owner record goes with it, so a later object of that name starts unowned.
-    absl::Status owner = Exec(statements_.owner_remove,
-                              {SqlParam(project), SqlParam(TableOf(kind).kind_name), SqlParam(name)})
-                             .status();
+    absl::Status owner =
+        Exec(statements_.owner_remove,
+             {SqlParam(project), SqlParam(TableOf(kind).kind_name), SqlParam(name)})
+            .status();
     if (!owner.ok()) return owner;
   }
   return true;

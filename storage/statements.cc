@@ -139,8 +139,7 @@ Statements::Statements(const Dialect& d) {
                    absl::StrCat("UPDATE larder_revision SET revision = revision + ", p1,
                                 " WHERE id = 1", d.update_returning ? " RETURNING revision" : "")};
   revision_read = {"revision.read", "SELECT revision FROM larder_revision WHERE id = 1"};
-  revision_lock = {"revision.lock",
-                   absl::StrCat(revision_read.sql, d.for_update_suffix)};
+  revision_lock = {"revision.lock", absl::StrCat(revision_read.sql, d.for_update_suffix)};
   // change_insert(revision, project, kind, name, op, version, actor, micros, proto, request)
   change_insert = {"change.insert",
                    absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, "

@@ -7,6 +7,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
 
 "$root/deploy/install-deps.sh" --with-test-databases
+# The real Feast SDK, where this workplace provides it (its Debian python3 packages); the tests
+# that use it skip themselves without it.
+sdk_dir="${LARDER_FEAST_SDK_DIR:-$root/../shared/feast-sdk}"
+if [[ -x "$sdk_dir/install-deps.sh" ]]; then
+  "$sdk_dir/install-deps.sh" >/dev/null
+fi
 "$root/deploy/build.sh"
 
 work=$(mktemp -d /tmp/larder-dbs.XXXXXX)

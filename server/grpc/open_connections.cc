@@ -28,8 +28,7 @@ std::string TakeJson(char* json) {
 std::vector<std::string> StringValues(std::string_view json, std::string_view key) {
   std::vector<std::string> values;
   const std::string needle = "\"" + std::string(key) + "\":\"";
-  for (size_t at = json.find(needle); at != std::string_view::npos;
-       at = json.find(needle, at)) {
+  for (size_t at = json.find(needle); at != std::string_view::npos; at = json.find(needle, at)) {
     at += needle.size();
     const size_t end = json.find('"', at);
     if (end == std::string_view::npos) break;

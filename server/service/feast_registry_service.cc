@@ -170,21 +170,21 @@ class TableBuilder {
   // Apply<Kind>: the write checks create-or-update permission in its own transaction.
   template <typename Request, typename ObjectOf>
   void AddApply(absl::string_view name, ObjectOf object_of) {
-    AddWrite<Request>(name, [](const Request& q) { return q.project(); },
-                      [object_of](registry::RegistryWrite& w, const Request& q,
-                                  absl::string_view project) {
-                        return w.Apply(project, object_of(q)).status();
-                      });
+    AddWrite<Request>(
+        name, [](const Request& q) { return q.project(); },
+        [object_of](registry::RegistryWrite& w, const Request& q, absl::string_view project) {
+          return w.Apply(project, object_of(q)).status();
+        });
   }
 
   // A write method: `mutate(write, request, project)` in the project `project_of(request)`,
   // staged or committed as the request's commit flag says (FeastWrite).
   template <typename Request, typename ProjectOf, typename Mutate>
   void AddWrite(absl::string_view name, ProjectOf project_of, Mutate mutate) {
-    Add<Request>(name, [&r = r_, &staged = staged_, project_of, mutate](const Call& call,
-                                                                        const Request& q) {
-      return FeastWrite(r, staged, call, q, project_of(q), mutate);
-    });
+    Add<Request>(
+        name, [&r = r_, &staged = staged_, project_of, mutate](const Call& call, const Request& q) {
+          return FeastWrite(r, staged, call, q, project_of(q), mutate);
+        });
   }
 
   // Get<Kind>: the stored bytes when nothing needs checking, else the decoded object after a
@@ -325,24 +325,23 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
         if (q.base_feature_view_case() == reg::ApplyFeatureViewRequest::BASE_FEATURE_VIEW_NOT_SET) {
           return absl::InvalidArgumentError("ApplyFeatureViewRequest carries no feature view");
         }
-        return FeastWrite(
-            r, staged, call, q, q.project(),
-            [](registry::RegistryWrite& w, const reg::ApplyFeatureViewRequest& q,
-               absl::string_view project) -> absl::Status {
-              switch (q.base_feature_view_case()) {
-                case reg::ApplyFeatureViewRequest::kFeatureView:
-                  return w.Apply(project, q.feature_view()).status();
-                case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
-                  return w.Apply(project, q.on_demand_feature_view()).status();
-                case reg::ApplyFeatureViewRequest::kStreamFeatureView:
-                  return w.Apply(project, q.stream_feature_view()).status();
-                case reg::ApplyFeatureViewRequest::kLabelView:
-                  return w.Apply(project, q.label_view()).status();
-                default:
-                  return absl::InvalidArgumentError(
-                      "ApplyFeatureViewRequest carries no feature view");
-              }
-            });
+        return FeastWrite(r, staged, call, q, q.project(),
+                          [](registry::RegistryWrite& w, const reg::ApplyFeatureViewRequest& q,
+                             absl::string_view project) -> absl::Status {
+                            switch (q.base_feature_view_case()) {
+                              case reg::ApplyFeatureViewRequest::kFeatureView:
+                                return w.Apply(project, q.feature_view()).status();
+                              case reg::ApplyFeatureViewRequest::kOnDemandFeatureView:
+                                return w.Apply(project, q.on_demand_feature_view()).status();
+                              case reg::ApplyFeatureViewRequest::kStreamFeatureView:
+                                return w.Apply(project, q.stream_feature_view()).status();
+                              case reg::ApplyFeatureViewRequest::kLabelView:
+                                return w.Apply(project, q.label_view()).status();
+                              default:
+                                return absl::InvalidArgumentError(
+                                    "ApplyFeatureViewRequest carries no feature view");
+                            }
+                          });
       });
   t.AddWrite<reg::DeleteFeatureViewRequest>(
       "DeleteFeatureView", [](const auto& q) { return q.project(); },

@@ -174,9 +174,9 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
         v1::RevisionConflict detail;
         detail.set_expected_revision(q.expected_revision());
         detail.set_actual_revision(*current);
-        absl::Status conflict = absl::FailedPreconditionError(absl::StrCat(
-            "the registry is at revision ", *current, ", not the expected ",
-            q.expected_revision(), "; nothing was applied (re-read and retry)"));
+        absl::Status conflict = absl::FailedPreconditionError(
+            absl::StrCat("the registry is at revision ", *current, ", not the expected ",
+                         q.expected_revision(), "; nothing was applied (re-read and retry)"));
         conflict.SetPayload(kRevisionConflictTypeUrl, absl::Cord(detail.SerializeAsString()));
         return conflict;
       }

@@ -70,8 +70,7 @@ size_t StagedWrites::Expire(absl::Time now,
   for (auto it = sessions_.begin(); it != sessions_.end();) {
     const Session& session = it->second;
     const bool idle = now - session.last_used > options_.idle_timeout;
-    const bool closed =
-        connection_open && session.created < now && !connection_open(session.peer);
+    const bool closed = connection_open && session.created < now && !connection_open(session.peer);
     if (idle || closed) {
       discarded += session.writes.size();
       held_ -= session.writes.size();

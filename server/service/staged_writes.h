@@ -57,8 +57,8 @@ class StagedWrites {
 
   // Holds `mutation` (a write to `project`) for `context`'s session. RESOURCE_EXHAUSTED, holding
   // nothing, over the limits.
-  absl::Status Stage(const CallContext& context, absl::string_view project,
-                     StagedMutation mutation, absl::Time now);
+  absl::Status Stage(const CallContext& context, absl::string_view project, StagedMutation mutation,
+                     absl::Time now);
 
   // Removes and returns, in the order they were staged, the session's held writes to `project`,
   // or all of them when `project` is nullopt.

@@ -327,16 +327,16 @@ void ServerInfoExpectedRevisionAndOwners(ScratchDatabase& db) {
   prune.set_expected_revision(revision);
   v1::ApplyBatchResponse pruned;
   REQUIRE(Describe(v1api.Batch(prune, &pruned)) == "OK");
-  CHECK(Effects(pruned) == std::vector<std::string>{"entity driver UNCHANGED 1->1",
-                                                    "entity rider DELETED 1->0"});
+  CHECK(Effects(pruned) ==
+        std::vector<std::string>{"entity driver UNCHANGED 1->1", "entity rider DELETED 1->0"});
   api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("shared", "store"));
   // Without an owner, prune takes everything the batch does not name.
   v1::ApplyBatchRequest prune_all = prune;
   prune_all.clear_owner();
   prune_all.clear_expected_revision();
   REQUIRE(Describe(v1api.Batch(prune_all, &pruned)) == "OK");
-  CHECK(Effects(pruned) == std::vector<std::string>{"entity driver UNCHANGED 1->1",
-                                                    "entity store DELETED 1->0"});
+  CHECK(Effects(pruned) ==
+        std::vector<std::string>{"entity driver UNCHANGED 1->1", "entity store DELETED 1->0"});
   // A re-created object starts unowned: team B's prune does not take a `store` made by others.
   v1::ApplyBatchRequest recreate;
   recreate.set_project("shared");

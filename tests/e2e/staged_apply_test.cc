@@ -21,8 +21,8 @@ struct Connection {
   explicit Connection(ApiServer& api) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-    channel = grpc::CreateCustomChannel(api.process().address(),
-                                        grpc::InsecureChannelCredentials(), args);
+    channel = grpc::CreateCustomChannel(api.process().address(), grpc::InsecureChannelCredentials(),
+                                        args);
     feast = reg::RegistryServer::NewStub(channel);
     larder = v1::Registry::NewStub(channel);
   }
@@ -55,8 +55,7 @@ reg::ApplyEntityRequest StageEntity(const std::string& name) {
 }
 
 bool Exists(Connection& c, const std::string& name) {
-  const grpc::Status status =
-      c.Call(&Stub::GetEntity, Named<reg::GetEntityRequest>("shop", name));
+  const grpc::Status status = c.Call(&Stub::GetEntity, Named<reg::GetEntityRequest>("shop", name));
   if (status.ok()) return true;
   REQUIRE(status.error_code() == grpc::StatusCode::NOT_FOUND);
   return false;
@@ -89,10 +88,10 @@ void StagedApplyIsAtomic(ScratchDatabase& db) {
   // FeatureStore.apply: commit=false writes and deletions, then Commit. A deletion of an
   // object that is not there fails the whole apply at the Commit: nothing lands.
   REQUIRE(Describe(ci.Call(&Stub::ApplyEntity, StageEntity("courier"))) == "OK");
-  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity, Named<reg::DeleteEntityRequest>("shop", "store")))
-              == "OK");
-  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity, Named<reg::DeleteEntityRequest>("shop", "ghost")))
-              == "OK");
+  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity,
+                           Named<reg::DeleteEntityRequest>("shop", "store"))) == "OK");
+  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity,
+                           Named<reg::DeleteEntityRequest>("shop", "ghost"))) == "OK");
   CHECK(ci.Call(&Stub::Commit, Empty()).error_code() == grpc::StatusCode::NOT_FOUND);
   CHECK_FALSE(Exists(reader, "courier"));
   CHECK(Exists(reader, "store"));
@@ -100,8 +99,8 @@ void StagedApplyIsAtomic(ScratchDatabase& db) {
 
   // The same apply without the bad deletion commits whole.
   REQUIRE(Describe(ci.Call(&Stub::ApplyEntity, StageEntity("courier"))) == "OK");
-  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity, Named<reg::DeleteEntityRequest>("shop", "store")))
-              == "OK");
+  REQUIRE(Describe(ci.Call(&Stub::DeleteEntity,
+                           Named<reg::DeleteEntityRequest>("shop", "store"))) == "OK");
   REQUIRE(Describe(ci.Call(&Stub::Commit, Empty())) == "OK");
   CHECK(Exists(reader, "courier"));
   CHECK_FALSE(Exists(reader, "store"));

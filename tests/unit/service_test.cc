@@ -191,9 +191,10 @@ bool EntityExists(Fixture& f, const std::string& project, const std::string& nam
   return got.ok();
 }
 
-TEST_CASE("staged apply: commit=false writes are invisible until the session's Commit, then "
-          "land in one transaction",
-          "[service][staged]") {
+TEST_CASE(
+    "staged apply: commit=false writes are invisible until the session's Commit, then "
+    "land in one transaction",
+    "[service][staged]") {
   Fixture f;
   const CallContext a = OnConnection("ipv4:10.0.0.1:40001");
   REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
@@ -222,9 +223,10 @@ TEST_CASE("staged apply: commit=false writes are invisible until the session's C
   CHECK(entities[1].changed_at_micros == entities[0].changed_at_micros);
 }
 
-TEST_CASE("staged apply: a commit=true write commits the session's staged writes to its project "
-          "with it",
-          "[service][staged]") {
+TEST_CASE(
+    "staged apply: a commit=true write commits the session's staged writes to its project "
+    "with it",
+    "[service][staged]") {
   Fixture f;
   const CallContext a = OnConnection("ipv4:10.0.0.1:40001");
   REQUIRE(f.Call("ApplyEntity", ApplyEntityIn("demo", "driver", false), a).ok());
@@ -278,8 +280,8 @@ TEST_CASE("staged apply: a closed connection's or an idle session's writes are d
   auto nothing = [](registry::RegistryWrite&) { return absl::OkStatus(); };
   REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.1:1"), "demo", nothing, t0).ok());
   REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.2:2"), "demo", nothing, t0).ok());
-  REQUIRE(staged.Stage(OnConnection("ipv4:10.0.0.3:3"), "demo", nothing, t0 + absl::Seconds(50))
-              .ok());
+  REQUIRE(
+      staged.Stage(OnConnection("ipv4:10.0.0.3:3"), "demo", nothing, t0 + absl::Seconds(50)).ok());
   auto open = [](absl::string_view peer) { return peer != "ipv4:10.0.0.1:1"; };
   // A session that began after the connections were listed is not judged by that list.
   CHECK(staged.Expire(t0, open) == 0);

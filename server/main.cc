@@ -171,11 +171,24 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   // Other replicas' writes reach this replica's snapshot through the change log.
   if (config.cache_poll_ms > 0) follower.Start();
 
-  // Discards what clients staged (commit=false) and will never commit: their connection closed,
-  // or they went idle past the timeout.
+  // Housekeeping: discards what clients staged (commit=false) and will never commit (their
+  // connection closed, or they went idle past the timeout), and applies history retention.
   absl::Notification stopping;
-  std::thread staging_sweeper([&] {
+  std::thread housekeeping([&] {
+    absl::Time next_compaction = absl::Now();
     while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+      if (config.history_retention > absl::ZeroDuration() && absl::Now() >= next_compaction) {
+        next_compaction = absl::Now() + absl::Seconds(config.history_compact_interval_s);
+        absl::StatusOr<registry::Registry::Compaction> compacted =
+            registry.CompactHistory(clock.Now() - config.history_retention);
+        if (!compacted.ok()) {
+          std::cerr << "larder: history compaction failed (will retry): "
+                    << compacted.status().message() << std::endl;
+        } else if (compacted->removed > 0) {
+          std::cout << "larder: history compacted through revision " << compacted->horizon << " ("
+                    << compacted->removed << " entries removed)" << std::endl;
+        }
+      }
       if (staged_writes.sessions() == 0) continue;
       const absl::Time now = absl::Now();  // before the connections are listed
       std::optional<std::set<std::string>> open = grpc_edge::OpenConnectionPeers();
@@ -191,7 +204,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
 
   const int signal_number = WaitForTerminationSignal(signals);
   stopping.Notify();
-  staging_sweeper.join();
+  housekeeping.join();
   follower.Stop();
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   health.Shutdown();

@@ -35,6 +35,9 @@ flags:
                            apply them in one transaction: `feast apply` all-or-nothing
                            (default on; off writes each at once, as Feast's SQL registry)
   --staged-apply-timeout-s=N  discard an uncommitted apply idle this long (default 900)
+  --history-retention=DUR  compact change-log entries older than DUR (e.g. 2160h); as-of
+                           reads inside the window stay exact (default 0: keep everything)
+  --history-compact-interval-s=N  how often to compact when retention is set (default 600)
   --auth-tokens=FILE       require a bearer token from FILE on every call (docs/auth.md)
   --auth-jwks=FILE         require an OIDC RS256 JWT signed by a key in this JWKS file
   --auth-issuer=ISS        JWTs must carry this `iss` (default: not checked)
@@ -129,6 +132,19 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       } else if (!absl::SimpleAtoi(*v, &config.max_db_connections) ||
                  config.max_db_connections <= 0) {
         return absl::InvalidArgumentError("--db-connections must be a positive number");
+      }
+    } else if (flag == "--history-retention" || flag == "--history-compact-interval-s") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--history-retention") {
+        if (!absl::ParseDuration(*v, &config.history_retention) ||
+            config.history_retention < absl::ZeroDuration()) {
+          return absl::InvalidArgumentError(
+              "--history-retention must be a duration such as 720h or 90m (0: keep everything)");
+        }
+      } else if (!absl::SimpleAtoi(*v, &config.history_compact_interval_s) ||
+                 config.history_compact_interval_s <= 0) {
+        return absl::InvalidArgumentError("--history-compact-interval-s must be a positive number");
       }
     } else if (flag == "--staged-apply" || flag == "--staged-apply-timeout-s") {
       absl::StatusOr<std::string> v = take_value();

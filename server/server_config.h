@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 
 namespace larder {
 
@@ -38,6 +39,12 @@ struct ServerConfig {
   bool staged_apply = true;
   // --staged-apply-timeout-s: an uncommitted apply idle this long is discarded.
   int staged_apply_timeout_s = 900;
+
+  // --history-retention=DURATION: compact the change log's entries older than this (each
+  // object's last state is kept, so as-of reads inside the window stay exact). Zero: keep all.
+  absl::Duration history_retention = absl::ZeroDuration();
+  // --history-compact-interval-s: how often a replica compacts (when retention is set).
+  int history_compact_interval_s = 600;
 
   bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };

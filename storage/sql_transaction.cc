@@ -1,7 +1,10 @@
 #include "storage/sql_transaction.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "storage/change_compaction.h"
 
 namespace larder::storage {
 namespace {
@@ -292,6 +295,11 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t af
       Exec(statements_.changes_after, {SqlParam(after_revision), SqlParam(int64_t{limit})});
   if (!result.ok()) return result.status();
   std::vector<ChangeRecord> changes;
+  if (!result->rows.empty()) {
+    absl::StatusOr<int64_t> horizon = ToInt(result->rows.front()[10]);
+    if (!horizon.ok()) return horizon.status();
+    if (after_revision < *horizon) return ChangesCompacted(after_revision, *horizon);
+  }
   for (const auto& cells : result->rows) {
     absl::StatusOr<ChangeRecord> c = ChangeFromCells(cells);
     if (!c.ok()) return c.status();
@@ -299,6 +307,64 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChanges(int64_t af
     changes.push_back(*std::move(c));
   }
   return changes;
+}
+
+absl::StatusOr<int64_t> SqlTransaction::CompactedThrough() {
+  absl::StatusOr<SqlResult> result = Exec(statements_.horizon_read, {});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::InternalError("revision counter row is missing");
+  return ToInt(result->rows.front()[0]);
+}
+
+absl::StatusOr<int64_t> SqlTransaction::CompactChanges(int64_t through) {
+  absl::StatusOr<int64_t> horizon = CompactedThrough();
+  if (!horizon.ok()) return horizon.status();
+  absl::StatusOr<int64_t> current = CurrentRevision();
+  if (!current.ok()) return current.status();
+  through = std::min(through, *current);
+  if (through <= *horizon) return 0;
+  absl::StatusOr<SqlResult> scanned = Exec(statements_.compaction_scan, {SqlParam(through)});
+  if (!scanned.ok()) return scanned.status();
+  std::vector<CompactionEntry> entries;
+  entries.reserve(scanned->rows.size());
+  for (const auto& cells : scanned->rows) {
+    absl::StatusOr<int64_t> revision = ToInt(cells[0]);
+    if (!revision.ok()) return revision.status();
+    entries.push_back({*revision, ToText(cells[1]), ToText(cells[2]), ToText(cells[3]),
+                       ToText(cells[4]) == ChangeOpName(ChangeOp::kDelete)});
+  }
+  int64_t removed = 0;
+  for (const auto& [first, last] : RevisionRunsToCompact(entries)) {
+    absl::StatusOr<SqlResult> deleted =
+        Exec(statements_.changes_remove_range, {SqlParam(first), SqlParam(last)});
+    if (!deleted.ok()) return deleted.status();
+    removed += deleted->affected_rows;
+  }
+  absl::Status advanced = Exec(statements_.horizon_advance, {SqlParam(through)}).status();
+  if (!advanced.ok()) return advanced;
+  return removed;
+}
+
+absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListChangesThrough(int64_t after,
+                                                                             int64_t through,
+                                                                             int limit) {
+  absl::StatusOr<SqlResult> result = Exec(
+      statements_.changes_through, {SqlParam(after), SqlParam(through), SqlParam(int64_t{limit})});
+  if (!result.ok()) return result.status();
+  std::vector<ChangeRecord> changes;
+  for (const auto& cells : result->rows) {
+    absl::StatusOr<ChangeRecord> c = ChangeFromCells(cells);
+    if (!c.ok()) return c.status();
+    changes.push_back(*std::move(c));
+  }
+  return changes;
+}
+
+absl::StatusOr<int64_t> SqlTransaction::LastRevisionBefore(int64_t micros) {
+  absl::StatusOr<SqlResult> result = Exec(statements_.last_revision_before, {SqlParam(micros)});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty() || !result->rows.front()[0].has_value()) return 0;
+  return ToInt(result->rows.front()[0]);
 }
 
 absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListObjectChanges(

@@ -47,6 +47,11 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision, int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::StatusOr<int64_t> LockRevision() override;
+  absl::StatusOr<int64_t> CompactedThrough() override;
+  absl::StatusOr<int64_t> CompactChanges(int64_t through) override;
+  absl::StatusOr<std::vector<ChangeRecord>> ListChangesThrough(int64_t after, int64_t through,
+                                                               int limit) override;
+  absl::StatusOr<int64_t> LastRevisionBefore(int64_t micros) override;
   absl::Status SetOwner(ObjectKind kind, absl::string_view project, absl::string_view name,
                         absl::string_view owner) override;
   absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> ListOwned(

@@ -174,12 +174,41 @@ Statements::Statements(const Dialect& d) {
   change_by_request = {
       "change.by_request",
       absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1, " LIMIT 1")};
-  // changes_after(revision, limit)
-  changes_after = {"change.after",
-                   absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
-                                "operation, object_version, actor, changed_at_micros, "
-                                "object_proto, request_id FROM larder_changes WHERE revision > ",
-                                p1, " ORDER BY revision LIMIT ", p2)};
+  // changes_after(revision, limit): each row also carries the compaction horizon, so a reader
+  // asking for a compacted revision learns it without another round trip.
+  changes_after = {
+      "change.after",
+      absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
+                   "operation, object_version, actor, changed_at_micros, "
+                   "object_proto, request_id, (SELECT compacted_through FROM "
+                   "larder_revision WHERE id = 1) FROM larder_changes WHERE revision > ",
+                   p1, " ORDER BY revision LIMIT ", p2)};
+  // changes_through(after, through, limit): the compacted part of the log, gaps and all.
+  changes_through = {
+      "change.through",
+      absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
+                   "operation, object_version, actor, changed_at_micros, "
+                   "object_proto, request_id FROM larder_changes WHERE revision > ",
+                   p1, " AND revision <= ", p2, " ORDER BY revision LIMIT ", d.Placeholder(3))};
+  horizon_read = {"horizon.read", "SELECT compacted_through FROM larder_revision WHERE id = 1"};
+  // horizon_advance(through)
+  horizon_advance = {
+      "horizon.advance",
+      absl::StrCat("UPDATE larder_revision SET compacted_through = ", p1, " WHERE id = 1")};
+  // compaction_scan(through): what compaction decides on (no object bytes).
+  compaction_scan = {"change.compaction_scan",
+                     absl::StrCat("SELECT revision, project_id, object_kind, object_name, "
+                                  "operation FROM larder_changes WHERE revision <= ",
+                                  p1, " ORDER BY revision")};
+  // changes_remove_range(first, last)
+  changes_remove_range = {
+      "change.remove_range",
+      absl::StrCat("DELETE FROM larder_changes WHERE revision >= ", p1, " AND revision <= ", p2)};
+  // last_revision_before(micros)
+  last_revision_before = {"change.last_before",
+                          absl::StrCat("SELECT MAX(revision) FROM larder_changes WHERE "
+                                       "changed_at_micros < ",
+                                       p1)};
   // changes_of_object(project, kind, name, after revision, limit): one object's history, served
   // by idx_larder_changes_object.
   changes_of_object = {

@@ -49,6 +49,12 @@ struct Statements {
   Statement revision_bump_single;
   Statement change_insert_single;
   Statement changes_after;
+  Statement changes_through;
+  Statement horizon_read;
+  Statement horizon_advance;
+  Statement compaction_scan;
+  Statement changes_remove_range;
+  Statement last_revision_before;
   Statement changes_of_object;  // (project, kind, name, after revision, limit)
   // No parameters; empty sql when the dialect has no notifications (Dialect::change_notify_sql).
   Statement change_notify;

@@ -135,6 +135,20 @@ class Transaction {
   // a reader that continues "after R" never skips that late one.
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision,
                                                                 int limit) = 0;
+  // History retention. The log at or below CompactedThrough() holds only each object's last
+  // change there (none for objects deleted by then); ListChanges after a revision below it is
+  // OUT_OF_RANGE.
+  virtual absl::StatusOr<int64_t> CompactedThrough() = 0;
+  // Compacts the log through `through` (at most the current revision; no-op unless above the
+  // current horizon) and moves the horizon there. Returns how many entries were removed.
+  virtual absl::StatusOr<int64_t> CompactChanges(int64_t through) = 0;
+  // Entries with after < revision <= through, oldest first, at most `limit`, gaps and all: for
+  // reading the compacted part of the log (through <= CompactedThrough()).
+  virtual absl::StatusOr<std::vector<ChangeRecord>> ListChangesThrough(int64_t after,
+                                                                       int64_t through,
+                                                                       int limit) = 0;
+  // The last revision committed before `micros` (unix microseconds), 0 when none.
+  virtual absl::StatusOr<int64_t> LastRevisionBefore(int64_t micros) = 0;
   // The change-log entries of one object (its history), oldest first, with revision >
   // `after_revision`, at most `limit`. For projects `project` is the project's own name.
   virtual absl::StatusOr<std::vector<ChangeRecord>> ListObjectChanges(ObjectKind kind,

@@ -172,6 +172,21 @@ class Registry {
   absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after_revision, int limit);
   // The last committed revision (0: nothing committed yet).
   absl::StatusOr<int64_t> CurrentRevision();
+
+  // History retention: compacts the change log through the last revision committed before
+  // `older_than` (see storage::RevisionRunsToCompact); as-of reads at or after the new horizon
+  // stay exact. Returns the horizon (the log is complete after it) and the entries removed.
+  struct Compaction {
+    int64_t horizon = 0;
+    int64_t removed = 0;
+  };
+  absl::StatusOr<Compaction> CompactHistory(absl::Time older_than);
+  // The revision the change log is complete after (0: nothing compacted).
+  absl::StatusOr<int64_t> HistoryHorizon();
+  // The compacted part of the log: entries with after < revision <= through (through at most
+  // the horizon), gaps and all.
+  absl::StatusOr<std::vector<storage::ChangeRecord>> CompactedChanges(int64_t after,
+                                                                      int64_t through, int limit);
   // Every change-log entry of one object, oldest first, after `after_revision`, at most `limit`.
   absl::StatusOr<std::vector<storage::ChangeRecord>> ObjectHistory(storage::ObjectKind kind,
                                                                    absl::string_view project,

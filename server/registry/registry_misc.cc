@@ -77,6 +77,52 @@ absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ListChanges(int64_t
   return changes;
 }
 
+absl::StatusOr<Registry::Compaction> Registry::CompactHistory(absl::Time older_than) {
+  Compaction result;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadWrite, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<int64_t> through = tx.LastRevisionBefore(absl::ToUnixMicros(older_than));
+        if (!through.ok()) return through.status();
+        absl::StatusOr<int64_t> removed = tx.CompactChanges(*through);
+        if (!removed.ok()) return removed.status();
+        absl::StatusOr<int64_t> horizon = tx.CompactedThrough();
+        if (!horizon.ok()) return horizon.status();
+        result = {*horizon, *removed};
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return result;
+}
+
+absl::StatusOr<int64_t> Registry::HistoryHorizon() {
+  int64_t horizon = 0;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<int64_t> read = tx.CompactedThrough();
+        if (!read.ok()) return read.status();
+        horizon = *read;
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return horizon;
+}
+
+absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::CompactedChanges(int64_t after,
+                                                                              int64_t through,
+                                                                              int limit) {
+  std::vector<storage::ChangeRecord> changes;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<std::vector<storage::ChangeRecord>> read =
+            tx.ListChangesThrough(after, through, limit);
+        if (!read.ok()) return read.status();
+        changes = *std::move(read);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  return changes;
+}
+
 absl::StatusOr<int64_t> Registry::CurrentRevision() {
   int64_t revision = 0;
   absl::Status status =

@@ -198,7 +198,9 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> LoadSnapshot(
     // a change still becoming visible (see Transaction::ListChanges) is then applied by the next
     // Advance instead of being skipped. Re-applying a change the rows already hold is harmless.
     constexpr int64_t kLookBack = 1000;
-    const int64_t from = std::max<int64_t>(0, *revision - kLookBack);
+    absl::StatusOr<int64_t> horizon = tx.CompactedThrough();  // the log is complete after it
+    if (!horizon.ok()) return horizon.status();
+    const int64_t from = std::max<int64_t>(*horizon, *revision - kLookBack);
     absl::StatusOr<std::vector<ChangeRecord>> recent = tx.ListChanges(from, kLookBack);
     if (!recent.ok()) return recent.status();
     snapshot->revision = recent->empty() ? from : recent->back().revision;
@@ -273,9 +275,27 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotCache::AdvanceLocked(abs
     base = current_;
     writes = writes_;  // every write noted so far has committed: the read below includes it
   }
-  const bool reload = base == nullptr || (full_reload_every_ > absl::ZeroDuration() &&
-                                          now - base->loaded_at >= full_reload_every_);
+  bool reload = base == nullptr || (full_reload_every_ > absl::ZeroDuration() &&
+                                    now - base->loaded_at >= full_reload_every_);
   std::shared_ptr<const Snapshot> next;
+  std::vector<ChangeRecord> changes;
+  if (!reload) {
+    absl::Status read = store_.Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
+      changes.clear();
+      absl::StatusOr<std::vector<ChangeRecord>> batch =
+          tx.ListChanges(base->revision, std::numeric_limits<int>::max());
+      if (!batch.ok()) return batch.status();
+      changes = *std::move(batch);
+      return absl::OkStatus();
+    });
+    // History retention compacted past this snapshot (it lagged longer than the retention
+    // window): only a full load can catch up.
+    if (absl::IsOutOfRange(read)) {
+      reload = true;
+    } else if (!read.ok()) {
+      return read;
+    }
+  }
   if (reload) {
     absl::StatusOr<std::shared_ptr<const Snapshot>> loaded = LoadSnapshot(store_, now);
     if (!loaded.ok()) return loaded.status();
@@ -285,16 +305,6 @@ absl::StatusOr<std::shared_ptr<const Snapshot>> SnapshotCache::AdvanceLocked(abs
     // at 100k objects is most of the process's RSS.
     malloc_trim(0);
   } else {
-    std::vector<ChangeRecord> changes;
-    absl::Status read = store_.Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) {
-      changes.clear();
-      absl::StatusOr<std::vector<ChangeRecord>> batch =
-          tx.ListChanges(base->revision, std::numeric_limits<int>::max());
-      if (!batch.ok()) return batch.status();
-      changes = *std::move(batch);
-      return absl::OkStatus();
-    });
-    if (!read.ok()) return read;
     next = changes.empty() ? base : base->Advance(changes);
   }
   absl::MutexLock lock(&mu_);

@@ -1,6 +1,7 @@
 // The table of larder.v1.Registry's methods.
 #include "server/service/larder_registry_service.h"
 
+#include <limits>
 #include <map>
 #include <set>
 #include <tuple>
@@ -11,6 +12,7 @@
 #include "server/registry/access_control.h"
 #include "server/registry/kinds.h"
 #include "server/registry/registry_internal.h"
+#include "storage/change_compaction.h"
 
 namespace larder::service {
 namespace {
@@ -405,8 +407,18 @@ using ObjectKey = std::tuple<ObjectKind, std::string, std::string>;  // kind, pr
 absl::StatusOr<Reply> GetRegistryAt(registry::Registry& r, const Call& call,
                                     const v1::GetRegistryAtRequest& q) {
   if (q.revision() <= 0) return absl::InvalidArgumentError("revision must be positive");
-  absl::StatusOr<std::vector<storage::ChangeRecord>> changes = ChangesBetween(r, 0, q.revision());
+  // With history retention the log at or below the horizon is a compacted base (each object's
+  // last state there) and complete after it: the registry at R >= horizon is still exact.
+  absl::StatusOr<int64_t> horizon = r.HistoryHorizon();
+  if (!horizon.ok()) return horizon.status();
+  if (q.revision() < *horizon) return storage::ChangesCompacted(q.revision(), *horizon);
+  absl::StatusOr<std::vector<storage::ChangeRecord>> changes =
+      r.CompactedChanges(0, *horizon, std::numeric_limits<int>::max());
   if (!changes.ok()) return changes.status();
+  absl::StatusOr<std::vector<storage::ChangeRecord>> retained =
+      ChangesBetween(r, *horizon, q.revision());
+  if (!retained.ok()) return retained.status();
+  for (storage::ChangeRecord& change : *retained) changes->push_back(std::move(change));
   std::map<ObjectKey, const storage::ChangeRecord*> latest;
   for (const storage::ChangeRecord& change : *changes) {
     latest[{change.kind, change.project, change.name}] = &change;
@@ -479,6 +491,9 @@ absl::StatusOr<Reply> GetServerInfo(registry::Registry& r, const ServerInfo& inf
   response.set_backend(info.backend);
   response.set_schema_version(info.schema_version);
   response.set_current_revision(*revision);
+  absl::StatusOr<int64_t> horizon = r.HistoryHorizon();
+  if (!horizon.ok()) return horizon.status();
+  response.set_retained_after_revision(*horizon);
   if (info.staged != nullptr) {
     response.set_staged_feast_writes(static_cast<int64_t>(info.staged->held_writes()));
     response.set_staged_feast_sessions(static_cast<int64_t>(info.staged->sessions()));

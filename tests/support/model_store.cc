@@ -1,5 +1,11 @@
 #include "tests/support/model_store.h"
 
+#include <algorithm>
+#include <map>
+#include <tuple>
+
+#include "storage/change_compaction.h"
+
 namespace larder::testing {
 namespace {
 
@@ -126,11 +132,48 @@ class ModelTransaction : public storage::Transaction {
   }
   absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after,
                                                                  int limit) override {
+    if (after < s_.compacted_through) return storage::ChangesCompacted(after, s_.compacted_through);
     std::vector<storage::ChangeRecord> out;
     for (const auto& c : s_.changes) {
       if (c.revision > after && static_cast<int>(out.size()) < limit) out.push_back(c);
     }
     return out;
+  }
+  absl::StatusOr<int64_t> CompactedThrough() override { return s_.compacted_through; }
+  absl::StatusOr<int64_t> CompactChanges(int64_t through) override {
+    through = std::min(through, s_.revision);
+    if (through <= s_.compacted_through) return 0;
+    // The model's own reading of retention: the registry at `through` is each object's last
+    // change there, unless that change deleted it.
+    std::map<std::tuple<storage::ObjectKind, std::string, std::string>, int64_t> last;
+    for (const auto& c : s_.changes) {
+      if (c.revision <= through) last[{c.kind, c.project, c.name}] = c.revision;
+    }
+    const size_t before = s_.changes.size();
+    std::erase_if(s_.changes, [&](const storage::ChangeRecord& c) {
+      return c.revision <= through && (last[{c.kind, c.project, c.name}] != c.revision ||
+                                       c.op == storage::ChangeOp::kDelete);
+    });
+    s_.compacted_through = through;
+    return static_cast<int64_t>(before - s_.changes.size());
+  }
+  absl::StatusOr<std::vector<storage::ChangeRecord>> ListChangesThrough(int64_t after,
+                                                                        int64_t through,
+                                                                        int limit) override {
+    std::vector<storage::ChangeRecord> out;
+    for (const auto& c : s_.changes) {
+      if (c.revision > after && c.revision <= through && static_cast<int>(out.size()) < limit) {
+        out.push_back(c);
+      }
+    }
+    return out;
+  }
+  absl::StatusOr<int64_t> LastRevisionBefore(int64_t micros) override {
+    int64_t revision = 0;
+    for (const auto& c : s_.changes) {
+      if (c.changed_at_micros < micros) revision = std::max(revision, c.revision);
+    }
+    return revision;
   }
   absl::StatusOr<std::vector<storage::ChangeRecord>> ListObjectChanges(storage::ObjectKind kind,
                                                                        absl::string_view project,
@@ -152,16 +195,13 @@ class ModelTransaction : public storage::Transaction {
     }
     return false;
   }
-  absl::StatusOr<int64_t> CurrentRevision() override {
-    return s_.changes.empty() ? 0 : s_.changes.back().revision;
-  }
+  absl::StatusOr<int64_t> CurrentRevision() override { return s_.revision; }
   // The model runs one transaction at a time, so the counter is always "locked".
   absl::StatusOr<int64_t> LockRevision() override { return CurrentRevision(); }
 
   void Flush() {
-    int64_t revision = s_.changes.empty() ? 0 : s_.changes.back().revision;
     for (auto& c : pending_) {
-      c.revision = ++revision;
+      c.revision = ++s_.revision;
       if (c.op == storage::ChangeOp::kDelete) c.proto.clear();
       s_.changes.push_back(std::move(c));
     }

@@ -18,6 +18,8 @@ class ModelStore : public storage::Store {
     std::map<std::pair<std::string, std::string>, std::string> metadata;
     std::map<std::tuple<std::string, std::string, int32_t>, storage::VersionRecord> versions;
     std::vector<storage::ChangeRecord> changes;
+    int64_t revision = 0;           // the revision counter
+    int64_t compacted_through = 0;  // history retention's horizon
     // (project, kind, name) -> owner
     std::map<std::tuple<std::string, storage::ObjectKind, std::string>, std::string> owners;
   };

@@ -9,3 +9,7 @@ CREATE TABLE larder_owners (
   PRIMARY KEY (project_id, object_kind, object_name)
 );
 CREATE INDEX idx_larder_owners_owner ON larder_owners (project_id, owner);
+
+-- History retention: change-log entries at or below this revision have been compacted (only
+-- each object's last state there is kept), so the log is complete only after it.
+ALTER TABLE larder_revision ADD COLUMN compacted_through BIGINT NOT NULL DEFAULT 0;

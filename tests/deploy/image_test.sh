@@ -31,9 +31,17 @@ work=$(mktemp -d /tmp/larder-image-test.XXXXXX)
 container=""
 server_pid=""
 scratch_db="larder_image_$$"
+stop_server() {
+  # buildah run's children (the server) by parent pid, in case the signal is not passed on.
+  local children
+  children=$(pgrep -P "$server_pid" 2>/dev/null || true)
+  kill -TERM "$server_pid" $children 2>/dev/null
+  wait "$server_pid" 2>/dev/null
+  server_pid=""
+}
 cleanup() {
   set +e
-  if [[ -n "$server_pid" ]]; then kill -TERM "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
+  if [[ -n "$server_pid" ]]; then stop_server; fi
   [[ -n "$container" ]] && buildah rm "$container" >/dev/null 2>&1
   [[ "${LARDER_IMAGE_KEEP:-}" == 1 ]] || buildah rmi "$image" >/dev/null 2>&1
   psql "$LARDER_TEST_POSTGRES_URL" -qc "DROP DATABASE IF EXISTS $scratch_db" >/dev/null 2>&1
@@ -64,12 +72,12 @@ volume=()
 if [[ -n "${LARDER_IMAGE_CCACHE:-}" ]]; then volume=(--volume "$LARDER_IMAGE_CCACHE:/root/.cache/ccache"); fi
 lock=(flock "${LARDER_BUILD_LOCK:-/tmp/larder-build.lock}")
 start=$(date +%s)
-"${lock[@]}" nice -n 19 buildah bud --isolation=chroot --format docker --layers=false "${volume[@]}" \
+"${lock[@]}" nice -n 19 buildah bud --isolation=chroot --format docker --pull=never --layers=false "${volume[@]}" \
   -f deploy/Containerfile -t "$image" "$work/src" > "$work/build.log" 2>&1 || {
   tail -n 60 "$work/build.log" >&2; echo "image test: build failed" >&2; exit 1; }
 echo "image test: built $image in $(($(date +%s) - start)) s, $(buildah inspect --type image \
   --format '{{.Size}}' "$image" 2>/dev/null || echo '?') bytes"
-echo "image test: runtime packages: $(grep -A100 -m1 '^lib' "$work/build.log" | grep -E '^[a-z0-9.+-]+$' | tr '\n' ' ')"
+echo "image test: runtime packages: $(sed -n 's/^runtime package: //p' "$work/build.log" | tr '\n' ' ')"
 
 # --- The image's configuration.
 user=$(buildah inspect --type image --format '{{.Docker.Config.User}}' "$image")
@@ -123,8 +131,6 @@ PY
 rows=$(psql "$db_url" -tAc "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
 [[ "$rows" -gt 0 ]] || { echo "image test: no tables in the scratch database" >&2; exit 1; }
 
-kill -TERM "$server_pid"
-wait "$server_pid" || true
-server_pid=""
+stop_server
 grep -q "larder: serving" "$work/serve.log" || { cat "$work/serve.log" >&2; exit 1; }
 echo "image test: passed"

@@ -2,11 +2,18 @@
 # Installs what is missing, builds, starts throwaway PostgreSQL and MariaDB servers on free local
 # ports, runs every test through CTest, stops what it started, and exits with CTest's result.
 # Usage: tests/run-all.sh [extra ctest arguments]
+# Without ctest arguments it then fuzzes every libFuzzer target briefly (about 30 s in all; see
+# docs/fuzzing.md) when clang and libFuzzer are installed; LARDER_TEST_FUZZ=1 installs them
+# first (deploy/install-deps.sh --with-fuzzing), LARDER_TEST_FUZZ=0 skips the pass.
+# The container image test (label `image`) runs only with LARDER_TEST_IMAGE=1 (docs/operations.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
 
-"$root/deploy/install-deps.sh" --with-test-databases
+deps=(--with-test-databases)
+if [[ "${LARDER_TEST_FUZZ:-}" == 1 ]]; then deps+=(--with-fuzzing); fi
+if [[ "${LARDER_TEST_IMAGE:-}" == 1 ]]; then deps+=(--with-image-tools); fi
+"$root/deploy/install-deps.sh" "${deps[@]}"
 "$root/deploy/build.sh"
 
 work=$(mktemp -d /tmp/larder-dbs.XXXXXX)
@@ -89,4 +96,16 @@ if [[ "${LARDER_KEEP_DATABASES:-}" == 1 ]]; then
 fi
 
 cd "$build_dir"
-ctest --output-on-failure -j2 "$@"
+status=0
+ctest --output-on-failure -j2 "$@" || status=$?
+
+# A short fuzzing pass over every parser on a request path (4 s a target, from the seeds).
+have_libfuzzer() {
+  command -v clang++ >/dev/null &&
+    compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null
+}
+if (($# == 0)) && [[ "${LARDER_TEST_FUZZ:-}" != 0 ]] && have_libfuzzer; then
+  echo "run-all: fuzzing each target for ${LARDER_FUZZ_SECONDS:-4} s (LARDER_TEST_FUZZ=0 skips)"
+  "$root/tests/fuzz/run-fuzzers.sh" --seconds "${LARDER_FUZZ_SECONDS:-4}" || status=1
+fi
+exit "$status"

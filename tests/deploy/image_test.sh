@@ -36,8 +36,8 @@ stop_server() {
   # buildah run's children (the server) by parent pid, in case the signal is not passed on.
   local children
   children=$(pgrep -P "$server_pid" 2>/dev/null || true)
-  kill -TERM "$server_pid" $children 2>/dev/null
-  wait "$server_pid" 2>/dev/null
+  kill -TERM "$server_pid" $children 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
   server_pid=""
 }
 cleanup() {

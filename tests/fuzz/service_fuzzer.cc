@@ -6,8 +6,11 @@
 // the call run through CallRunner against a Registry on a scratch SQLite database, which keeps
 // what earlier inputs wrote (so reads meet real objects). Any crash, sanitizer report or hang is
 // a bug; error statuses are expected answers.
+#include <stdlib.h>
+
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -20,23 +23,35 @@
 #include "server/service/larder_registry_service.h"
 #include "server/service/method.h"
 #include "storage/open_store.h"
-#include "tests/support/scratch_database.h"
-#include "tests/support/temp_dir.h"
 
 namespace larder::fuzz {
 namespace {
+
+// A scratch SQLite database with Larder's schema, in a fresh directory under $TMPDIR (left
+// behind for a look after a crash). Aborts when it cannot be made: no fuzzing without it.
+std::unique_ptr<storage::SqlStore> OpenScratchStore() {
+  const char* tmp = getenv("TMPDIR");
+  std::string dir =
+      std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/larder-fuzz-XXXXXX";
+  if (mkdtemp(dir.data()) == nullptr) abort();
+  auto url = storage::ParseDatabaseUrl("sqlite:///" + dir + "/registry.db");
+  if (!url.ok()) abort();
+  auto store = storage::OpenStore(*url, {});
+  if (!store.ok() || !storage::PrepareStoreSchema(**store, false).ok()) abort();
+  fprintf(stderr, "service_fuzzer: database in %s\n", dir.c_str());
+  return *std::move(store);
+}
 
 // libFuzzer calls the target once per input with no context argument, so the server is built
 // once per process and reached through this function's static.
 struct Server {
   Server()
-      : store(testing::OpenPreparedStore("sqlite:///" + dir.File("registry.db"))),
+      : store(OpenScratchStore()),
         registry(*store, clock),
         runner(registry, nullptr, ""),
         feast(registry, runner),
         larder(registry, runner) {}
 
-  testing::TempDir dir;
   registry::SystemClock clock;
   std::unique_ptr<storage::SqlStore> store;
   registry::Registry registry;

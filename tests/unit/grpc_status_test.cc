@@ -54,7 +54,7 @@ TEST_CASE("Feast JSON details parse back into class and message", "[api]") {
 // value above U+10FFFF were written as lone surrogate escapes, which the parser then refused,
 // so the client lost the Feast class. They are invalid UTF-8 and become U+FFFD, as in Python.
 TEST_CASE("Invalid UTF-8 in Feast details becomes U+FFFD and parses back", "[api]") {
-  for (const std::string bad : {std::string("\xed\xa2\xa0\xff"), std::string("\xf7\xbf\xbf\xbf"),
+  for (const std::string& bad : {std::string("\xed\xa2\xa0\xff"), std::string("\xf7\xbf\xbf\xbf"),
                                 std::string("\xc0\x80"), std::string("\xe0\x80\x80")}) {
     INFO(bad);
     const std::string json = FeastErrorDetailsJson("X", bad);

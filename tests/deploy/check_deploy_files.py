@@ -197,7 +197,7 @@ def check_systemd(root, larder_binary):
         print("SKIPPED: systemd-analyze verify (not installed)")
         return
     # verify insists the ExecStart binary exists: point it at the one just built.
-    binary = larder_binary if larder_binary and os.path.exists(larder_binary) else "/bin/true"
+    binary = os.path.abspath(larder_binary) if larder_binary and os.path.exists(larder_binary) else "/bin/true"
     with tempfile.TemporaryDirectory() as tmp:
         copy = os.path.join(tmp, "larder.service")
         with open(copy, "w", encoding="utf-8") as f:

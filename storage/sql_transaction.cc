@@ -385,7 +385,8 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListObjectChanges(
 }
 
 absl::StatusOr<bool> SqlTransaction::RequestCommitted(absl::string_view request_id) {
-  absl::StatusOr<SqlResult> result = Exec(statements_.change_by_request, {SqlParam(request_id)});
+  absl::StatusOr<SqlResult> result =
+      Exec(statements_.change_by_request, {SqlParam(request_id), SqlParam(request_id)});
   if (!result.ok()) return result.status();
   return !result->rows.empty();
 }
@@ -427,12 +428,16 @@ absl::Status SqlTransaction::Commit() {
     for (ChangeRecord& c : pending_changes_) c.revision = ++revision;
   }
   std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_changes_.size());
+  params.reserve(pending_metadata_.size() + pending_requests_.size() + pending_changes_.size());
   std::vector<Connection::FinalStatement> final_statements;
   for (const MetadataPut& put : pending_metadata_) {
     params.push_back(
         {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
     final_statements.push_back({&statements_.metadata_put, params.back()});
+  }
+  for (const auto& [request_id, micros] : pending_requests_) {
+    params.push_back({SqlParam(request_id), SqlParam(micros)});
+    final_statements.push_back({&statements_.request_insert, params.back()});
   }
   if (single_statement) {
     if (!statements_.revision_bump_single.sql.empty()) {
@@ -453,6 +458,7 @@ absl::Status SqlTransaction::Commit() {
   }
   absl::Status status = connection_.CommitWith(final_statements);
   pending_metadata_.clear();
+  pending_requests_.clear();
   pending_changes_.clear();
   return status;
 }

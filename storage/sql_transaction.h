@@ -44,6 +44,9 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) override;
 
   void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
+  void RecordRequest(std::string request_id, int64_t micros) override {
+    pending_requests_.emplace_back(std::move(request_id), micros);
+  }
   absl::StatusOr<std::vector<ChangeRecord>> ListChanges(int64_t after_revision, int limit) override;
   absl::StatusOr<int64_t> CurrentRevision() override;
   absl::StatusOr<int64_t> LockRevision() override;
@@ -88,6 +91,7 @@ class SqlTransaction : public Transaction {
   const Statements& statements_;
   std::vector<MetadataPut> pending_metadata_;
   std::vector<ChangeRecord> pending_changes_;
+  std::vector<std::pair<std::string, int64_t>> pending_requests_;  // (request id, micros)
 };
 
 }  // namespace larder::storage

@@ -170,10 +170,17 @@ Statements::Statements(const Dialect& d) {
     case Dialect::SingleChange::kBumpThenInsert:
       break;
   }
-  // change_by_request(request_id)
+  // change_by_request(request_id, request_id): logged with a change of its own, or merged into
+  // another caller's (larder_requests)
   change_by_request = {
       "change.by_request",
-      absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1, " LIMIT 1")};
+      absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1,
+                   " UNION ALL SELECT 0 FROM larder_requests WHERE request_id = ", p2)};
+  // request_insert(request_id, micros)
+  request_insert = {
+      "request.insert",
+      absl::StrCat("INSERT INTO larder_requests (request_id, recorded_micros) VALUES (", p1, ", ",
+                   p2, ")")};
   // changes_after(revision, limit): each row also carries the compaction horizon, so a reader
   // asking for a compacted revision learns it without another round trip.
   changes_after = {

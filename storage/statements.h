@@ -59,6 +59,7 @@ struct Statements {
   // No parameters; empty sql when the dialect has no notifications (Dialect::change_notify_sql).
   Statement change_notify;
   Statement change_by_request;
+  Statement request_insert;
   Statement owner_insert;
   Statement owner_remove;
   Statement owner_remove_project;

@@ -127,6 +127,9 @@ class Transaction {
 
   // Queues a change-log entry; it is written, with its revision, when the transaction commits.
   virtual void RecordChange(ChangeRecord change) = 0;
+  // Queues a request id whose write commits with this transaction but is logged under another
+  // caller's change (a merged group of writes), so RequestCommitted finds it afterwards.
+  virtual void RecordRequest(std::string request_id, int64_t micros) = 0;
 
   // Change-log entries with revision > `after_revision`, oldest first, at most `limit`, and only
   // the consecutive run starting at after_revision + 1. Revisions are dense (a rolled-back write

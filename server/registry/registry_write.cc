@@ -5,6 +5,7 @@
 #include <tuple>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "server/registry/access_control.h"
 #include "server/registry/feast_errors.h"
 #include "server/registry/kinds.h"
@@ -323,6 +324,23 @@ absl::StatusOr<WriteResult> RegistryWrite::DeleteProject(absl::string_view name)
   return Result(ObjectKind::kProject, name, name, Effect::kDeleted, old_version, 0);
 }
 
+namespace {
+
+// What Feast's apply_materialization does to the view: the interval appended, the view marked
+// AVAILABLE_ONLINE and stamped.
+void AppendInterval(feast::core::FeatureView& view, const google::protobuf::Timestamp& start,
+                    const google::protobuf::Timestamp& end,
+                    const google::protobuf::Timestamp& now) {
+  feast::core::MaterializationInterval* interval =
+      view.mutable_meta()->add_materialization_intervals();
+  *interval->mutable_start_time() = start;
+  *interval->mutable_end_time() = end;
+  view.mutable_meta()->set_state(feast::core::AVAILABLE_ONLINE);
+  *view.mutable_meta()->mutable_last_updated_timestamp() = now;
+}
+
+}  // namespace
+
 absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
     absl::string_view project, absl::string_view view_name,
     const google::protobuf::Timestamp& start, const google::protobuf::Timestamp& end) {
@@ -342,12 +360,7 @@ absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
       !allowed.ok()) {
     return allowed;
   }
-  feast::core::MaterializationInterval* interval =
-      view->mutable_meta()->add_materialization_intervals();
-  *interval->mutable_start_time() = start;
-  *interval->mutable_end_time() = end;
-  view->mutable_meta()->set_state(feast::core::AVAILABLE_ONLINE);
-  *view->mutable_meta()->mutable_last_updated_timestamp() = context_.now_proto();
+  AppendInterval(*view, start, end, context_.now_proto());
   const int64_t old_version = (*existing)->version;
   ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
                 context_.now_seconds(), old_version + 1};
@@ -359,6 +372,55 @@ absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
   }
   return Result(ObjectKind::kFeatureView, project, view_name, Effect::kUpdated, old_version,
                 old_version + 1);
+}
+
+absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
+                                                  absl::string_view view_name,
+                                                  absl::Span<IntervalAppend> appends) {
+  if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::optional<ObjectRow>> existing =
+      tx_.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
+  absl::StatusOr<feast::core::FeatureView> view = Decode<feast::core::FeatureView>(**existing);
+  if (!view.ok()) return view.status();
+  const google::protobuf::Timestamp now = context_.now_proto();
+  const WriteOptions* last = nullptr;               // the last caller whose interval was appended
+  absl::flat_hash_set<absl::string_view> requests;  // request ids seen earlier in the group
+  for (IntervalAppend& append : appends) {
+    append.result = absl::OkStatus();  // Store::Run may run this body again
+    const WriteOptions& options = *append.options;
+    if (!options.request_id.empty()) {
+      if (!requests.insert(options.request_id).second) continue;  // the same call, retried
+      absl::StatusOr<bool> done = tx_.RequestCommitted(options.request_id);
+      if (!done.ok()) return done.status();
+      if (*done) continue;  // a retry whose first attempt committed
+    }
+    if (absl::Status allowed =
+            Check(options, tx_, project, ResourceOf(*view), {PermissionSpec::WRITE_ONLINE});
+        !allowed.ok()) {
+      append.result = allowed;
+      continue;
+    }
+    AppendInterval(*view, append.start, append.end, now);
+    // Every appended caller but the last is remembered by request id only; the last one's
+    // id goes on the group's change-log entry.
+    if (last != nullptr && !last->request_id.empty()) {
+      tx_.RecordRequest(last->request_id, absl::ToUnixMicros(context_.now()));
+    }
+    last = &options;
+  }
+  if (last == nullptr) return absl::OkStatus();  // nothing appended
+  const int64_t version = (*existing)->version + 1;
+  ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
+                context_.now_seconds(), version};
+  if (absl::Status s = tx_.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;
+  return WriteContext(tx_, context_.now(), *last)
+      .Committed(ObjectKind::kFeatureView, project, view_name, ChangeOp::kUpdate, version,
+                 std::move(row.proto));
 }
 
 absl::StatusOr<WriteResult> RegistryWrite::UpdateInfra(absl::string_view project,

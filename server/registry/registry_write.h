@@ -6,6 +6,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "feast/core/InfraObject.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "server/registry/write_context.h"
@@ -24,6 +25,14 @@ struct WriteResult {
   Effect effect = Effect::kUnchanged;
   int64_t old_version = 0;  // 0: did not exist
   int64_t new_version = 0;  // 0: does not exist afterwards
+};
+
+// One caller's interval in a group of appends to one view (RegistryWrite::ApplyMaterializations).
+struct IntervalAppend {
+  google::protobuf::Timestamp start;
+  google::protobuf::Timestamp end;
+  const WriteOptions* options = nullptr;  // this caller's request id, actor and permissions
+  absl::Status result;                    // this caller's own outcome, set by the group
 };
 
 // Registry mutations inside one database transaction that the caller owns (Registry::Write):
@@ -60,6 +69,15 @@ class RegistryWrite {
                                                    absl::string_view view_name,
                                                    const google::protobuf::Timestamp& start,
                                                    const google::protobuf::Timestamp& end);
+  // Appends several callers' intervals to one plain feature view under ONE row lock, ONE
+  // rewrite of its row and ONE change-log entry (one new object version, logged with the last
+  // appended caller's request id and actor; the other callers' request ids are recorded with
+  // Transaction::RecordRequest), so a group costs about what one call does. A caller whose
+  // request id is already committed, or earlier in the group, is answered OK without appending
+  // again; a caller without permission gets its own error in `result` and the others go on. The
+  // returned error (a missing view, a database error) is every caller's.
+  absl::Status ApplyMaterializations(absl::string_view project, absl::string_view view_name,
+                                     absl::Span<IntervalAppend> appends);
   absl::StatusOr<WriteResult> UpdateInfra(absl::string_view project,
                                           const feast::core::Infra& infra);
 

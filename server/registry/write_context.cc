@@ -65,10 +65,20 @@ absl::Status WriteContext::Committed(storage::ObjectKind kind, absl::string_view
                                      std::string proto_after) {
   // After a project's own deletion there is no project left to stamp.
   if (!(kind == storage::ObjectKind::kProject && op == storage::ChangeOp::kDelete)) {
-    absl::Status bumped = tx_.PutMetadata(project, "last_updated_timestamp",
-                                          absl::StrCat(now_seconds()), now_seconds());
-    if (!bumped.ok()) return bumped;
+    if (absl::Status bumped = TouchProject(project); !bumped.ok()) return bumped;
   }
+  LogChange(kind, project, name, op, version, std::move(proto_after));
+  return absl::OkStatus();
+}
+
+absl::Status WriteContext::TouchProject(absl::string_view project) {
+  return tx_.PutMetadata(project, "last_updated_timestamp", absl::StrCat(now_seconds()),
+                         now_seconds());
+}
+
+void WriteContext::LogChange(storage::ObjectKind kind, absl::string_view project,
+                             absl::string_view name, storage::ChangeOp op, int64_t version,
+                             std::string proto_after) {
   storage::ChangeRecord change;
   change.project = std::string(project);
   change.kind = kind;
@@ -80,7 +90,6 @@ absl::Status WriteContext::Committed(storage::ObjectKind kind, absl::string_view
   change.request_id = options_.request_id;
   change.actor = options_.actor;
   tx_.RecordChange(std::move(change));
-  return absl::OkStatus();
 }
 
 }  // namespace larder::registry

@@ -50,6 +50,11 @@ class WriteContext {
   absl::Status Committed(storage::ObjectKind kind, absl::string_view project,
                          absl::string_view name, storage::ChangeOp op, int64_t version,
                          std::string proto_after);
+  // The two halves of Committed, for a write that logs several changes of one project (a group
+  // of appends) and stamps the project once.
+  absl::Status TouchProject(absl::string_view project);
+  void LogChange(storage::ObjectKind kind, absl::string_view project, absl::string_view name,
+                 storage::ChangeOp op, int64_t version, std::string proto_after);
 
  private:
   storage::Transaction& tx_;

@@ -127,10 +127,12 @@ constexpr char kServiceName[] = "feast.registry.RegistryServer";
 
 // One Feast write: the mutation of `q` (a request carrying Feast's `commit` flag) to `project`.
 // commit=false is staged for the caller's session when staging is on (see StagedWrites);
-// otherwise the session's staged writes to the project and this one commit together.
-template <typename Request, typename Mutate>
+// otherwise the session's staged writes to the project and this one commit together, or, when
+// the session holds none, `direct()` runs the write alone.
+template <typename Request, typename Mutate, typename Direct>
 absl::StatusOr<Reply> FeastWrite(registry::Registry& r, StagedWrites& staged, const Call& call,
-                                 const Request& q, absl::string_view project, Mutate mutate) {
+                                 const Request& q, absl::string_view project, Mutate mutate,
+                                 Direct direct) {
   const CallContext& context = *call.context;
   if (!q.commit() && staged.Stages(context)) {
     // What can be checked without the database is checked now, so a bad request fails on its
@@ -143,12 +145,21 @@ absl::StatusOr<Reply> FeastWrite(registry::Registry& r, StagedWrites& staged, co
     return Done(staged.Stage(context, project, std::move(mutation), absl::Now()));
   }
   std::vector<StagedMutation> held = staged.Take(context, project, absl::Now());
+  if (held.empty()) return Done(direct());
   return Done(r.Write(call.write, [&](registry::RegistryWrite& w) -> absl::Status {
     for (const StagedMutation& m : held) {
       if (absl::Status s = m(w); !s.ok()) return s;
     }
     return mutate(w, q, project);
   }));
+}
+
+template <typename Request, typename Mutate>
+absl::StatusOr<Reply> FeastWrite(registry::Registry& r, StagedWrites& staged, const Call& call,
+                                 const Request& q, absl::string_view project, Mutate mutate) {
+  return FeastWrite(r, staged, call, q, project, mutate, [&] {
+    return r.Write(call.write, [&](registry::RegistryWrite& w) { return mutate(w, q, project); });
+  });
 }
 
 // Builds the method table over one registry and runner.
@@ -299,7 +310,7 @@ absl::StatusOr<registry::ProjectObjects> VisibleObjects(registry::Registry& r, c
 
 FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRunner& runner,
                                            StagedWrites& staged)
-    : MethodTable(runner) {
+    : MethodTable(runner), appends_(registry) {
   TableBuilder t(registry, runner, staged, methods_);
   registry::Registry& r = registry;
 
@@ -502,14 +513,25 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
       });
 
   // --- Materialization, metadata, infra, commit, refresh, proto
-  t.AddWrite<reg::ApplyMaterializationRequest>(
-      "ApplyMaterialization", [](const auto& q) { return q.project(); },
-      [](registry::RegistryWrite& w, const reg::ApplyMaterializationRequest& q,
-         absl::string_view project) {
-        return w
-            .ApplyMaterialization(project, q.feature_view().spec().name(), q.start_date(),
-                                  q.end_date())
-            .status();
+  // Concurrent appends to one view share a transaction (CoalescedAppends), unless the session
+  // holds staged writes, which must commit together with this one.
+  t.Add<reg::ApplyMaterializationRequest>(
+      "ApplyMaterialization",
+      [&r, &staged, &appends = appends_](
+          const Call& call, const reg::ApplyMaterializationRequest& q) -> absl::StatusOr<Reply> {
+        const std::string& view = q.feature_view().spec().name();
+        return FeastWrite(
+            r, staged, call, q, q.project(),
+            [](registry::RegistryWrite& w, const reg::ApplyMaterializationRequest& q,
+               absl::string_view project) {
+              return w
+                  .ApplyMaterialization(project, q.feature_view().spec().name(), q.start_date(),
+                                        q.end_date())
+                  .status();
+            },
+            [&] {
+              return appends.Append(q.project(), view, q.start_date(), q.end_date(), call.write);
+            });
       });
   t.Add<reg::ListProjectMetadataRequest>(
       "ListProjectMetadata",

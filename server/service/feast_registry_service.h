@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "server/registry/coalesced_appends.h"
 #include "server/registry/registry.h"
 #include "server/service/call_runner.h"
 #include "server/service/method.h"
@@ -19,6 +20,10 @@ class FeastRegistryService : public MethodTable {
   // counters are registered in `runner.stats()` (so construct this before serving). Writes sent
   // with commit=false are held in `staged` until their session commits (StagedWrites).
   FeastRegistryService(registry::Registry& registry, CallRunner& runner, StagedWrites& staged);
+
+ private:
+  // ApplyMaterialization calls to one view, merged into shared transactions.
+  registry::CoalescedAppends appends_;
 };
 
 }  // namespace larder::service

@@ -331,6 +331,7 @@ CellResult Scenarios::ApplyMaterialization(const LoopOptions& options, std::stri
   reg::ApplyFeatureViewRequest create;
   *create.mutable_feature_view() = MakeFeatureView(view_name);
   create.set_project(project);
+  create.set_commit(true);  // commit=false would be held until the session's commit
   Empty empty;
   if (grpc::Status s = CallOnce(*stub, &RegistryStub::ApplyFeatureView, create, &empty); !s.ok()) {
     CellResult failed;

@@ -197,6 +197,7 @@ ScenarioResult ApplyDeleteRaces(const TortureConfig& config) {
         feast::registry::DeleteEntityRequest request;
         request.set_project(project);
         request.set_name(name);
+        request.set_commit(true);  // a commit=false write would be staged (atomic feast apply)
         google::protobuf::Empty empty;
         client
             ->Call(&feast::registry::RegistryServer::Stub::DeleteEntity, request, &empty,
@@ -285,6 +286,7 @@ ScenarioResult ProjectRaces(const TortureConfig& config) {
       if (worker == 0 && i % 3 == 0) {
         feast::registry::DeleteProjectRequest request;
         request.set_name(churned);
+        request.set_commit(true);
         google::protobuf::Empty empty;
         c->Call(&feast::registry::RegistryServer::Stub::DeleteProject, request, &empty,
                 client::Idempotency::kIdempotent)
@@ -315,6 +317,7 @@ ScenarioResult ProjectRaces(const TortureConfig& config) {
   // (c) A deleted project can be re-created at once.
   feast::registry::DeleteProjectRequest request;
   request.set_name(fresh);
+  request.set_commit(true);
   google::protobuf::Empty empty;
   if (!client
            ->Call(&feast::registry::RegistryServer::Stub::DeleteProject, request, &empty,

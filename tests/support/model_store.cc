@@ -130,6 +130,9 @@ class ModelTransaction : public storage::Transaction {
   void RecordChange(storage::ChangeRecord change) override {
     pending_.push_back(std::move(change));
   }
+  void RecordRequest(std::string request_id, int64_t) override {
+    pending_requests_.push_back(std::move(request_id));
+  }
   absl::StatusOr<std::vector<storage::ChangeRecord>> ListChanges(int64_t after,
                                                                  int limit) override {
     if (after < s_.compacted_through) return storage::ChangesCompacted(after, s_.compacted_through);
@@ -193,7 +196,7 @@ class ModelTransaction : public storage::Transaction {
     for (const auto& c : s_.changes) {
       if (c.request_id == request_id) return true;
     }
-    return false;
+    return s_.requests.contains(std::string(request_id));
   }
   absl::StatusOr<int64_t> CurrentRevision() override { return s_.revision; }
   // The model runs one transaction at a time, so the counter is always "locked".
@@ -206,11 +209,14 @@ class ModelTransaction : public storage::Transaction {
       s_.changes.push_back(std::move(c));
     }
     pending_.clear();
+    for (std::string& id : pending_requests_) s_.requests.insert(std::move(id));
+    pending_requests_.clear();
   }
 
  private:
   ModelStore::State& s_;
   std::vector<storage::ChangeRecord> pending_;
+  std::vector<std::string> pending_requests_;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "absl/synchronization/mutex.h"
@@ -18,8 +19,9 @@ class ModelStore : public storage::Store {
     std::map<std::pair<std::string, std::string>, std::string> metadata;
     std::map<std::tuple<std::string, std::string, int32_t>, storage::VersionRecord> versions;
     std::vector<storage::ChangeRecord> changes;
-    int64_t revision = 0;           // the revision counter
-    int64_t compacted_through = 0;  // history retention's horizon
+    std::set<std::string> requests;  // request ids logged under another caller's change
+    int64_t revision = 0;            // the revision counter
+    int64_t compacted_through = 0;   // history retention's horizon
     // (project, kind, name) -> owner
     std::map<std::tuple<std::string, storage::ObjectKind, std::string>, std::string> owners;
   };

@@ -1,10 +1,15 @@
 // The registry slice (projects, entities) over a real SQLite store.
 #include "server/registry/registry.h"
 
+#include <algorithm>
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <functional>
 #include <memory>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "server/registry/coalesced_appends.h"
 #include "server/registry/feast_errors.h"
 #include "server/registry/registry_internal.h"
 #include "storage/open_store.h"
@@ -410,6 +415,132 @@ TEST_CASE("A retried request whose first attempt committed is not applied again"
   CHECK(f.registry->Get<feast::core::FeatureView>("demo", "stats")
             ->meta()
             .materialization_intervals_size() == 1);
+}
+
+}  // namespace
+}  // namespace larder::registry
+
+namespace larder::registry {
+namespace {
+
+google::protobuf::Timestamp Seconds(int64_t s) {
+  google::protobuf::Timestamp t;
+  t.set_seconds(s);
+  return t;
+}
+
+IntervalAppend Appending(int64_t start, int64_t end, const WriteOptions& options) {
+  IntervalAppend append;
+  append.start = Seconds(start);
+  append.end = Seconds(end);
+  append.options = &options;
+  return append;
+}
+
+// The starts of the view's intervals, sorted.
+std::vector<int64_t> IntervalStarts(Registry& registry) {
+  auto stored = registry.Get<feast::core::FeatureView>("demo", "stats");
+  REQUIRE(stored.ok());
+  std::vector<int64_t> starts;
+  for (const auto& interval : stored->meta().materialization_intervals()) {
+    starts.push_back(interval.start_time().seconds());
+  }
+  std::sort(starts.begin(), starts.end());
+  return starts;
+}
+
+TEST_CASE("A group of appends is one version and one change; every request id counts as done",
+          "[registry][coalesce]") {
+  Fixture f;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  // The view's newest version, from its history.
+  auto view_version = [&] {
+    auto history =
+        f.registry->ObjectHistory(storage::ObjectKind::kFeatureView, "demo", "stats", 0, 10000);
+    REQUIRE(history.ok());
+    REQUIRE(!history->empty());
+    return history->back().object_version;
+  };
+  const int64_t version_before = view_version();
+  WriteOptions a{"req-a", "alice"}, b{"req-b", "bob"}, c{"req-c", "carol"};
+  auto run_group = [&](std::vector<IntervalAppend> group) {
+    REQUIRE(f.registry
+                ->Write({},
+                        [&](RegistryWrite& w) {
+                          return w.ApplyMaterializations("demo", "stats", absl::MakeSpan(group));
+                        })
+                .ok());
+    for (const IntervalAppend& append : group) CHECK(append.result.ok());
+  };
+  auto changes_logged = [&] {
+    auto changes = f.registry->ListChanges(0, 10000);
+    REQUIRE(changes.ok());
+    return changes->size();
+  };
+  const size_t changes_before = changes_logged();
+  // b twice in one group (a client retry that joined the same group): appended once.
+  run_group(
+      {Appending(0, 10, a), Appending(10, 20, b), Appending(10, 20, b), Appending(20, 30, c)});
+  CHECK(IntervalStarts(*f.registry) == std::vector<int64_t>{0, 10, 20});
+  CHECK(view_version() == version_before + 1);
+  CHECK(changes_logged() == changes_before + 1);
+
+  // Retries of all three (a and b were merged under c's change-log entry) append nothing.
+  run_group({Appending(0, 10, a), Appending(10, 20, b)});
+  run_group({Appending(20, 30, c)});
+  CHECK(IntervalStarts(*f.registry) == std::vector<int64_t>{0, 10, 20});
+  CHECK(view_version() == version_before + 1);
+  // Each retried through the ordinary single-call path is recognised as done as well.
+  REQUIRE(f.registry->ApplyMaterialization("demo", "stats", Seconds(0), Seconds(10), a).ok());
+  CHECK(IntervalStarts(*f.registry).size() == 3);
+
+  // A group on a missing view fails every caller with Feast's error.
+  std::vector<IntervalAppend> missing{Appending(0, 1, a)};
+  absl::Status status = f.registry->Write({}, [&](RegistryWrite& w) {
+    return w.ApplyMaterializations("demo", "nope", absl::MakeSpan(missing));
+  });
+  CHECK(FeastClassOf(status) == "FeatureViewNotFoundException");
+}
+
+TEST_CASE("Concurrent appends through CoalescedAppends: every interval once, retries too",
+          "[registry][coalesce]") {
+  Fixture f;
+  feast::core::FeatureView view;
+  view.mutable_spec()->set_name("stats");
+  view.mutable_spec()->add_entities("driver");
+  REQUIRE(f.registry->Apply("demo", view).ok());
+  CoalescedAppends appends(*f.registry);
+  constexpr int kThreads = 8, kCalls = 20;
+  auto storm = [&] {
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < kCalls; ++i) {
+          const int64_t start = (t * kCalls + i) * 10;
+          WriteOptions options{absl::StrCat("req-", t, "-", i), ""};
+          if (!appends.Append("demo", "stats", Seconds(start), Seconds(start + 10), options).ok()) {
+            ++failures;
+          }
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    return failures.load();
+  };
+  REQUIRE(storm() == 0);
+  std::vector<int64_t> expected;
+  for (int k = 0; k < kThreads * kCalls; ++k) expected.push_back(k * 10);
+  CHECK(IntervalStarts(*f.registry) == expected);
+  // Every call again with the same request ids (replies lost): nothing is appended twice.
+  REQUIRE(storm() == 0);
+  CHECK(IntervalStarts(*f.registry) == expected);
+  const auto [groups, carried] = appends.groups_and_appends();
+  CHECK(carried == 2 * kThreads * kCalls);
+  CHECK(groups <= carried);
 }
 
 }  // namespace

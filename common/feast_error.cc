@@ -13,6 +13,9 @@ namespace {
 constexpr absl::string_view kFeastClassPayload = "type.larder.dev/feast-exception-class";
 
 // Decodes one UTF-8 code point at `i`; invalid bytes decode as U+FFFD, one byte at a time.
+// Overlong forms, surrogates (U+D800..U+DFFF) and values above U+10FFFF are invalid too: written
+// as \uXXXX they would be lone or bogus surrogates, which no JSON reader (ours included) turns
+// back into text.
 uint32_t NextCodePoint(absl::string_view s, size_t& i) {
   const auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
   const unsigned char lead = byte(i);
@@ -36,6 +39,11 @@ uint32_t NextCodePoint(absl::string_view s, size_t& i) {
       return 0xfffd;
     }
     cp = (cp << 6) | (byte(i + k) & 0x3f);
+  }
+  constexpr uint32_t kSmallest[] = {0, 0x80, 0x800, 0x10000};  // per number of extra bytes
+  if (cp < kSmallest[extra] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) {
+    ++i;
+    return 0xfffd;
   }
   i += extra + 1;
   return cp;

@@ -3,6 +3,8 @@
 # (LARDER_WERROR=ON; CI builds with this script); LARDER_WERROR=OFF in the environment turns
 # that off.
 # Usage: deploy/build.sh [extra cmake -D options]
+# LARDER_BUILD_TARGETS (space-separated) builds only those targets, e.g. "larder larder-probe"
+# for the container image; default: everything.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
@@ -14,4 +16,6 @@ if [[ ! -f "$build_dir/build.ninja" ]] ||
   cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DLARDER_WERROR="$werror" "$@" >/dev/null
 fi
-cmake --build "$build_dir" -j "${LARDER_JOBS:-2}"
+targets=()
+for t in ${LARDER_BUILD_TARGETS:-}; do targets+=(--target "$t"); done
+cmake --build "$build_dir" -j "${LARDER_JOBS:-2}" "${targets[@]}"

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Larder needs on Debian 12, starting from a bare (debootstrap minbase) root.
-# Usage: deploy/install-deps.sh [--with-test-databases]
+# Usage: deploy/install-deps.sh [--with-test-databases] [--with-fuzzing] [--with-image-tools]
+#   --with-test-databases  PostgreSQL and MariaDB servers for the storage and e2e tests, and
+#                          python3-yaml for the deploy/ manifest test
+#   --with-fuzzing         clang and libFuzzer for the fuzz targets and the sanitizer build
+#                          (docs/fuzzing.md)
+#   --with-image-tools     buildah, podman and debootstrap for the container image test
 # Idempotent: when every package is already installed it returns without touching apt.
 set -euo pipefail
 
@@ -13,10 +18,21 @@ packages=(
   # The Python client package (generated stubs + wrapper) and its tests.
   python3 python3-grpcio python3-protobuf python3-venv python3-pip
 )
-if [[ "${1:-}" == "--with-test-databases" ]]; then
-  # The tests start throwaway PostgreSQL and MariaDB servers of their own.
-  packages+=(postgresql mariadb-server mariadb-client procps)
-fi
+for option in "$@"; do
+  case "$option" in
+    --with-test-databases)
+      # The tests start throwaway PostgreSQL and MariaDB servers of their own.
+      packages+=(postgresql mariadb-server mariadb-client procps python3-yaml) ;;
+    --with-fuzzing)
+      # clang 14 with libFuzzer and the sanitizer runtimes (libclang_rt.fuzzer-x86_64.a).
+      packages+=(clang libclang-rt-dev llvm) ;;
+    --with-image-tools)
+      packages+=(buildah podman debootstrap) ;;
+    *)
+      echo "install-deps: unknown option $option" >&2
+      exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

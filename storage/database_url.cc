@@ -72,10 +72,12 @@ absl::StatusOr<DatabaseUrl> ParseDatabaseUrl(absl::string_view text) {
     url.backend = Backend::kMysql;
     if (absl::Status s = ParseServerPart(rest, url); !s.ok()) return s;
     if (url.port == 0) url.port = 3306;
-  } else if (absl::StrContains(text, "://")) {
+  } else if (const size_t scheme_end = text.find("://"); scheme_end != absl::string_view::npos) {
+    // Only the scheme is repeated: the rest of the URL may hold a password, and this message
+    // is printed at start-up.
     return absl::InvalidArgumentError(
-        absl::StrCat("unsupported database URL scheme in '", text,
-                     "' (use sqlite:///relative.db, sqlite:////absolute.db, "
+        absl::StrCat("unsupported database URL scheme '", text.substr(0, scheme_end),
+                     "://' (use sqlite:///relative.db, sqlite:////absolute.db, "
                      "postgresql://user:pass@host:port/db or mysql://user:pass@host:port/db)"));
   } else {
     url.backend = Backend::kSqlite;

@@ -2,11 +2,19 @@
 # Installs what is missing, builds, starts throwaway PostgreSQL and MariaDB servers on free local
 # ports, runs every test through CTest, stops what it started, and exits with CTest's result.
 # Usage: tests/run-all.sh [extra ctest arguments]
+# Without ctest arguments it then fuzzes every libFuzzer target briefly (4 s each, about 30 s in
+# all; docs/fuzzing.md): always with LARDER_TEST_FUZZ=1 (which installs clang first and builds
+# build-fuzz/, several minutes the first time), and by default when clang is installed and
+# build-fuzz/ was already built (then the pass costs only the 30 s). LARDER_TEST_FUZZ=0 skips it.
+# The container image test (label `image`) runs only with LARDER_TEST_IMAGE=1 (docs/operations.md).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
 
-"$root/deploy/install-deps.sh" --with-test-databases
+deps=(--with-test-databases)
+if [[ "${LARDER_TEST_FUZZ:-}" == 1 ]]; then deps+=(--with-fuzzing); fi
+if [[ "${LARDER_TEST_IMAGE:-}" == 1 ]]; then deps+=(--with-image-tools); fi
+"$root/deploy/install-deps.sh" "${deps[@]}"
 # The real Feast SDK, where this workplace provides it (its Debian python3 packages); the tests
 # that use it skip themselves without it.
 sdk_dir="${LARDER_FEAST_SDK_DIR:-$root/../shared/feast-sdk}"
@@ -95,4 +103,18 @@ if [[ "${LARDER_KEEP_DATABASES:-}" == 1 ]]; then
 fi
 
 cd "$build_dir"
-ctest --output-on-failure -j2 "$@"
+status=0
+ctest --output-on-failure -j2 "$@" || status=$?
+
+# A short fuzzing pass over every parser on a request path (4 s a target, from the seeds).
+have_libfuzzer() {
+  command -v clang++ >/dev/null &&
+    compgen -G '/usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a' >/dev/null
+}
+fuzz_build_dir="${LARDER_FUZZ_BUILD_DIR:-$root/build-fuzz}"
+if (($# == 0)) && have_libfuzzer && { [[ "${LARDER_TEST_FUZZ:-}" == 1 ]] ||
+  [[ "${LARDER_TEST_FUZZ:-}" != 0 && -f "$fuzz_build_dir/build.ninja" ]]; }; then
+  echo "run-all: fuzzing each target for ${LARDER_FUZZ_SECONDS:-4} s (LARDER_TEST_FUZZ=0 skips)"
+  "$root/tests/fuzz/run-fuzzers.sh" --seconds "${LARDER_FUZZ_SECONDS:-4}" || status=1
+fi
+exit "$status"

@@ -189,6 +189,10 @@ absl::StatusOr<User> JwtAuthenticator::VerifyToken(absl::string_view token) cons
     user.username = StringField(*claims, claim);
     if (!user.username.empty()) break;
   }
+  // Feast refuses such a token too ("Missing username claim in access token"); accepting it
+  // would let a call act, and be recorded, as nobody.
+  if (user.username.empty())
+    return Invalid("no username claim (preferred_username, upn, azp, appid or sub)");
   if (!settings_.client_id.empty()) {
     const Value* access = FieldOf(*claims, "resource_access");
     if (access != nullptr && access->kind_case() == Value::kStructValue) {

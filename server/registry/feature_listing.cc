@@ -32,6 +32,10 @@ constexpr int kMaxNesting = 32;
 // The tags hold objects whose values are strings or (inside "__struct__") objects. Member
 // order matters, because Feast shows struct fields in the order json.loads keeps them.
 struct JsonValue {
+  // User-provided, not defaulted: clang with libstdc++ 12 otherwise checks the implicit
+  // constructor's noexcept while JsonValue is still incomplete (inside pair<string, JsonValue>)
+  // and rejects the file; GCC accepts either. Needed by the clang sanitizer/fuzzing build.
+  JsonValue() {}
   bool is_object = false;
   std::string text;                                        // when !is_object
   std::vector<std::pair<std::string, JsonValue>> members;  // when is_object

@@ -130,8 +130,10 @@ void WriteLengthDelimited(google::protobuf::io::CodedOutputStream& out, int fiel
   out.WriteTag(google::protobuf::internal::WireFormatLite::MakeTag(
       field, google::protobuf::internal::WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
   out.WriteVarint32(static_cast<uint32_t>(bytes.size() + suffix.size()));
-  out.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
-  out.WriteRaw(suffix.data(), static_cast<int>(suffix.size()));
+  // An empty view may have a null data(), and WriteRaw memcpy's even zero bytes (undefined
+  // behaviour with a null source; found by tests/fuzz/service_fuzzer under UBSan).
+  if (!bytes.empty()) out.WriteRaw(bytes.data(), static_cast<int>(bytes.size()));
+  if (!suffix.empty()) out.WriteRaw(suffix.data(), static_cast<int>(suffix.size()));
 }
 
 }  // namespace

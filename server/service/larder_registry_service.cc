@@ -433,11 +433,13 @@ absl::StatusOr<Reply> GetRegistryAt(registry::Registry& r, const Call& call,
     absl::StatusOr<bool> visible = filter.Visible(*change);
     if (!visible.ok()) return visible.status();
     if (!*visible) continue;
+    // A plain name for the lambda: clang before 16 cannot capture structured bindings.
+    const auto& row = change;
     registry::VisitKind(change->kind, [&]<typename Message>() {
       static const google::protobuf::FieldDescriptor* field =
           feast::core::Registry::descriptor()->FindFieldByName(
               std::string(registry::ObjectTraits<Message>::kRegistryField));
-      reflection->AddMessage(&out, field)->ParseFromString(change->proto);
+      reflection->AddMessage(&out, field)->ParseFromString(row->proto);
     });
   }
   return MessageReply(std::move(response));

@@ -2,6 +2,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "absl/strings/match.h"
+
 namespace larder::storage {
 namespace {
 
@@ -67,6 +69,14 @@ TEST_CASE("Server URLs: user, password, host, port and database", "[url]") {
     INFO(bad);
     CHECK(absl::IsInvalidArgument(ParseDatabaseUrl(bad).status()));
   }
+}
+
+// Found by tests/fuzz/database_url_fuzzer: the error echoed the whole URL, password included.
+TEST_CASE("An unsupported scheme's error names the scheme, never the password", "[url]") {
+  const absl::Status status = ParseDatabaseUrl("postgresq://u:s3cret@db:5432/reg").status();
+  CHECK(absl::IsInvalidArgument(status));
+  CHECK(absl::StrContains(status.message(), "'postgresq://'"));
+  CHECK_FALSE(absl::StrContains(status.message(), "s3cret"));
 }
 
 }  // namespace

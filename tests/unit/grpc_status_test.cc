@@ -50,5 +50,21 @@ TEST_CASE("Feast JSON details parse back into class and message", "[api]") {
   CHECK_FALSE(ParseFeastErrorDetails(R"({"module": "feast.errors"})").has_value());
 }
 
+// Found by tests/fuzz/feast_error_fuzzer: bytes encoding a surrogate (ED A2 A0 is U+D8A0) or a
+// value above U+10FFFF were written as lone surrogate escapes, which the parser then refused,
+// so the client lost the Feast class. They are invalid UTF-8 and become U+FFFD, as in Python.
+TEST_CASE("Invalid UTF-8 in Feast details becomes U+FFFD and parses back", "[api]") {
+  for (const std::string& bad : {std::string("\xed\xa2\xa0\xff"), std::string("\xf7\xbf\xbf\xbf"),
+                                std::string("\xc0\x80"), std::string("\xe0\x80\x80")}) {
+    INFO(bad);
+    const std::string json = FeastErrorDetailsJson("X", bad);
+    CHECK(json.find("\\ud8") == std::string::npos);
+    auto parsed = ParseFeastErrorDetails(json);
+    REQUIRE(parsed.has_value());
+    CHECK(parsed->message.find("\xef\xbf\xbd") == 0);
+    CHECK(FeastErrorDetailsJson("X", parsed->message) == json);
+  }
+}
+
 }  // namespace
 }  // namespace larder::grpc_edge

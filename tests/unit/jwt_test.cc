@@ -124,6 +124,17 @@ TEST_CASE("Forged, expired or mismatched JWTs are UNAUTHENTICATED", "[auth][jwt]
   CHECK(Error(*jwt, unknown.Sign(kValid)) == "UNAUTHENTICATED: Invalid token: unknown signing key");
 }
 
+// Found by tests/fuzz/jwt_fuzzer: a correctly signed token naming nobody was accepted as the
+// empty user. Feast's OIDC parser refuses it.
+TEST_CASE("A signed JWT without a username claim is UNAUTHENTICATED", "[auth][jwt]") {
+  const TestKey key("k1");
+  const std::string nobody = absl::StrCat(R"({"suB": "alice", "preferred_username": 7, "exp": )",
+                                          kNow + 60, R"(, "roles": ["admin"]})");
+  CHECK(Error(*Make(key), key.Sign(nobody)) ==
+        "UNAUTHENTICATED: Invalid token: no username claim (preferred_username, upn, azp, appid "
+        "or sub)");
+}
+
 TEST_CASE("A JWKS without a usable RSA key is refused", "[auth][jwt]") {
   CHECK(JwtAuthenticator::Create("not json", {}).status().message() == "JWKS is not a JSON object");
   CHECK(JwtAuthenticator::Create(R"({"keys": []})", {}).status().message() ==

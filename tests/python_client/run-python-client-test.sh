@@ -4,9 +4,10 @@
 # The stubs are generated from proto/ into a temporary copy of the package (the source tree
 # stays clean). Without Debian's python3-grpcio / python3-protobuf, or without protoc and
 # grpc_python_plugin (or grpcio-tools), it prints "SKIPPED: ..." (CTest counts it as skipped).
+# LARDER_PYTHON picks another interpreter (default /usr/bin/python3).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
-python=/usr/bin/python3  # Debian's interpreter, where python3-grpcio lives
+python=${LARDER_PYTHON:-/usr/bin/python3}  # Debian's interpreter, where python3-grpcio lives
 [[ -x "$python" ]] || python=python3
 if ! "$python" -c 'import grpc, google.protobuf' 2>/dev/null; then
   echo "SKIPPED: $python cannot import grpc and google.protobuf (apt-get install python3-grpcio python3-protobuf)"

@@ -6,6 +6,7 @@ Runs on SQLite, and on PostgreSQL / MariaDB when their admin URLs are set (serve
 """
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -246,5 +247,64 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(len(calls), 2)
 
 
+class FeastSdkCoexistenceTest(unittest.TestCase):
+    """With the Feast SDK installed, `import larder` and `import feast` work in one process in
+    either order and the client takes the SDK's own protos (one protobuf pool per process:
+    two compilations of feast/core/*.proto cannot both load). Skipped without the SDK (found
+    as tests/feast_sdk/run-sdk-test.sh finds it)."""
+    backend, admin_url = "sqlite", None
+
+    def setUp(self):
+        root = os.environ.get("LARDER_REPO_ROOT", os.path.join(os.path.dirname(__file__),
+                                                                "..", ".."))
+        sdk = os.environ.get("LARDER_FEAST_SDK_DIR",
+                             os.path.join(root, "..", "shared", "feast-sdk"))
+        if not os.path.exists(os.path.join(sdk, "env.sh")):
+            self.skipTest("the Feast SDK is not available here")
+        self.sdk = sdk
+        self.work = tempfile.mkdtemp(prefix="larder-pyclient-feast-")
+        self.db = servers.ScratchDatabase(self.backend, self.admin_url, self.work)
+        self.server = servers.Larder(self.db.url, self.work)
+
+    def tearDown(self):
+        self.server.stop()
+        self.db.drop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def run_with_sdk(self, code):
+        script = (f". {self.sdk}/env.sh && PYTHONPATH=\"$PYTHONPATH:{os.pathsep.join(sys.path)}\" "
+                  f"exec {sys.executable} -c \"$0\"")
+        result = subprocess.run(["bash", "-c", script, code], capture_output=True, text=True,
+                                timeout=300)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        return result.stdout
+
+    def test_larder_then_feast_and_sdk_objects_apply(self):
+        out = self.run_with_sdk(f"""
+import larder
+from feast import Entity, Project
+print(larder.source_of_feast_protos())
+client = larder.LarderClient({self.server.address!r})
+driver = Entity(name="driver", join_keys=["driver_id"])
+driver.project = "shop"
+proto = driver.to_proto()
+proto.spec.project = "shop"
+r = client.apply_batch("shop", [Project(name="shop").to_proto(), proto])
+print([x.effect for x in r.results])
+from feast.protos.feast.core.Entity_pb2 import Entity as SdkEntity
+print(type(client.get_registry_at(2).entities[0]) is SdkEntity)
+""")
+        self.assertEqual(out.split(), ["feast-sdk", "[1,", "1]", "True"])
+
+    def test_feast_then_larder(self):
+        out = self.run_with_sdk("""
+import feast
+import larder
+from larder.protos.feast.core import Entity_pb2
+print(Entity_pb2.__name__)
+""")
+        self.assertEqual(out.split(), ["feast.protos.feast.core.Entity_pb2"])
+
+
 if __name__ == "__main__":
-    servers.run_suite([ClientTest, AuthTest], sys.argv)
+    servers.run_suite([ClientTest, AuthTest], sys.argv, once=[FeastSdkCoexistenceTest])

@@ -91,8 +91,9 @@ class Larder:
             self.log.close()
 
 
-def run_suite(test_case_classes, argv):
-    """main() of a test script: LARDER_BINARY as argv[1]; each class once per backend."""
+def run_suite(test_case_classes, argv, once=()):
+    """main() of a test script: LARDER_BINARY as argv[1]; each class of test_case_classes once
+    per backend, those of `once` on SQLite only."""
     import sys
     import unittest
 
@@ -105,5 +106,7 @@ def run_suite(test_case_classes, argv):
             cls = type(f"{base.__name__}_{backend}", (base,),
                        {"backend": backend, "admin_url": url})
             suite.addTests(loader.loadTestsFromTestCase(cls))
+    for cls in once:
+        suite.addTests(loader.loadTestsFromTestCase(cls))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)

@@ -4,11 +4,13 @@ LarderClient method, the typed errors, bearer tokens, request ids and retries.
 Usage (via run-python-client-test.sh): client_test.py LARDER_BINARY
 Runs on SQLite, and on PostgreSQL / MariaDB when their admin URLs are set (servers.py).
 """
+import importlib.util
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 import larder
@@ -247,6 +249,78 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(len(calls), 2)
 
 
+class RetentionTest(unittest.TestCase):
+    """History retention seen through the client: a compacted revision is RevisionCompacted for
+    watch, list_changes and get_registry_at; the horizon is in get_server_info; the example
+    cache rebuilds itself from get_registry_at and carries on. Server time comes from a clock
+    file, so "two hours later" takes no waiting."""
+    backend, admin_url = "sqlite", None
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="larder-pyclient-retention-")
+        self.clock = os.path.join(self.work, "clock")
+        self.now = 1_800_000_000_000_000
+        self.set_clock(self.now)
+        self.db = servers.ScratchDatabase(self.backend, self.admin_url, self.work)
+        self.server = servers.Larder(self.db.url, self.work, extra_args=[
+            f"--clock-file={self.clock}", "--history-retention=1h",
+            "--history-compact-interval-s=1"])
+        self.client = larder.LarderClient(self.server.address)
+
+    def tearDown(self):
+        self.client.close()
+        self.server.stop()
+        self.db.drop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def set_clock(self, micros):
+        tmp = self.clock + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(str(micros))
+        os.replace(tmp, self.clock)
+
+    def test_compacted_revisions_are_typed_and_the_cache_rebuilds(self):
+        self.client.apply_batch("shop", [project("shop"), entity("a"), entity("b")])  # 1-3
+        self.client.apply_batch("shop", [entity("a", "v2")])                          # 4
+        self.client.apply_batch("shop", [entity("a", "v3")])                          # 5
+        self.set_clock(self.now + 2 * 3600 * 10**6)  # two hours later
+        self.client.apply_batch("shop", [entity("c")])                                # 6
+        deadline = time.monotonic() + 60
+        while (self.client.get_server_info().retained_after_revision == 0
+               and time.monotonic() < deadline):
+            time.sleep(0.2)  # the server compacts on its own schedule (every 2 s here)
+        horizon = self.client.get_server_info().retained_after_revision
+        self.assertEqual(horizon, 5)
+        with self.assertRaises(larder.RevisionCompacted) as caught:
+            self.client.list_changes(0)
+        self.assertIn("re-list", caught.exception.message)
+        with self.assertRaises(larder.RevisionCompacted):
+            for _ in self.client.watch(1):
+                pass
+        with self.assertRaises(larder.RevisionCompacted):
+            self.client.get_registry_at(3)
+        at5 = self.client.get_registry_at(5, "shop")
+        self.assertEqual({e.spec.name: e.spec.description for e in at5.entities},
+                         {"a": "v3", "b": ""})
+        self.assertEqual([c.object_version for c in
+                          self.client.get_object_history("shop", "entity", "a")], [3])
+
+        root = os.environ.get("LARDER_REPO_ROOT", os.path.join(os.path.dirname(__file__),
+                                                                "..", ".."))
+        spec = importlib.util.spec_from_file_location(
+            "watch_cache", os.path.join(root, "client", "python", "examples", "watch_cache.py"))
+        watch_cache = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(watch_cache)
+        cache = watch_cache.Cache(os.path.join(self.work, "state"))
+        lines = []
+        revision = watch_cache.follow(self.client, cache, once=True, heartbeat_seconds=1,
+                                      log=lines.append)
+        self.assertEqual(revision, 6)
+        self.assertTrue(any("compacted" in line for line in lines), lines)
+        self.assertEqual(sorted(cache.objects), ["shop/entity/a", "shop/entity/b",
+                                                 "shop/entity/c", "shop/project/shop"])
+
+
 class FeastSdkCoexistenceTest(unittest.TestCase):
     """With the Feast SDK installed, `import larder` and `import feast` work in one process in
     either order and the client takes the SDK's own protos (one protobuf pool per process:
@@ -307,4 +381,4 @@ print(Entity_pb2.__name__)
 
 
 if __name__ == "__main__":
-    servers.run_suite([ClientTest, AuthTest], sys.argv, once=[FeastSdkCoexistenceTest])
+    servers.run_suite([ClientTest, AuthTest, RetentionTest], sys.argv, once=[FeastSdkCoexistenceTest])

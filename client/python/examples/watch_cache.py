@@ -90,7 +90,8 @@ class Cache:
             for obj in getattr(registry, field):
                 spec = obj.spec if hasattr(obj, "spec") and obj.HasField("spec") else obj
                 name = getattr(spec, "name", "")
-                project = getattr(spec, "project", "")
+                # A project's own entries are filed under itself, as in the change log.
+                project = name if kind == "project" else getattr(spec, "project", "")
                 self.objects[f"{project}/{kind}/{name}"] = {
                     "version": None, "revision": None,
                     "object": json_format.MessageToDict(obj)}

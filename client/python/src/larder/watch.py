@@ -56,7 +56,10 @@ class Watch:
 
     def __exit__(self, *exc):
         self.close()
-        self._gen.close()
+        try:
+            self._gen.close()
+        except ValueError:
+            pass  # iterating in another thread: close() above already ends it there
 
     def _monitor(self, call, state):
         """Cancels `call` when stop is set or the stream stays silent too long."""

@@ -65,9 +65,14 @@ def module_getattr(package: str):
     def getattr_(name: str):
         if not name.endswith("_pb2") and not name.endswith("_pb2_grpc"):
             raise AttributeError(name)
+        prefix = _prefix(family)
         try:
-            return importlib.import_module(f"{_prefix(family)}{package}.{name}")
+            return importlib.import_module(f"{prefix}{package}.{name}")
         except ModuleNotFoundError as e:
-            raise AttributeError(f"{package}.{name}: {e}") from e
+            # An SDK older than the protos Larder serves may lack a file (e.g. LabelView): the
+            # bundled copy of just that file loads on top of the SDK's others.
+            if prefix.startswith("larder."):
+                raise AttributeError(f"{package}.{name}: {e}") from e
+        return importlib.import_module(f"larder.protos._bundled.{package}.{name}")
 
     return getattr_

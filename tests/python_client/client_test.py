@@ -16,7 +16,8 @@ import unittest
 import larder
 import servers
 from larder import v1
-from larder.protos.feast.core import DataSource_pb2, Entity_pb2, FeatureView_pb2, Project_pb2
+from larder.protos.feast.core import (DataSource_pb2, Entity_pb2, FeatureView_pb2, Permission_pb2,
+                                     Project_pb2)
 
 
 def entity(name, description=""):
@@ -249,6 +250,78 @@ class AuthTest(unittest.TestCase):
         self.assertEqual(len(calls), 2)
 
 
+class PermissionTest(unittest.TestCase):
+    """Feast Permission objects seen through the client: a reader without the role gets
+    PermissionDenied for a batch touching a protected object (nothing of the batch applied),
+    and the change feed, history and as-of reads leave out what it may not DESCRIBE."""
+    backend, admin_url = "sqlite", None
+
+    def setUp(self):
+        self.work = tempfile.mkdtemp(prefix="larder-pyclient-perm-")
+        tokens = os.path.join(self.work, "tokens")
+        with open(tokens, "w") as f:
+            f.write("tok-admin admin roles=admin\ntok-reader reader roles=reader\n")
+        self.db = servers.ScratchDatabase(self.backend, self.admin_url, self.work)
+        self.server = servers.Larder(self.db.url, self.work,
+                                     extra_args=[f"--auth-tokens={tokens}"])
+        self.admin = larder.LarderClient(self.server.address, token="tok-admin")
+        self.reader = larder.LarderClient(self.server.address, token="tok-reader")
+
+    def tearDown(self):
+        self.admin.close()
+        self.reader.close()
+        self.server.stop()
+        self.db.drop()
+        shutil.rmtree(self.work, ignore_errors=True)
+
+    def test_reader_is_denied_and_filtered(self):
+        def permission(name, roles, types, patterns):
+            p = Permission_pb2.Permission()
+            p.spec.name, p.spec.project = name, "shop"
+            p.spec.types.extend(types)
+            p.spec.name_patterns.extend(patterns)
+            p.spec.actions.extend(range(8))  # every action
+            p.spec.policy.role_based_policy.roles.extend(roles)
+            return p
+
+        # Feast's rules: every matching permission must grant; with name patterns, a denied
+        # object is left out of reads (without them, reads fail).
+        spec = Permission_pb2.PermissionSpec
+        # (In batch order: each write is checked against the permissions written before it.)
+        perms = [permission("permissions", ["admin"], [spec.PERMISSION], [".*"]),
+                 permission("projects", ["admin", "reader"], [spec.PROJECT], [".*"]),
+                 permission("secrets", ["admin"], [spec.ENTITY], ["secret.*"]),
+                 permission("public", ["admin", "reader"], [spec.ENTITY], ["public.*"])]
+        self.admin.apply_batch("shop", [project("shop"), *perms, entity("secret_salary"),
+                                        entity("public_driver")])
+        before = self.admin.get_server_info().current_revision
+
+        with self.assertRaises(larder.PermissionDenied) as caught:
+            self.reader.apply_batch("shop", [entity("public_driver", "x"),
+                                             entity("secret_salary", "x")])
+        self.assertEqual(caught.exception.feast_class, "FeastPermissionError")
+        self.assertIn("secret_salary", caught.exception.message)
+        self.assertEqual(self.admin.get_server_info().current_revision, before)
+        self.reader.apply_batch("shop", [entity("public_driver", "y")])  # its own part is fine
+        before = self.admin.get_server_info().current_revision
+
+        seen = [c.name for c in self.reader.iter_changes(0)]
+        self.assertIn("public_driver", seen)
+        self.assertNotIn("secret_salary", seen)
+        self.assertIn("secret_salary", [c.name for c in self.admin.iter_changes(0)])
+        self.assertEqual(self.reader.get_object_history("shop", "entity", "secret_salary"), [])
+        at = self.reader.get_registry_at(before, "shop")
+        self.assertEqual([e.spec.name for e in at.entities], ["public_driver"])
+        with self.reader.watch(0, heartbeats=True, heartbeat_seconds=1) as w:
+            names = []
+            for event in w:
+                if isinstance(event, v1.Heartbeat):
+                    break
+                names.append(event.name)
+        self.assertNotIn("secret_salary", names)
+        self.assertIn("public_driver", names)
+
+
 class RetentionTest(unittest.TestCase):
     """History retention seen through the client: a compacted revision is RevisionCompacted for
     watch, list_changes and get_registry_at; the horizon is in get_server_info; the example
@@ -381,4 +454,4 @@ print(Entity_pb2.__name__)
 
 
 if __name__ == "__main__":
-    servers.run_suite([ClientTest, AuthTest, RetentionTest], sys.argv, once=[FeastSdkCoexistenceTest])
+    servers.run_suite([ClientTest, AuthTest, PermissionTest, RetentionTest], sys.argv, once=[FeastSdkCoexistenceTest])

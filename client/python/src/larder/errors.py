@@ -2,9 +2,13 @@
 and the two conflicts of ApplyBatch with their details decoded.
 
 Every error carries `code` (grpc.StatusCode), `message`, `request_id` (the x-larder-request-id
-of the call, for the server's logs) and `details` (the google.protobuf.Any messages of the
-status details, from the `grpc-status-details-bin` trailer).
+of the call, for the server's logs), `details` (the google.protobuf.Any messages of the
+status details, from the `grpc-status-details-bin` trailer) and `feast_class`: the Feast
+exception class when the server encoded the error as Feast does (a JSON message
+{"module": "feast.errors", "class": ..., "message": ...}; `message` is then the inner text).
 """
+import json
+
 import grpc
 
 from larder.protos.google.rpc import status_pb2
@@ -16,12 +20,13 @@ _DETAILS_KEY = "grpc-status-details-bin"
 class LarderError(Exception):
     """A call failed with a status other than OK."""
 
-    def __init__(self, code, message, details=(), request_id=""):
+    def __init__(self, code, message, details=(), request_id="", feast_class=""):
         super().__init__(f"{code.name}: {message}" if code is not None else message)
         self.code = code
         self.message = message
         self.details = list(details)
         self.request_id = request_id
+        self.feast_class = feast_class
 
     def detail(self, message_class):
         """The first status detail of type `message_class`, unpacked, or None."""
@@ -64,8 +69,8 @@ class RevisionConflict(FailedPrecondition):
     re-read (or re-plan) from there and retry.
     """
 
-    def __init__(self, code, message, details=(), request_id=""):
-        super().__init__(code, message, details, request_id)
+    def __init__(self, code, message, details=(), request_id="", feast_class=""):
+        super().__init__(code, message, details, request_id, feast_class)
         conflict = self.detail(registry_pb2.RevisionConflict)
         self.expected_revision = conflict.expected_revision if conflict else None
         self.actual_revision = conflict.actual_revision if conflict else None
@@ -76,8 +81,8 @@ class VersionConflict(FailedPrecondition):
     `conflicts` lists every one of them (larder.v1.VersionConflict: kind, name,
     expected_version, actual_version). Nothing was applied."""
 
-    def __init__(self, code, message, details=(), request_id=""):
-        super().__init__(code, message, details, request_id)
+    def __init__(self, code, message, details=(), request_id="", feast_class=""):
+        super().__init__(code, message, details, request_id, feast_class)
         conflicts = self.detail(registry_pb2.VersionConflicts)
         self.conflicts = list(conflicts.conflicts) if conflicts else []
 
@@ -129,6 +134,18 @@ def status_details(rpc_error) -> list:
     return []
 
 
+def _feast_json(message: str):
+    """(class, inner message) of Feast's JSON error encoding, or ("", message)."""
+    if message.startswith("{"):
+        try:
+            parsed = json.loads(message)
+        except ValueError:
+            return "", message
+        if isinstance(parsed, dict) and "class" in parsed and "message" in parsed:
+            return str(parsed["class"]), str(parsed["message"])
+    return "", message
+
+
 def from_rpc_error(rpc_error, request_id: str = "") -> LarderError:
     """The typed error for a grpc.RpcError."""
     code = rpc_error.code() if hasattr(rpc_error, "code") else grpc.StatusCode.UNKNOWN
@@ -141,4 +158,5 @@ def from_rpc_error(rpc_error, request_id: str = "") -> LarderError:
                 cls = RevisionConflict
             elif any_.Is(registry_pb2.VersionConflicts.DESCRIPTOR):
                 cls = VersionConflict
-    return cls(code, message or "", details, request_id)
+    feast_class, message = _feast_json(message or "")
+    return cls(code, message, details, request_id, feast_class)

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import tempfile
 import threading
+import time
 import unittest
 from concurrent import futures
 
@@ -27,6 +28,8 @@ class ScriptedRegistry(registry_pb2_grpc.RegistryServicer):
     def __init__(self):
         self.script = []
         self.attempts = []  # (method, request id, authorization)
+        self.watch_requests = []  # after_revision of each WatchChanges stream opened
+        self.watch_endings = []
         self.lock = threading.Lock()
 
     def _next(self, method, context):
@@ -45,6 +48,21 @@ class ScriptedRegistry(registry_pb2_grpc.RegistryServicer):
     def ApplyBatch(self, request, context):
         self._next("ApplyBatch", context)
         return v1.ApplyBatchResponse()
+
+    def WatchChanges(self, request, context):
+        """Stream n (0-based) sends change after_revision+1, then ends as watch_endings[n]
+        says: "hang" (silent until cancelled) or a status code to fail with."""
+        with self.lock:
+            n = len(self.watch_requests)
+            self.watch_requests.append(request.after_revision)
+        rev = request.after_revision + 1
+        yield v1.WatchChangesResponse(change=v1.Change(revision=rev, name=f"c{rev}"))
+        ending = self.watch_endings[n] if n < len(self.watch_endings) else "hang"
+        if ending == "hang":
+            while context.is_active():
+                time.sleep(0.05)
+            return
+        context.abort(ending, f"scripted {ending.name}")
 
 
 def serve(servicer, credentials=None):
@@ -131,6 +149,41 @@ class RetryTest(unittest.TestCase):
             self.assertEqual(len(other.attempts), 2)
         finally:
             server2.stop(None)
+
+
+class WatchTest(unittest.TestCase):
+    def setUp(self):
+        self.registry = ScriptedRegistry()
+        self.server, self.address = serve(self.registry)
+
+    def tearDown(self):
+        self.server.stop(None)
+
+    def collect(self, n, **kwargs):
+        with larder.LarderClient(self.address, initial_backoff=0.001, max_backoff=0.01) as c:
+            with c.watch(10, **kwargs) as w:
+                got = []
+                for change in w:
+                    got.append(change.revision)
+                    if len(got) == n:
+                        return got, w
+
+    def test_resumes_after_a_silent_stream_from_the_last_revision(self):
+        got, w = self.collect(3, max_silence=0.3)
+        self.assertEqual(got, [11, 12, 13])
+        self.assertEqual(self.registry.watch_requests, [10, 11, 12])
+        self.assertEqual(w.reconnects, 2)
+
+    def test_resumable_codes_reopen_and_others_raise(self):
+        self.registry.watch_endings = [grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.ABORTED,
+                                       grpc.StatusCode.PERMISSION_DENIED]
+        got = []
+        with larder.LarderClient(self.address, initial_backoff=0.001) as c:
+            with self.assertRaises(larder.PermissionDenied):
+                for change in c.watch(10):
+                    got.append(change.revision)
+        self.assertEqual(got, [11, 12, 13])
+        self.assertEqual(self.registry.watch_requests, [10, 11, 12])
 
 
 class TlsTest(unittest.TestCase):

@@ -104,6 +104,8 @@ class Watch:
                             self._request.after_revision = hb.revision
                         if self._heartbeats:
                             yield hb
+                    # Time spent by the consumer is not the stream's silence.
+                    state["last"] = time.monotonic()
                     if self._stop.is_set():
                         return
                 code = grpc.StatusCode.OK

@@ -15,8 +15,12 @@ packages=(
   libabsl-dev libssl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
   # larderctl: subcommands and YAML input.
   libcli11-dev libyaml-cpp-dev
-  # The Python client package (generated stubs + wrapper) and its tests.
-  python3 python3-grpcio python3-protobuf python3-venv python3-pip
+  # The Python client package (client/python; its stubs come from protoc and
+  # protobuf-compiler-grpc's grpc_python_plugin above) and its tests, which pip-install it into a
+  # virtualenv offline (--no-build-isolation: python3-setuptools and python3-wheel, pip's own
+  # dependencies, are the whole build backend). python3-grpc-tools is not needed (and Debian 12's
+  # 1.14 is far older than its python3-grpcio 1.51).
+  python3 python3-grpcio python3-protobuf python3-venv python3-pip python3-setuptools python3-wheel
 )
 for option in "$@"; do
   case "$option" in

@@ -414,7 +414,7 @@ void CancelStopsAJob(ScratchDatabase& db) {
   // A cancelled job's ranges are free to plan again.
   CHECK(Plan(c, Range(kT0 - 3 * kHour, kT0, {"v"}, 3600)).tasks_size() == 3);
 }
-LARDER_BACKEND_TEST("materialization: cancel stops a job; its leases can no longer complete",
+LARDER_BACKEND_TEST("materialization: cancel stops a job and its leases can no longer complete",
                     CancelStopsAJob)
 
 void OnlyViewWritersMaterialize(ScratchDatabase& db) {

@@ -86,6 +86,7 @@ RegistryClient::RegistryClient(ClientOptions options) : options_(std::move(optio
         grpc::CreateCustomChannel(address, credentials, arguments);
     stubs_.push_back(RegistryServer::NewStub(channel));
     v1_stubs_.push_back(larder::v1::Registry::NewStub(channel));
+    materialization_stubs_.push_back(larder::v1::Materialization::NewStub(channel));
   }
 }
 
@@ -225,6 +226,113 @@ absl::StatusOr<larder::v1::GetObjectHistoryResponse> RegistryClient::GetObjectHi
                              Idempotency::kIdempotent);
   if (!status.ok()) return status;
   return response;
+}
+
+namespace {
+using Materialization = larder::v1::Materialization::Stub;
+
+void SetDuration(absl::Duration d, google::protobuf::Duration* out) {
+  const int64_t nanos = absl::ToInt64Nanoseconds(d);
+  out->set_seconds(nanos / 1000000000);
+  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
+}
+}  // namespace
+
+absl::StatusOr<larder::v1::PlanMaterializationResponse> RegistryClient::PlanMaterialization(
+    const larder::v1::PlanMaterializationRequest& request) {
+  larder::v1::PlanMaterializationResponse response;
+  absl::Status status = Call(&Materialization::PlanMaterialization, request, &response,
+                             options_.server_deduplicates_requests || !request.request_id().empty()
+                                 ? Idempotency::kIdempotent
+                                 : Idempotency::kNotIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::LeaseTasksResponse> RegistryClient::LeaseTasks(
+    const std::string& worker, int max_tasks, absl::Duration lease_ttl, const std::string& job_id) {
+  larder::v1::LeaseTasksRequest request;
+  request.set_worker(worker);
+  request.set_max_tasks(max_tasks);
+  SetDuration(lease_ttl, request.mutable_lease_ttl());
+  request.set_job_id(job_id);
+  larder::v1::LeaseTasksResponse response;
+  absl::Status status =
+      Call(&Materialization::LeaseTasks, request, &response, Idempotency::kNotIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::HeartbeatResponse> RegistryClient::Heartbeat(
+    const larder::v1::MaterializationTask& task, absl::Duration lease_ttl) {
+  larder::v1::HeartbeatRequest request;
+  request.set_task_id(task.task_id());
+  request.set_lease_id(task.lease_id());
+  SetDuration(lease_ttl, request.mutable_lease_ttl());
+  larder::v1::HeartbeatResponse response;
+  absl::Status status =
+      Call(&Materialization::Heartbeat, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::CompleteTaskResponse> RegistryClient::CompleteTask(
+    const larder::v1::MaterializationTask& task) {
+  larder::v1::CompleteTaskRequest request;
+  request.set_task_id(task.task_id());
+  request.set_lease_id(task.lease_id());
+  larder::v1::CompleteTaskResponse response;
+  absl::Status status =
+      Call(&Materialization::CompleteTask, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::FailTaskResponse> RegistryClient::FailTask(
+    const larder::v1::MaterializationTask& task, const std::string& reason, bool retryable) {
+  larder::v1::FailTaskRequest request;
+  request.set_task_id(task.task_id());
+  request.set_lease_id(task.lease_id());
+  request.set_reason(reason);
+  request.set_retryable(retryable);
+  larder::v1::FailTaskResponse response;
+  absl::Status status =
+      Call(&Materialization::FailTask, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::MaterializationJob> RegistryClient::GetJob(const std::string& job_id,
+                                                                      bool include_tasks) {
+  larder::v1::GetJobRequest request;
+  request.set_job_id(job_id);
+  request.set_include_tasks(include_tasks);
+  larder::v1::GetJobResponse response;
+  absl::Status status =
+      Call(&Materialization::GetJob, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return std::move(*response.mutable_job());
+}
+
+absl::StatusOr<larder::v1::ListJobsResponse> RegistryClient::ListJobs(
+    const larder::v1::ListJobsRequest& request) {
+  larder::v1::ListJobsResponse response;
+  absl::Status status =
+      Call(&Materialization::ListJobs, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<larder::v1::MaterializationJob> RegistryClient::CancelJob(
+    const std::string& job_id, const std::string& reason) {
+  larder::v1::CancelJobRequest request;
+  request.set_job_id(job_id);
+  request.set_reason(reason);
+  larder::v1::CancelJobResponse response;
+  absl::Status status =
+      Call(&Materialization::CancelJob, request, &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return std::move(*response.mutable_job());
 }
 
 absl::Status RegistryClient::Watch(larder::v1::WatchChangesRequest request,

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "feast/registry/RegistryServer.grpc.pb.h"
+#include "larder/v1/materialization.grpc.pb.h"
 #include "larder/v1/registry.grpc.pb.h"
 
 namespace larder::client {
@@ -101,6 +102,33 @@ class RegistryClient {
                      const std::function<bool(const larder::v1::Change&)>& on_change,
                      const std::function<bool()>& stop = nullptr);
 
+  // larder.v1.Materialization (docs/materialization.md): plan a job, then any number of workers
+  // lease its tasks, heartbeat while they work and complete or fail each one; Larder records
+  // each completed range in the view's materialization_intervals exactly once.
+  // PlanMaterialization is idempotent under its request id (the request's, else this call's
+  // x-larder-request-id), so it is retried after UNAVAILABLE when the server deduplicates.
+  absl::StatusOr<larder::v1::PlanMaterializationResponse> PlanMaterialization(
+      const larder::v1::PlanMaterializationRequest& request);
+  // Not retried after UNAVAILABLE: a lease lost with its reply simply expires and is re-offered.
+  absl::StatusOr<larder::v1::LeaseTasksResponse> LeaseTasks(const std::string& worker,
+                                                            int max_tasks, absl::Duration lease_ttl,
+                                                            const std::string& job_id = "");
+  // FAILED_PRECONDITION when the lease is no longer this worker's (stop working on the task).
+  absl::StatusOr<larder::v1::HeartbeatResponse> Heartbeat(
+      const larder::v1::MaterializationTask& task, absl::Duration lease_ttl);
+  // Retried freely: a repeated completion by the same lease records nothing new
+  // (already_completed). FAILED_PRECONDITION when the task was leased again to another worker
+  // (its range is then recorded by that worker, not this one).
+  absl::StatusOr<larder::v1::CompleteTaskResponse> CompleteTask(
+      const larder::v1::MaterializationTask& task);
+  absl::StatusOr<larder::v1::FailTaskResponse> FailTask(const larder::v1::MaterializationTask& task,
+                                                        const std::string& reason, bool retryable);
+  absl::StatusOr<larder::v1::MaterializationJob> GetJob(const std::string& job_id,
+                                                        bool include_tasks = false);
+  absl::StatusOr<larder::v1::ListJobsResponse> ListJobs(const larder::v1::ListJobsRequest& request);
+  absl::StatusOr<larder::v1::MaterializationJob> CancelJob(const std::string& job_id,
+                                                           const std::string& reason = "");
+
   // The address calls currently go to.
   std::string current_address() const;
 
@@ -115,6 +143,10 @@ class RegistryClient {
   larder::v1::Registry::Stub* StubAt(size_t index, const larder::v1::Registry::Stub*) const {
     return v1_stubs_[index].get();
   }
+  larder::v1::Materialization::Stub* StubAt(size_t index,
+                                            const larder::v1::Materialization::Stub*) const {
+    return materialization_stubs_[index].get();
+  }
   // Moves to the next replica after `failed_index` failed (no-op if already moved).
   void FailOver(size_t failed_index);
   void PrepareContext(grpc::ClientContext& context, const std::string& request_id) const;
@@ -123,6 +155,7 @@ class RegistryClient {
   const ClientOptions options_;
   std::vector<std::unique_ptr<feast::registry::RegistryServer::Stub>> stubs_;
   std::vector<std::unique_ptr<larder::v1::Registry::Stub>> v1_stubs_;
+  std::vector<std::unique_ptr<larder::v1::Materialization::Stub>> materialization_stubs_;
   mutable absl::Mutex mu_;
   size_t current_ ABSL_GUARDED_BY(mu_) = 0;
 };

@@ -23,10 +23,12 @@
 #include "grpcpp/server_builder.h"
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
+#include "server/coordinator/materialization_coordinator.h"
 #include "server/file_clock.h"
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
 #include "server/grpc/larder_v1/larder_grpc_service.h"
+#include "server/grpc/larder_v1/materialization_grpc_service.h"
 #include "server/grpc/open_connections.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
@@ -35,6 +37,7 @@
 #include "server/service/call_runner.h"
 #include "server/service/feast_registry_service.h"
 #include "server/service/larder_registry_service.h"
+#include "server/service/materialization_service.h"
 #include "storage/change_listener.h"
 #include "storage/open_store.h"
 
@@ -128,6 +131,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                                                  .backend = std::string((*store)->backend_name()),
                                                  .schema_version = schema->current_version,
                                                  .staged = &staged_writes});
+  coordinator::MaterializationCoordinator materialization(registry, **store, clock);
+  service::MaterializationService materialization_service(materialization, runner);
   // As many workers as database connections: more would only queue on the connection pool.
   // Declared after the services they call into, so it is joined before they go.
   grpc_edge::WorkerPool workers(config.max_db_connections);
@@ -138,6 +143,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry.SetLocalWriteObserver([&follower] { follower.Wake(); });
   grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers,
                                          config.cache_poll_ms > 0 ? &follower : nullptr);
+  grpc_edge::MaterializationGrpcService materialization_v1(materialization_service,
+                                                           config.max_message_bytes, workers);
   grpc_edge::HealthService health;
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -155,6 +162,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   builder.SetMaxSendMessageSize(static_cast<int>(config.max_message_bytes));
   builder.RegisterService(&service);
   builder.RegisterService(&larder_v1);
+  builder.RegisterService(&materialization_v1);
   builder.RegisterService(&health);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -18,6 +18,9 @@ struct Dialect {
   absl::string_view for_update_suffix;
   // Appended to SELECTs that take a shared lock (blocking only exclusive lockers).
   absl::string_view for_share_suffix;
+  // Appended to SELECTs that lock rows for update but skip rows another transaction holds, so
+  // concurrent workers leasing materialization tasks take different ones instead of queueing.
+  absl::string_view skip_locked_suffix;
   // Appended to ORDER BY name columns so lists come back in byte order whatever the database's
   // default collation (the snapshot orders by bytes too).
   absl::string_view byte_order_collation;

@@ -28,6 +28,14 @@ constexpr std::array<KindTable, kKindCount> kKindTables = {{
     {ObjectKind::kInfra, "infra", "managed_infra", "infra_name", "infra_proto"},
 }};
 
+// Larder's ledger kinds, in ObjectKind order after kInfra.
+constexpr std::array<KindTable, 2> kLedgerKinds = {{
+    {ObjectKind::kMaterializationJob, "materialization_job", "larder_materialization_jobs",
+     "job_id", ""},
+    {ObjectKind::kMaterializationTask, "materialization_task", "larder_materialization_tasks",
+     "task_id", ""},
+}};
+
 }  // namespace
 
 // Each kind's row sits at the kind's own index.
@@ -38,13 +46,22 @@ constexpr bool InKindOrder() {
   return true;
 }
 static_assert(InKindOrder(), "kKindTables must list the kinds in ObjectKind order");
+static_assert(static_cast<size_t>(ObjectKind::kMaterializationJob) == kKindCount &&
+                  static_cast<size_t>(ObjectKind::kMaterializationTask) == kKindCount + 1,
+              "kLedgerKinds must list the ledger kinds in ObjectKind order");
 
-const KindTable& TableOf(ObjectKind kind) { return kKindTables[static_cast<size_t>(kind)]; }
+const KindTable& TableOf(ObjectKind kind) {
+  const size_t index = static_cast<size_t>(kind);
+  return index < kKindCount ? kKindTables[index] : kLedgerKinds[index - kKindCount];
+}
 
 absl::Span<const KindTable> AllKindTables() { return kKindTables; }
 
 std::optional<ObjectKind> KindFromName(absl::string_view kind_name) {
   for (const KindTable& t : kKindTables) {
+    if (t.kind_name == kind_name) return t.kind;
+  }
+  for (const KindTable& t : kLedgerKinds) {
     if (t.kind_name == kind_name) return t.kind;
   }
   return std::nullopt;

@@ -22,9 +22,16 @@ enum class ObjectKind {
   kValidationReference,
   kPermission,
   kInfra,
+  // Larder's own records, not Feast objects: they have a change-log kind name (so the change
+  // feed carries their transitions) but no Feast table, no snapshot rows and no traits.
+  kMaterializationJob,
+  kMaterializationTask,
 };
-// How many kinds there are (kInfra is the last).
+// How many kinds have a Feast table (kInfra is the last of them); AllKindTables lists these.
 inline constexpr size_t kKindCount = static_cast<size_t>(ObjectKind::kInfra) + 1;
+
+// Whether `kind` is one of Larder's ledger records (after kInfra) rather than a Feast table kind.
+constexpr bool IsLedgerKind(ObjectKind kind) { return static_cast<size_t>(kind) >= kKindCount; }
 
 // Where a kind lives in Feast's schema. Table and column names come only from this fixed list,
 // never from input.
@@ -36,7 +43,9 @@ struct KindTable {
   absl::string_view proto_column;  // e.g. "entity_proto"
 };
 
+// For ledger kinds only kind_name and table are meaningful.
 const KindTable& TableOf(ObjectKind kind);
+// The Feast table kinds (not the ledger kinds).
 absl::Span<const KindTable> AllKindTables();
 std::optional<ObjectKind> KindFromName(absl::string_view kind_name);
 

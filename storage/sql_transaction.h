@@ -43,6 +43,26 @@ class SqlTransaction : public Transaction {
 
   absl::StatusOr<bool> DeleteProjectCascade(absl::string_view project) override;
 
+  // The materialization ledger (sql_materialization.cc).
+  absl::Status InsertMaterializationJob(const MaterializationJobRow& job) override;
+  absl::Status UpdateMaterializationJob(const MaterializationJobRow& job) override;
+  absl::StatusOr<std::optional<MaterializationJobRow>> GetMaterializationJob(
+      absl::string_view job_id, Lock lock) override;
+  absl::StatusOr<std::optional<MaterializationJobRow>> FindMaterializationJobByRequest(
+      absl::string_view request_id) override;
+  absl::StatusOr<std::vector<MaterializationJobRow>> ListMaterializationJobs(
+      absl::string_view project, int limit) override;
+  absl::Status InsertMaterializationTask(const MaterializationTaskRow& task) override;
+  absl::Status UpdateMaterializationTask(const MaterializationTaskRow& task) override;
+  absl::StatusOr<std::optional<MaterializationTaskRow>> GetMaterializationTask(
+      absl::string_view task_id, Lock lock) override;
+  absl::StatusOr<std::vector<MaterializationTaskRow>> ListMaterializationTasks(
+      absl::string_view job_id, Lock lock) override;
+  absl::StatusOr<std::vector<MaterializationTaskRow>> ActiveMaterializationTasks(
+      absl::string_view project, absl::string_view view_name) override;
+  absl::StatusOr<std::vector<MaterializationTaskRow>> LeasableMaterializationTasks(
+      int64_t now_micros, int limit) override;
+
   void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
   void RecordRequest(std::string request_id, int64_t micros) override {
     pending_requests_.emplace_back(std::move(request_id), micros);

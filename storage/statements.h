@@ -4,6 +4,7 @@
 
 #include "storage/connection.h"
 #include "storage/dialect.h"
+#include "storage/materialization_statements.h"
 #include "storage/object_kind.h"
 
 namespace larder::storage {
@@ -64,6 +65,7 @@ struct Statements {
   Statement owner_remove;
   Statement owner_remove_project;
   Statement owned_by;
+  MaterializationStatements materialization;
 };
 
 }  // namespace larder::storage

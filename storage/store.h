@@ -10,6 +10,7 @@
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "storage/materialization_rows.h"
 #include "storage/object_kind.h"
 
 namespace larder::storage {
@@ -124,6 +125,38 @@ class Transaction {
   // The (kind, name) of the project's objects `owner` created.
   virtual absl::StatusOr<std::vector<std::pair<ObjectKind, std::string>>> ListOwned(
       absl::string_view project, absl::string_view owner) = 0;
+
+  // The materialization ledger (larder_materialization_jobs / _tasks).
+  // Returns ALREADY_EXISTS when the job id or its (non-empty) request id is taken.
+  virtual absl::Status InsertMaterializationJob(const MaterializationJobRow& job) = 0;
+  // Returns NOT_FOUND when no job has that id.
+  virtual absl::Status UpdateMaterializationJob(const MaterializationJobRow& job) = 0;
+  // The job, or nullopt. Lock::kForUpdate holds its row until the end of the transaction.
+  virtual absl::StatusOr<std::optional<MaterializationJobRow>> GetMaterializationJob(
+      absl::string_view job_id, Lock lock = Lock::kNone) = 0;
+  virtual absl::StatusOr<std::optional<MaterializationJobRow>> FindMaterializationJobByRequest(
+      absl::string_view request_id) = 0;
+  // Newest first (by creation time), at most `limit`; `project` empty: every project.
+  virtual absl::StatusOr<std::vector<MaterializationJobRow>> ListMaterializationJobs(
+      absl::string_view project, int limit) = 0;
+  // Returns ALREADY_EXISTS when the task id is taken.
+  virtual absl::Status InsertMaterializationTask(const MaterializationTaskRow& task) = 0;
+  // Returns NOT_FOUND when no task has that id.
+  virtual absl::Status UpdateMaterializationTask(const MaterializationTaskRow& task) = 0;
+  virtual absl::StatusOr<std::optional<MaterializationTaskRow>> GetMaterializationTask(
+      absl::string_view task_id, Lock lock = Lock::kNone) = 0;
+  // The job's tasks by index; Lock::kForUpdate locks them all.
+  virtual absl::StatusOr<std::vector<MaterializationTaskRow>> ListMaterializationTasks(
+      absl::string_view job_id, Lock lock = Lock::kNone) = 0;
+  // Tasks of the view still pending or leased (ranges in flight), of any job.
+  virtual absl::StatusOr<std::vector<MaterializationTaskRow>> ActiveMaterializationTasks(
+      absl::string_view project, absl::string_view view_name) = 0;
+  // Up to `limit` tasks a worker may take at `now_micros` (pending and due, or leased with an
+  // expired lease), oldest due first, each locked until the end of the transaction. Rows
+  // another transaction holds locked are skipped rather than waited for where the database can
+  // (PostgreSQL, MySQL/MariaDB), so concurrent leasers take different tasks.
+  virtual absl::StatusOr<std::vector<MaterializationTaskRow>> LeasableMaterializationTasks(
+      int64_t now_micros, int limit) = 0;
 
   // Queues a change-log entry; it is written, with its revision, when the transaction commits.
   virtual void RecordChange(ChangeRecord change) = 0;

@@ -53,6 +53,8 @@ std::shared_ptr<const Snapshot> Snapshot::Advance(const std::vector<ChangeRecord
   next->groups = groups;  // shares every group; touched ones are replaced below
   for (const ChangeRecord& change : changes) {
     next->revision = change.revision;
+    // Materialization jobs and tasks travel in the change log but are not registry objects.
+    if (storage::IsLedgerKind(change.kind)) continue;
     if (change.kind == ObjectKind::kProject && change.op == ChangeOp::kDelete) {
       // A project delete removed everything of the project.
       std::erase_if(next->groups, [&](const auto& group) {

@@ -43,7 +43,8 @@ absl::StatusOr<ObjectKind> ParseKind(absl::string_view kind_name) {
         absl::StrCat("unknown kind '", kind_name,
                      "' (one of project, entity, data_source, feature_view, stream_feature_view, "
                      "on_demand_feature_view, label_view, feature_service, saved_dataset, "
-                     "validation_reference, permission, infra)"));
+                     "validation_reference, permission, infra, materialization_job, "
+                     "materialization_task)"));
   }
   return *kind;
 }
@@ -153,6 +154,11 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
     if (*kind == ObjectKind::kProject || *kind == ObjectKind::kInfra) {
       return absl::InvalidArgumentError(
           "a batch deletes objects of its project; delete a project with DeleteProject");
+    }
+    if (storage::IsLedgerKind(*kind)) {
+      return absl::InvalidArgumentError(
+          "materialization jobs and tasks are not registry objects (see "
+          "larder.v1.Materialization)");
     }
     if (!named.insert({*kind, del.name()}).second) {
       return absl::InvalidArgumentError(
@@ -458,6 +464,7 @@ absl::StatusOr<Reply> DiffRevisions(registry::Registry& r, const Call& call,
   std::map<ObjectKey, std::pair<const storage::ChangeRecord*, const storage::ChangeRecord*>> span;
   for (const storage::ChangeRecord& change : *changes) {
     if (!q.project().empty() && change.project != q.project()) continue;
+    if (storage::IsLedgerKind(change.kind)) continue;  // not registry objects
     auto [it, inserted] =
         span.try_emplace({change.kind, change.project, change.name}, &change, &change);
     if (!inserted) it->second.second = &change;

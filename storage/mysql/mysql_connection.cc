@@ -74,6 +74,7 @@ const Dialect kMysqlDialect = {
     .numbered_placeholders = false,
     .for_update_suffix = " FOR UPDATE",
     .for_share_suffix = " LOCK IN SHARE MODE",
+    .skip_locked_suffix = " FOR UPDATE SKIP LOCKED",
     .byte_order_collation = "",  // the name columns are created utf8mb4_bin
     .metadata_upsert_suffix =
         "ON DUPLICATE KEY UPDATE metadata_value = VALUES(metadata_value), "

@@ -42,6 +42,7 @@ const Dialect kPostgresDialect = {
     .numbered_placeholders = true,
     .for_update_suffix = " FOR UPDATE",
     .for_share_suffix = " FOR SHARE",
+    .skip_locked_suffix = " FOR UPDATE SKIP LOCKED",
     .byte_order_collation = " COLLATE \"C\"",
     .metadata_upsert_suffix =
         "ON CONFLICT (project_id, metadata_key) DO UPDATE SET metadata_value = "

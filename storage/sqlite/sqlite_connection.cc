@@ -51,6 +51,7 @@ const Dialect kSqliteDialect = {
     .numbered_placeholders = false,
     .for_update_suffix = "",  // a write transaction (BEGIN IMMEDIATE) already excludes writers
     .for_share_suffix = "",
+    .skip_locked_suffix = "",
     .byte_order_collation = "",  // BINARY is SQLite's default
     .metadata_upsert_suffix =
         "ON CONFLICT (project_id, metadata_key) DO UPDATE SET metadata_value = "

@@ -9,6 +9,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build="${LARDER_BUILD_DIR:-$root/build}"
 larder="$build/server/larder"
 torture="$build/tests/larder-torture"
+# The Larder-coordinated materialization worker the coordinated_workers scenario runs 16 of.
+worker="$build/client/larder-example-coordinated-worker"
 if [[ "${1:-}" == "--full" ]]; then
   writers=32 calls=200 apply_writers=16 chaos_calls=200 chaos_after_ms=1000
 else
@@ -79,7 +81,7 @@ replicated() {  # backend admin_url restart_command
     addresses="${addresses:+$addresses,}$address"
   done
   run "$backend, 3 replicas" --addresses="$addresses" --db="$url" --backend="$backend" \
-    --writers="$writers" --calls="$calls"
+    --writers="$writers" --calls="$calls" --worker-binary="$worker"
   run "$backend, 3 replicas, 16 overlapping apply runs" --addresses="$addresses" --db="$url" \
     --backend="$backend" --writers="$apply_writers" --calls="$calls" \
     --scenarios=overlapping_apply_runs

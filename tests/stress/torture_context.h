@@ -24,6 +24,8 @@ struct TortureConfig {
   // Chaos: run this shell command once, `chaos_after_ms` into each storm scenario.
   std::string chaos_command;
   int chaos_after_ms = 0;
+  // The coordinated worker (client/examples/coordinated_worker.cc) for coordinated_workers.
+  std::string worker_binary;
 };
 
 // A client for worker `worker`: all replicas, starting at a different one per worker so the
@@ -103,6 +105,8 @@ ScenarioResult OverlappingApplyRuns(const TortureConfig& config);
 ScenarioResult ApplyDeleteRaces(const TortureConfig& config);
 ScenarioResult ProjectRaces(const TortureConfig& config);
 ScenarioResult ReadersBesideWriters(const TortureConfig& config);
+// A materialization job worked by 16 worker processes killed at random (larder.v1.Materialization).
+ScenarioResult CoordinatedWorkers(const TortureConfig& config);
 // Feast's file registry under the materialization and apply storms, for contrast.
 std::vector<ScenarioResult> FileRegistryBaseline(const TortureConfig& config,
                                                  const std::string& path);

@@ -3,7 +3,7 @@
 //
 // Usage: larder-torture --addresses=HOST:PORT[,HOST:PORT...] --db=URL [--backend=LABEL]
 //          [--writers=N] [--calls=N] [--scenarios=a,b,...] [--chaos-command=CMD
-//          --chaos-after-ms=N] [--baseline-file=PATH]
+//          --chaos-after-ms=N] [--baseline-file=PATH] [--worker-binary=PATH]
 // Exits 0 when every scenario holds its invariants, 1 otherwise.
 #include <unistd.h>
 
@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
       config.writers = std::atoi(value.c_str());
     } else if (TakeFlag(argv[i], "--calls", value)) {
       config.calls = std::atoi(value.c_str());
+    } else if (TakeFlag(argv[i], "--worker-binary", value)) {
+      config.worker_binary = value;
     } else if (TakeFlag(argv[i], "--chaos-after-ms", value)) {
       config.chaos_after_ms = std::atoi(value.c_str());
     } else {
@@ -70,7 +72,8 @@ int main(int argc, char** argv) {
              {"overlapping_apply_runs", OverlappingApplyRuns},
              {"apply_delete_races", ApplyDeleteRaces},
              {"project_races", ProjectRaces},
-             {"readers_beside_writers", ReadersBesideWriters}};
+             {"readers_beside_writers", ReadersBesideWriters},
+             {"coordinated_workers", CoordinatedWorkers}};
   PrintHeader();
   bool ok = true;
   if (!config.addresses.empty()) {

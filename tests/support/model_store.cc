@@ -127,6 +127,114 @@ class ModelTransaction : public storage::Transaction {
     std::erase_if(s_.owners, [&](const auto& e) { return std::get<0>(e.first) == project; });
     return existed;
   }
+  absl::Status InsertMaterializationJob(const storage::MaterializationJobRow& job) override {
+    for (const auto& [id, other] : s_.jobs) {
+      if (!job.request_id.empty() && other.request_id == job.request_id) {
+        return absl::AlreadyExistsError("duplicate key");
+      }
+    }
+    return s_.jobs.emplace(job.job_id, job).second ? absl::OkStatus()
+                                                   : absl::AlreadyExistsError("duplicate key");
+  }
+  absl::Status UpdateMaterializationJob(const storage::MaterializationJobRow& job) override {
+    auto it = s_.jobs.find(job.job_id);
+    if (it == s_.jobs.end()) return absl::NotFoundError("materialization job is gone");
+    const auto kept =
+        std::make_tuple(it->second.project, it->second.request_id, it->second.created_at_micros);
+    it->second = job;
+    std::tie(it->second.project, it->second.request_id, it->second.created_at_micros) = kept;
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<storage::MaterializationJobRow>> GetMaterializationJob(
+      absl::string_view job_id, storage::Lock) override {
+    auto it = s_.jobs.find(std::string(job_id));
+    if (it == s_.jobs.end()) return std::optional<storage::MaterializationJobRow>();
+    return std::optional<storage::MaterializationJobRow>(it->second);
+  }
+  absl::StatusOr<std::optional<storage::MaterializationJobRow>> FindMaterializationJobByRequest(
+      absl::string_view request_id) override {
+    for (const auto& [id, job] : s_.jobs) {
+      if (job.request_id == request_id) return std::optional<storage::MaterializationJobRow>(job);
+    }
+    return std::optional<storage::MaterializationJobRow>();
+  }
+  absl::StatusOr<std::vector<storage::MaterializationJobRow>> ListMaterializationJobs(
+      absl::string_view project, int limit) override {
+    std::vector<storage::MaterializationJobRow> out;
+    for (const auto& [id, job] : s_.jobs) {
+      if (project.empty() || job.project == project) out.push_back(job);
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.created_at_micros != b.created_at_micros ? a.created_at_micros > b.created_at_micros
+                                                        : a.job_id < b.job_id;
+    });
+    if (static_cast<int>(out.size()) > limit) out.resize(limit);
+    return out;
+  }
+  absl::Status InsertMaterializationTask(const storage::MaterializationTaskRow& task) override {
+    return s_.tasks.emplace(task.task_id, task).second ? absl::OkStatus()
+                                                       : absl::AlreadyExistsError("duplicate key");
+  }
+  absl::Status UpdateMaterializationTask(const storage::MaterializationTaskRow& task) override {
+    auto it = s_.tasks.find(task.task_id);
+    if (it == s_.tasks.end()) return absl::NotFoundError("materialization task is gone");
+    storage::MaterializationTaskRow updated = task;
+    // Only the mutable columns change, as in the SQL store.
+    updated.job_id = it->second.job_id;
+    updated.task_index = it->second.task_index;
+    updated.project = it->second.project;
+    updated.view_kind = it->second.view_kind;
+    updated.view_name = it->second.view_name;
+    updated.start_micros = it->second.start_micros;
+    updated.end_micros = it->second.end_micros;
+    it->second = std::move(updated);
+    return absl::OkStatus();
+  }
+  absl::StatusOr<std::optional<storage::MaterializationTaskRow>> GetMaterializationTask(
+      absl::string_view task_id, storage::Lock) override {
+    auto it = s_.tasks.find(std::string(task_id));
+    if (it == s_.tasks.end()) return std::optional<storage::MaterializationTaskRow>();
+    return std::optional<storage::MaterializationTaskRow>(it->second);
+  }
+  absl::StatusOr<std::vector<storage::MaterializationTaskRow>> ListMaterializationTasks(
+      absl::string_view job_id, storage::Lock) override {
+    std::vector<storage::MaterializationTaskRow> out;
+    for (const auto& [id, task] : s_.tasks) {
+      if (task.job_id == job_id) out.push_back(task);
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.task_index < b.task_index; });
+    return out;
+  }
+  absl::StatusOr<std::vector<storage::MaterializationTaskRow>> ActiveMaterializationTasks(
+      absl::string_view project, absl::string_view view) override {
+    std::vector<storage::MaterializationTaskRow> out;
+    for (const auto& [id, task] : s_.tasks) {
+      if (task.project == project && task.view_name == view &&
+          (task.state == "pending" || task.state == "leased")) {
+        out.push_back(task);
+      }
+    }
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return a.start_micros < b.start_micros; });
+    return out;
+  }
+  absl::StatusOr<std::vector<storage::MaterializationTaskRow>> LeasableMaterializationTasks(
+      int64_t now, int limit) override {
+    std::vector<storage::MaterializationTaskRow> out;
+    for (const auto& [id, task] : s_.tasks) {
+      if ((task.state == "pending" && task.not_before_micros <= now) ||
+          (task.state == "leased" && task.lease_expires_micros <= now)) {
+        out.push_back(task);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.not_before_micros, a.job_id, a.task_index) <
+             std::tie(b.not_before_micros, b.job_id, b.task_index);
+    });
+    if (static_cast<int>(out.size()) > limit) out.resize(limit);
+    return out;
+  }
   void RecordChange(storage::ChangeRecord change) override {
     pending_.push_back(std::move(change));
   }

@@ -24,6 +24,9 @@ class ModelStore : public storage::Store {
     int64_t compacted_through = 0;   // history retention's horizon
     // (project, kind, name) -> owner
     std::map<std::tuple<std::string, storage::ObjectKind, std::string>, std::string> owners;
+    // The materialization ledger, by id.
+    std::map<std::string, storage::MaterializationJobRow> jobs;
+    std::map<std::string, storage::MaterializationTaskRow> tasks;
   };
 
   absl::Status Run(storage::TxMode mode,

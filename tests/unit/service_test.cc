@@ -8,9 +8,11 @@
 
 #include "feast/registry/RegistryServer.pb.h"
 #include "google/protobuf/empty.pb.h"
+#include "larder/v1/materialization.pb.h"
 #include "larder/v1/registry.pb.h"
 #include "server/registry/registry.h"
 #include "server/service/larder_registry_service.h"
+#include "server/service/materialization_service.h"
 #include "storage/open_store.h"
 #include "tests/support/scratch_database.h"
 #include "tests/support/temp_dir.h"
@@ -95,6 +97,24 @@ TEST_CASE("the larder.v1 table serves exactly the methods of larder.v1.Registry"
   REQUIRE(larder.methods().size() == static_cast<size_t>(proto->method_count()));
   for (int i = 0; i < proto->method_count(); ++i) {
     const Method* entry = larder.Find(proto->method(i)->name());
+    INFO(proto->method(i)->name());
+    REQUIRE(entry != nullptr);
+    CHECK(entry->request_type == proto->method(i)->input_type());
+    CHECK(entry->full_name == proto->full_name() + "/" + proto->method(i)->name());
+  }
+}
+
+TEST_CASE("the materialization table serves exactly the methods of larder.v1.Materialization",
+          "[service]") {
+  Fixture f;
+  coordinator::MaterializationCoordinator coordinator(*f.registry, *f.store, f.clock);
+  MaterializationService materialization(coordinator, *f.runner);
+  const google::protobuf::ServiceDescriptor* proto =
+      larder::v1::LeaseTasksRequest::descriptor()->file()->FindServiceByName("Materialization");
+  REQUIRE(proto != nullptr);
+  REQUIRE(materialization.methods().size() == static_cast<size_t>(proto->method_count()));
+  for (int i = 0; i < proto->method_count(); ++i) {
+    const Method* entry = materialization.Find(proto->method(i)->name());
     INFO(proto->method(i)->name());
     REQUIRE(entry != nullptr);
     CHECK(entry->request_type == proto->method(i)->input_type());

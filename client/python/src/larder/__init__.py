@@ -13,6 +13,7 @@ the SDK is installed, see larder/_protosource.py).
 from larder._protosource import source_of_feast_protos
 from larder._request_id import new_request_id
 from larder.client import LarderClient, decode_object, delete, upsert
+from larder.materialization import MaterializationClient
 from larder.errors import (AlreadyExists, Aborted, DeadlineExceeded, FailedPrecondition,
                            InvalidArgument, LarderError, NotFound, PermissionDenied,
                            RevisionCompacted, RevisionConflict, Unauthenticated, Unavailable,
@@ -23,7 +24,7 @@ from larder.watch import Watch
 __version__ = "0.1.0"
 
 __all__ = [
-    "LarderClient", "Watch", "upsert", "delete", "decode_object", "new_request_id", "v1",
+    "LarderClient", "MaterializationClient", "Watch", "upsert", "delete", "decode_object", "new_request_id", "v1",
     "source_of_feast_protos", "LarderError", "InvalidArgument", "NotFound", "AlreadyExists",
     "PermissionDenied", "Unauthenticated", "FailedPrecondition", "RevisionConflict",
     "VersionConflict", "RevisionCompacted", "Aborted", "Unavailable", "DeadlineExceeded",

@@ -88,10 +88,10 @@ class _Heartbeats(threading.Thread):
         self.client, self.leases, self.lease_ttl, self.interval = (client, leases, lease_ttl,
                                                                    interval)
         self.lost = set()  # task ids whose lease went to another worker
-        self._stop = threading.Event()
+        self._halt = threading.Event()
 
     def run(self):
-        while not self._stop.wait(self.interval):
+        while not self._halt.wait(self.interval):
             for task_id, lease_id in list(self.leases.items()):
                 try:
                     self.client.heartbeat(task_id, lease_id, self.lease_ttl)
@@ -103,7 +103,7 @@ class _Heartbeats(threading.Thread):
                     log.warning("heartbeat of task %s failed: %s", task_id, e)
 
     def stop(self):
-        self._stop.set()
+        self._halt.set()
         self.join()
 
 

@@ -2,11 +2,12 @@
 
 Same transport rules as LarderClient (it is one, pointed at the Materialization service):
 per-call deadlines, failover, bearer tokens, TLS, one request id per call and typed errors.
-Retry classes: reads (GetJob, ListJobs), Heartbeat, CompleteTask, CancelJob and
+Retry classes: reads (GetJob, ListJobs), Heartbeat, CompleteTask, FailTask, CancelJob and
 PlanMaterialization are safe to repeat after UNAVAILABLE / DEADLINE_EXCEEDED (a repeated
-completion by the same lease records nothing again; a plan is deduplicated by its request id,
-which stays the same on every attempt). LeaseTasks and FailTask are not: a lost answer of a
-lease would strand tasks until their lease expires, a repeated failure would count twice.
+completion by the same lease records nothing again, a repeated failure answers what the first
+decided, a plan is deduplicated by its request id, which stays the same on every attempt).
+LeaseTasks is not: a second lease after a lost answer would hold more tasks than asked for; the
+lost lease just expires.
 """
 import datetime
 
@@ -93,7 +94,7 @@ class MaterializationClient(LarderClient):
         """Reports a failed attempt (retried with backoff while retryable and under the limit)."""
         request = mv1.FailTaskRequest(task_id=task_id, lease_id=lease_id, reason=reason,
                                       retryable=retryable)
-        return self._call("FailTask", request, False)
+        return self._call("FailTask", request, True)
 
     def get_job(self, job_id: str, include_tasks: bool = False) -> mv1.MaterializationJob:
         request = mv1.GetJobRequest(job_id=job_id, include_tasks=include_tasks)

@@ -10,6 +10,8 @@ packages=(
   libabsl-dev libssl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
   # larderctl: subcommands and YAML input.
   libcli11-dev libyaml-cpp-dev
+  # The HTTP front end: Feast REST API and web UI (server/http/).
+  libcpp-httplib-dev nlohmann-json3-dev
   # The Python client package (generated stubs + wrapper) and its tests.
   python3 python3-grpcio python3-protobuf python3-venv python3-pip
 )

@@ -80,8 +80,9 @@ TEST_CASE("The HTTP listener defaults to Feast's REST port and turns off when em
   REQUIRE(env_on.ok());
   CHECK(env_on->http_address == "127.0.0.1:8080");
   // The flag wins over the environment.
-  auto both = ParseServerConfig({"--http-addr=:9000"},
-                                [](const char*) -> const char* { return "127.0.0.1:8080"; });
+  auto both = ParseServerConfig({"--http-addr=:9000"}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_HTTP_ADDR" ? "127.0.0.1:8080" : nullptr;
+  });
   REQUIRE(both.ok());
   CHECK(both->http_address == ":9000");
 

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -30,6 +31,10 @@
 #include "server/grpc/larder_v1/larder_grpc_service.h"
 #include "server/grpc/larder_v1/materialization_grpc_service.h"
 #include "server/grpc/open_connections.h"
+#include "server/http/feast_rest_api.h"
+#include "server/http/http_server.h"
+#include "server/http/rest_call.h"
+#include "server/http/router.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
@@ -170,11 +175,34 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                              " (address in use, or not a valid host:port)"));
   }
   health.SetServing(true);
+  std::atomic<bool> serving{true};
   const std::string host = config.listen_address.substr(0, config.listen_address.rfind(':'));
   // Tests and scripts read this line to learn the port when --addr asks for port 0.
   std::cout << "larder: serving feast.registry.RegistryServer on " << host << ":" << port
             << " (database " << (*store)->backend_name() << ", schema version "
             << schema->current_version << ")" << std::endl;
+
+  // The HTTP listener (Feast's REST API, probes, /metrics) serves through the same service
+  // layer as gRPC; it starts once gRPC is up so /readyz never reports a half-started server.
+  http::RestCaller rest_caller(feast_service, registry);
+  http::Router http_routes;
+  http::AddFeastRestApi(http_routes, rest_caller);
+  std::unique_ptr<http::HttpServer> http_server;
+  if (!config.http_address.empty()) {
+    http::HttpServer::Options http_options;
+    http_options.address = config.http_address;
+    http_options.cors_origins = config.http_cors_origins;
+    http_options.ready = [&health_ready = serving] { return health_ready.load(); };
+    http_server = std::make_unique<http::HttpServer>(std::move(http_options), http_routes);
+    if (absl::Status started = http_server->Start(); !started.ok()) {
+      server->Shutdown();
+      return Fail(started.message());
+    }
+    const std::string http_host = config.http_address.substr(0, config.http_address.rfind(':'));
+    std::cout << "larder: HTTP listening on " << (http_host.empty() ? "0.0.0.0" : http_host) << ":"
+              << http_server->port() << " (REST API under /api/v1, /metrics, /healthz)"
+              << std::endl;
+  }
 
   // Other replicas' writes reach this replica's snapshot through the change log.
   if (config.cache_poll_ms > 0) follower.Start();
@@ -215,6 +243,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   housekeeping.join();
   follower.Stop();
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
+  serving = false;
+  if (http_server != nullptr) http_server->Stop();
   health.Shutdown();
   // Stop accepting, let in-flight calls finish (bounded), then close the database.
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));

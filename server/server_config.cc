@@ -3,6 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace larder {
 
@@ -23,6 +25,11 @@ flags:
                            path relative to the working directory; four for an absolute one)
   --addr=HOST:PORT         listen address (env LARDER_ADDR; default 0.0.0.0:6570);
                            port 0 picks a free port, printed at start-up
+  --http-addr=HOST:PORT    HTTP listener: Feast's REST registry API under /api/v1, /metrics,
+                           /healthz, /readyz (env LARDER_HTTP_ADDR; default 0.0.0.0:6572;
+                           empty: no HTTP; port 0 picks a free port, printed at start-up)
+  --http-cors-origins=A,B  origins allowed to call the HTTP API from a browser ("*": any;
+                           default: none, no CORS headers)
   --migrate                serve: apply pending migrations before serving
   --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
                            default 268435456)
@@ -72,6 +79,8 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
   if (const char* addr = getenv("LARDER_ADDR"); addr != nullptr && *addr != '\0') {
     config.listen_address = addr;
   }
+  // Set but empty turns HTTP off, as --http-addr= does.
+  if (const char* http = getenv("LARDER_HTTP_ADDR"); http != nullptr) config.http_address = http;
   if (const char* max = getenv("LARDER_MAX_MESSAGE_BYTES"); max != nullptr && *max != '\0') {
     if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
         config.max_message_bytes > INT32_MAX) {
@@ -132,6 +141,20 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       } else if (!absl::SimpleAtoi(*v, &config.max_db_connections) ||
                  config.max_db_connections <= 0) {
         return absl::InvalidArgumentError("--db-connections must be a positive number");
+      }
+    } else if (flag == "--http-addr" || flag == "--http-cors-origins") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--http-addr") {
+        if (!v->empty() && v->rfind(':') == std::string::npos) {
+          return absl::InvalidArgumentError("--http-addr must be HOST:PORT (or empty: no HTTP)");
+        }
+        config.http_address = *v;
+      } else {
+        config.http_cors_origins.clear();
+        for (absl::string_view origin : absl::StrSplit(*v, ',', absl::SkipWhitespace())) {
+          config.http_cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
+        }
       }
     } else if (flag == "--history-retention" || flag == "--history-compact-interval-s") {
       absl::StatusOr<std::string> v = take_value();

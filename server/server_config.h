@@ -46,6 +46,12 @@ struct ServerConfig {
   // --history-compact-interval-s: how often a replica compacts (when retention is set).
   int history_compact_interval_s = 600;
 
+  // --http-addr (env LARDER_HTTP_ADDR): the HTTP listener for Feast's REST API, the web UI,
+  // /metrics, /healthz and /readyz (docs/http.md); Feast's REST registry port. Empty: no HTTP.
+  std::string http_address = "0.0.0.0:6572";
+  // --http-cors-origins=A,B: origins allowed to read the HTTP API cross-origin ("*": any).
+  std::vector<std::string> http_cors_origins;
+
   bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };
 

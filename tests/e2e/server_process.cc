@@ -29,6 +29,10 @@ bool ServerProcess::Spawn() {
   std::vector<char*> argv;
   std::string binary = LARDER_BINARY;
   argv.push_back(binary.data());
+  bool names_http = false;
+  for (const std::string& a : args_) names_http = names_http || a.rfind("--http-addr", 0) == 0;
+  // Parallel tests would all want the default HTTP port: each server takes a free one instead.
+  if (!names_http) args_.push_back("--http-addr=127.0.0.1:0");
   for (std::string& a : args_) argv.push_back(a.data());
   argv.push_back(nullptr);
   int fds[2];
@@ -82,6 +86,16 @@ bool ServerProcess::Start(int timeout_ms) {
   static const std::regex kServing(R"(serving \S+ on \S+:(\d+))");
   if (!std::regex_search(output_, match, kServing)) return false;
   port_ = std::stoi(match[1]);
+  // The HTTP line follows the gRPC one when HTTP is on.
+  bool http_on = true;
+  for (const std::string& arg : args_) {
+    if (arg == "--http-addr=" || arg == "--http-addr=''") http_on = false;
+  }
+  if (http_on) {
+    if (!ReadUntil("(REST API", timeout_ms)) return false;
+    static const std::regex kHttp(R"(HTTP listening on \S+:(\d+))");
+    if (std::regex_search(output_, match, kHttp)) http_port_ = std::stoi(match[1]);
+  }
   return true;
 }
 

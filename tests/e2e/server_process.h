@@ -8,7 +8,9 @@
 namespace larder::testing {
 
 // Runs the real `larder` binary as a child process. Start() waits (by reading its stdout, not by
-// sleeping) for the "serving ... on HOST:PORT" line and records the port.
+// sleeping) for the "serving ... on HOST:PORT" line and records the port. Unless the arguments
+// name --http-addr, the HTTP listener is put on a free port too (never the shared default 6572),
+// and http_port() reads it from the "HTTP listening on HOST:PORT" line.
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> args) : args_(std::move(args)) {}
@@ -33,6 +35,8 @@ class ServerProcess {
   }
 
   int port() const { return port_; }
+  // The HTTP listener's port (0 when HTTP is off).
+  int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   // Everything the process wrote to stdout and stderr so far.
   const std::string& output() const { return output_; }
@@ -51,6 +55,7 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
+  int http_port_ = 0;
   std::string output_;
 };
 

@@ -30,6 +30,12 @@ bool ServerProcess::Spawn() {
   std::string binary = LARDER_BINARY;
   argv.push_back(binary.data());
   for (std::string& a : args_) argv.push_back(a.data());
+  // Tests stop servers with SIGTERM all the time: no drain window unless a test asks for one.
+  std::string no_drain = "--drain-seconds=0";
+  bool drain_given = false;
+  for (const std::string& a : args_)
+    drain_given = drain_given || a.rfind("--drain-seconds", 0) == 0;
+  if (!drain_given) argv.push_back(no_drain.data());
   argv.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0) return false;

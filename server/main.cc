@@ -30,6 +30,7 @@
 #include "server/grpc/larder_v1/larder_grpc_service.h"
 #include "server/grpc/open_connections.h"
 #include "server/grpc/tls_credentials.h"
+#include "server/metrics/server_metrics.h"
 #include "server/observability/logger.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
@@ -178,6 +179,16 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers,
                                          config.cache_poll_ms > 0 ? &follower : nullptr, serving);
   grpc_edge::HealthService health;
+  // The HTTP listener serves this as /metrics (its metrics_text callback:
+  // [&metrics] { return metrics.RenderPrometheusText(); }) and `serving.ready()` as /readyz.
+  const metrics::ServerMetrics metrics({.calls = &runner.stats(),
+                                        .store = store->get(),
+                                        .registry = &registry,
+                                        .follower = config.cache_poll_ms > 0 ? &follower : nullptr,
+                                        .staged = &staged_writes,
+                                        .serving = &serving,
+                                        .version = LARDER_VERSION,
+                                        .backend = std::string((*store)->backend_name())});
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -34,6 +34,12 @@ bool ServerProcess::Spawn() {
   // Parallel tests would all want the default HTTP port: each server takes a free one instead.
   if (!names_http) args_.push_back("--http-addr=127.0.0.1:0");
   for (std::string& a : args_) argv.push_back(a.data());
+  // Tests stop servers with SIGTERM all the time: no drain window unless a test asks for one.
+  std::string no_drain = "--drain-seconds=0";
+  bool drain_given = false;
+  for (const std::string& a : args_)
+    drain_given = drain_given || a.rfind("--drain-seconds", 0) == 0;
+  if (!drain_given) argv.push_back(no_drain.data());
   argv.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0) return false;

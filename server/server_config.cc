@@ -62,7 +62,7 @@ flags:
   --log-level=LEVEL        debug, info, warning or error (default info: one line per call)
   --slow-call-ms=N         log calls slower than N ms as warnings with "slow" (default 1000)
   --drain-seconds=N        after SIGTERM report NOT_SERVING but keep serving N seconds before
-                           refusing new calls (default 5)
+                           refusing new calls (default 5; env LARDER_DRAIN_SECONDS)
   --shutdown-grace-seconds=N  then give in-flight calls N seconds to finish (default 10)
   --clock-file=FILE        tests only: server time (timestamps it writes) is read from FILE,
                            an integer of unix microseconds, instead of the system clock
@@ -107,6 +107,11 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
   }
   // Set but empty turns HTTP off, as --http-addr= does.
   if (const char* http = getenv("LARDER_HTTP_ADDR"); http != nullptr) config.http_address = http;
+  if (const char* drain = getenv("LARDER_DRAIN_SECONDS"); drain != nullptr && *drain != '\0') {
+    if (!absl::SimpleAtoi(drain, &config.drain_seconds) || config.drain_seconds < 0) {
+      return absl::InvalidArgumentError("LARDER_DRAIN_SECONDS must be a number of seconds >= 0");
+    }
+  }
   if (const char* max = getenv("LARDER_MAX_MESSAGE_BYTES"); max != nullptr && *max != '\0') {
     if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
         config.max_message_bytes > INT32_MAX) {

@@ -99,3 +99,26 @@ TEST_CASE("CORS origins (--http-cors-origins) are a comma-separated list", "[con
 
 }  // namespace
 }  // namespace larder
+
+namespace larder {
+namespace {
+
+TEST_CASE("The drain window comes from LARDER_DRAIN_SECONDS unless --drain-seconds says",
+          "[config]") {
+  auto env = [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_DRAIN_SECONDS" ? "0" : nullptr;
+  };
+  auto from_env = ParseServerConfig({}, env);
+  REQUIRE(from_env.ok());
+  CHECK(from_env->drain_seconds == 0);
+  auto flag_wins = ParseServerConfig({"--drain-seconds=7"}, env);
+  REQUIRE(flag_wins.ok());
+  CHECK(flag_wins->drain_seconds == 7);
+  auto bad = ParseServerConfig({}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_DRAIN_SECONDS" ? "-1" : nullptr;
+  });
+  CHECK(absl::IsInvalidArgument(bad.status()));
+}
+
+}  // namespace
+}  // namespace larder

@@ -2,7 +2,10 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace larder::testing {
@@ -38,14 +41,20 @@ class ServerProcess {
   // The HTTP listener's port (0 when HTTP is off).
   int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Everything the process wrote to stdout and stderr so far.
-  const std::string& output() const { return output_; }
+  // Everything the process wrote to stdout and stderr so far. A thread reads the pipe all the
+  // time: a server logging a line per call would otherwise block once the pipe is full.
+  std::string output() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return output_;
+  }
 
  private:
   bool Spawn();
   // Reads available output until `done` or the deadline; returns false on EOF/timeout.
   bool ReadUntil(const std::string& needle, int timeout_ms);
   int Wait();
+  // The reader thread's loop: appends the pipe's bytes to output_ until EOF.
+  void ReadPipe();
 
   std::vector<std::string> args_;
   std::string working_directory_;
@@ -56,6 +65,10 @@ class ServerProcess {
   int out_fd_ = -1;
   int port_ = 0;
   int http_port_ = 0;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::condition_variable grown_;  // output_ grew or the pipe closed
+  bool eof_ = false;
   std::string output_;
 };
 

@@ -42,6 +42,17 @@ std::optional<larder::v1::VersionConflicts> VersionConflictsOf(const absl::Statu
   return conflicts;
 }
 
+std::optional<larder::v1::RevisionConflict> RevisionConflictOf(const absl::Status& status) {
+  if (!absl::IsFailedPrecondition(status)) return std::nullopt;
+  absl::optional<absl::Cord> payload =
+      status.GetPayload("type.googleapis.com/larder.v1.RevisionConflict");
+  larder::v1::RevisionConflict conflict;
+  if (!payload.has_value() || !conflict.ParseFromString(std::string(*payload))) {
+    return std::nullopt;
+  }
+  return conflict;
+}
+
 std::string NewRequestId() {
   absl::BitGen gen;
   return absl::StrCat(absl::Hex(absl::Uniform<uint64_t>(gen), absl::kZeroPad16),
@@ -333,6 +344,44 @@ absl::StatusOr<larder::v1::MaterializationJob> RegistryClient::CancelJob(
       Call(&Materialization::CancelJob, request, &response, Idempotency::kIdempotent);
   if (!status.ok()) return status;
   return std::move(*response.mutable_job());
+}
+
+absl::StatusOr<larder::v1::GetServerInfoResponse> RegistryClient::GetServerInfo() {
+  larder::v1::GetServerInfoResponse response;
+  absl::Status status =
+      Call(&larder::v1::Registry::Stub::GetServerInfo, larder::v1::GetServerInfoRequest(),
+           &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<feast::core::Registry> RegistryClient::GetRegistryAt(int64_t revision,
+                                                                    const std::string& project) {
+  larder::v1::GetRegistryAtRequest request;
+  request.set_revision(revision);
+  request.set_project(project);
+  larder::v1::GetRegistryAtResponse response;
+  absl::Status status = Call(&larder::v1::Registry::Stub::GetRegistryAt, request, &response,
+                             Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return std::move(*response.mutable_registry());
+}
+
+absl::StatusOr<larder::v1::DiffRevisionsResponse> RegistryClient::DiffRevisions(
+    const larder::v1::DiffRevisionsRequest& request) {
+  larder::v1::DiffRevisionsResponse response;
+  absl::Status status = Call(&larder::v1::Registry::Stub::DiffRevisions, request, &response,
+                             Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<feast::core::Registry> RegistryClient::Proto() {
+  feast::core::Registry response;
+  absl::Status status = Call(&feast::registry::RegistryServer::Stub::Proto,
+                             google::protobuf::Empty(), &response, Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  return response;
 }
 
 absl::Status RegistryClient::Watch(larder::v1::WatchChangesRequest request,

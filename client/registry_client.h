@@ -91,6 +91,13 @@ class RegistryClient {
   absl::StatusOr<larder::v1::GetObjectHistoryResponse> GetObjectHistory(const std::string& project,
                                                                         const std::string& kind,
                                                                         const std::string& name);
+  absl::StatusOr<larder::v1::GetServerInfoResponse> GetServerInfo();
+  // The registry (or one project: `project` non-empty) as it was after `revision` committed.
+  absl::StatusOr<feast::core::Registry> GetRegistryAt(int64_t revision, const std::string& project);
+  absl::StatusOr<larder::v1::DiffRevisionsResponse> DiffRevisions(
+      const larder::v1::DiffRevisionsRequest& request);
+  // Feast's Proto(): the whole current registry, every project.
+  absl::StatusOr<feast::core::Registry> Proto();
 
   // Follows the change log from `request.after_revision()` (larder.v1 WatchChanges) and calls
   // `on_change` for every change, in revision order, exactly once: after a disconnect, a server
@@ -167,6 +174,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status);
 
 // The conflicting objects of a FAILED_PRECONDITION answer to ApplyBatch, or nullopt.
 std::optional<larder::v1::VersionConflicts> VersionConflictsOf(const absl::Status& status);
+// The expected and actual revisions of a FAILED_PRECONDITION answer to a batch sent with
+// expected_revision, or nullopt.
+std::optional<larder::v1::RevisionConflict> RevisionConflictOf(const absl::Status& status);
 
 // A random id for one logical request (128 bits, hex).
 std::string NewRequestId();

@@ -15,6 +15,8 @@ packages=(
   libabsl-dev libssl-dev libsqlite3-dev libpqxx-dev libmysqlcppconn-dev catch2
   # larderctl: subcommands and YAML input.
   libcli11-dev libyaml-cpp-dev
+  # The HTTP front end: Feast REST API and web UI (server/http/).
+  libcpp-httplib-dev nlohmann-json3-dev
   # The Python client package (client/python; its stubs come from protoc and
   # protobuf-compiler-grpc's grpc_python_plugin above) and its tests, which pip-install it into a
   # virtualenv offline (--no-build-isolation: python3-setuptools and python3-wheel, pip's own

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <climits>
 #include <cstdio>
 #include <cstdlib>
@@ -24,12 +25,20 @@
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
 #include "server/coordinator/materialization_coordinator.h"
+#include "server/config_log.h"
 #include "server/file_clock.h"
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
 #include "server/grpc/larder_v1/larder_grpc_service.h"
 #include "server/grpc/larder_v1/materialization_grpc_service.h"
 #include "server/grpc/open_connections.h"
+#include "server/http/feast_rest_api.h"
+#include "server/http/http_server.h"
+#include "server/http/rest_call.h"
+#include "server/http/router.h"
+#include "server/grpc/tls_credentials.h"
+#include "server/metrics/server_metrics.h"
+#include "server/observability/logger.h"
 #include "server/registry/change_follower.h"
 #include "server/registry/clock.h"
 #include "server/registry/registry.h"
@@ -38,6 +47,7 @@
 #include "server/service/feast_registry_service.h"
 #include "server/service/larder_registry_service.h"
 #include "server/service/materialization_service.h"
+#include "server/service/serving_state.h"
 #include "storage/change_listener.h"
 #include "storage/open_store.h"
 
@@ -87,14 +97,46 @@ int Migrate(const ServerConfig& config) {
 }
 
 // Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
-// set before any thread starts), so this sigwait is the only place they are delivered.
-int WaitForTerminationSignal(const sigset_t& signals) {
-  int received = 0;
-  sigwait(&signals, &received);
-  return received;
+// set before any thread starts), so this sigwait is the only place they are delivered. SIGHUP
+// is noted in the log: the TLS files are re-read on their own schedule
+// (--tls-reload-interval-s), which gRPC's file watcher offers no way to hurry.
+int WaitForTerminationSignal(const sigset_t& signals, const observability::Logger& logger,
+                             const ServerConfig& config) {
+  while (true) {
+    int received = 0;
+    sigwait(&signals, &received);
+    if (received != SIGHUP) return received;
+    logger.Log(
+        observability::LogLevel::kInfo, "SIGHUP received",
+        {{"tls", config.tls_enabled()}, {"tls_reload_interval_s", config.tls_reload_interval_s}});
+  }
+}
+
+// Waits up to `timeout` for another termination signal (which cuts a drain short); returns
+// whether one came.
+bool WaitForSecondSignal(const sigset_t& signals, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    const timespec left = absl::ToTimespec(deadline - absl::Now());
+    const int received = sigtimedwait(&signals, nullptr, &left);
+    if (received == SIGINT || received == SIGTERM) return true;
+  }
+  return false;
+}
+
+observability::Logger MakeLogger(const ServerConfig& config) {
+  const observability::LogFormat format = config.log_format.empty()
+                                              ? observability::Logger::DefaultFormat()
+                                              : *observability::ParseLogFormat(config.log_format);
+  return observability::Logger(format, *observability::ParseLogLevel(config.log_level),
+                               observability::Logger::StderrSink());
 }
 
 int Serve(const ServerConfig& config, const sigset_t& signals) {
+  // The flags were checked by ParseServerConfig, so these parse.
+  const observability::Logger logger = MakeLogger(config);
+  LogStartupConfig(logger, config);
+
   // Authentication is configured before the database is touched, so a bad tokens or JWKS file
   // fast.
   absl::StatusOr<std::unique_ptr<auth::Authenticator>> authenticator =
@@ -121,7 +163,10 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry::Clock& clock =
       file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock) : system_clock;
   registry::Registry registry(**store, clock);
-  service::CallRunner runner(registry, authenticator->get(), config.default_project);
+  service::CallRunner runner(
+      registry, authenticator->get(), config.default_project,
+      {.logger = &logger, .slow_call = absl::Milliseconds(config.slow_call_ms)});
+  service::ServingState serving;
   service::StagedWrites staged_writes(
       {.enabled = config.staged_apply,
        .idle_timeout = absl::Seconds(config.staged_apply_timeout_s)});
@@ -142,15 +187,34 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   // A local write wakes the follower, so watchers on this replica hear of it at once.
   registry.SetLocalWriteObserver([&follower] { follower.Wake(); });
   grpc_edge::LarderGrpcService larder_v1(larder_service, config.max_message_bytes, workers,
-                                         config.cache_poll_ms > 0 ? &follower : nullptr);
+                                         config.cache_poll_ms > 0 ? &follower : nullptr, serving);
   grpc_edge::MaterializationGrpcService materialization_v1(materialization_service,
                                                            config.max_message_bytes, workers);
   grpc_edge::HealthService health;
+  // The HTTP listener serves this as /metrics and `serving.ready()` as /readyz.
+  const metrics::ServerMetrics metrics({.calls = &runner.stats(),
+                                        .store = store->get(),
+                                        .registry = &registry,
+                                        .follower = config.cache_poll_ms > 0 ? &follower : nullptr,
+                                        .staged = &staged_writes,
+                                        .serving = &serving,
+                                        .version = LARDER_VERSION,
+                                        .backend = std::string((*store)->backend_name())});
 
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen_address, grpc::InsecureServerCredentials(), &port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (config.tls_enabled()) {
+    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls = grpc_edge::TlsServerCredentials(
+        {.certificate_chain = config.tls_cert_file,
+         .private_key = config.tls_key_file,
+         .client_ca = config.tls_client_ca_file,
+         .reload_interval_s = static_cast<unsigned>(config.tls_reload_interval_s)});
+    if (!tls.ok()) return Fail(tls.status().message());
+    credentials = *std::move(tls);
+  }
+  builder.AddListeningPort(config.listen_address, credentials, &port);
   // Without this gRPC binds with SO_REUSEPORT, and a second server on a taken port would
   // silently share it instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
@@ -170,11 +234,35 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                              " (address in use, or not a valid host:port)"));
   }
   health.SetServing(true);
+  serving.MarkServing();
   const std::string host = config.listen_address.substr(0, config.listen_address.rfind(':'));
   // Tests and scripts read this line to learn the port when --addr asks for port 0.
   std::cout << "larder: serving feast.registry.RegistryServer on " << host << ":" << port
             << " (database " << (*store)->backend_name() << ", schema version "
             << schema->current_version << ")" << std::endl;
+
+  // The HTTP listener (Feast's REST API, probes, /metrics) serves through the same service
+  // layer as gRPC; it starts once gRPC is up so /readyz never reports a half-started server.
+  http::RestCaller rest_caller(feast_service, registry);
+  http::Router http_routes;
+  http::AddFeastRestApi(http_routes, rest_caller);
+  std::unique_ptr<http::HttpServer> http_server;
+  if (!config.http_address.empty()) {
+    http::HttpServer::Options http_options;
+    http_options.address = config.http_address;
+    http_options.cors_origins = config.http_cors_origins;
+    http_options.ready = [&serving] { return serving.ready(); };
+    http_options.metrics_text = [&metrics] { return metrics.RenderPrometheusText(); };
+    http_server = std::make_unique<http::HttpServer>(std::move(http_options), http_routes);
+    if (absl::Status started = http_server->Start(); !started.ok()) {
+      server->Shutdown();
+      return Fail(started.message());
+    }
+    const std::string http_host = config.http_address.substr(0, config.http_address.rfind(':'));
+    std::cout << "larder: HTTP listening on " << (http_host.empty() ? "0.0.0.0" : http_host) << ":"
+              << http_server->port() << " (REST API under /api/v1, /metrics, /healthz)"
+              << std::endl;
+  }
 
   // Other replicas' writes reach this replica's snapshot through the change log.
   if (config.cache_poll_ms > 0) follower.Start();
@@ -210,16 +298,34 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     }
   });
 
-  const int signal_number = WaitForTerminationSignal(signals);
+  const int signal_number = WaitForTerminationSignal(signals, logger, config);
+  std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
+  // Drain: report NOT_SERVING (health, readiness) but keep answering, so load balancers and
+  // clients move away before calls are refused. A second signal cuts the wait short; SIGINT
+  // (someone at a terminal) skips it.
+  serving.StartDraining();
+  health.SetServing(false);
+  const int drain_seconds = signal_number == SIGINT ? 0 : config.drain_seconds;
+  logger.Log(observability::LogLevel::kInfo, "draining",
+             {{"signal", signal_number}, {"drain_seconds", drain_seconds}});
+  if (drain_seconds > 0) WaitForSecondSignal(signals, absl::Seconds(drain_seconds));
+  // Then: watch streams end with UNAVAILABLE (their clients resume elsewhere from their last
+  // revision; the follower's wake delivers the news to every stream), new calls are refused,
+  // and in-flight calls get the grace period to finish.
+  serving.EndStreams();
+  follower.Wake();
+  if (http_server != nullptr) http_server->Stop();
+  health.Shutdown();
+  logger.Log(observability::LogLevel::kInfo, "stopping",
+             {{"shutdown_grace_seconds", config.shutdown_grace_seconds}});
+  server->Shutdown(std::chrono::system_clock::now() +
+                   std::chrono::seconds(config.shutdown_grace_seconds));
+  server->Wait();
   stopping.Notify();
   housekeeping.join();
   follower.Stop();
-  std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
-  health.Shutdown();
-  // Stop accepting, let in-flight calls finish (bounded), then close the database.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  server->Wait();
   store->reset();
+  logger.Log(observability::LogLevel::kInfo, "stopped");
   std::cout << "larder: stopped" << std::endl;
   return 0;
 }
@@ -238,6 +344,7 @@ int main(int argc, char** argv) {
   sigemptyset(&signals);
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::vector<std::string> args(argv + 1, argv + argc);

@@ -3,6 +3,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace larder {
 
@@ -23,6 +25,11 @@ flags:
                            path relative to the working directory; four for an absolute one)
   --addr=HOST:PORT         listen address (env LARDER_ADDR; default 0.0.0.0:6570);
                            port 0 picks a free port, printed at start-up
+  --http-addr=HOST:PORT    HTTP listener: Feast's REST registry API under /api/v1, /metrics,
+                           /healthz, /readyz (env LARDER_HTTP_ADDR; default 0.0.0.0:6572;
+                           empty: no HTTP; port 0 picks a free port, printed at start-up)
+  --http-cors-origins=A,B  origins allowed to call the HTTP API from a browser ("*": any;
+                           default: none, no CORS headers)
   --migrate                serve: apply pending migrations before serving
   --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
                            default 268435456)
@@ -45,6 +52,18 @@ flags:
   --auth-client-id=ID      JWT roles also come from resource_access.ID.roles
   --default-project=NAME   Feast's project: its permissions govern calls that name none
                            (GetProject, ListProjects, DeleteProject, Commit, Proto)
+  --tls-cert=FILE          serve TLS with this PEM certificate chain (needs --tls-key); the
+                           files are re-read when they change (and on SIGHUP)
+  --tls-key=FILE           the PEM private key of --tls-cert
+  --tls-client-ca=FILE     mutual TLS: require client certificates signed by this CA; a
+                           client's certificate CN is the caller when it sends no token
+  --tls-reload-interval-s=N  how often the TLS files are checked for changes (default 10)
+  --log-format=json|text   log format (default: json, or text when stderr is a terminal)
+  --log-level=LEVEL        debug, info, warning or error (default info: one line per call)
+  --slow-call-ms=N         log calls slower than N ms as warnings with "slow" (default 1000)
+  --drain-seconds=N        after SIGTERM report NOT_SERVING but keep serving N seconds before
+                           refusing new calls (default 5; env LARDER_DRAIN_SECONDS)
+  --shutdown-grace-seconds=N  then give in-flight calls N seconds to finish (default 10)
   --clock-file=FILE        tests only: server time (timestamps it writes) is read from FILE,
                            an integer of unix microseconds, instead of the system clock
   --help                   this text
@@ -61,6 +80,20 @@ std::string* StringFlag(ServerConfig& config, absl::string_view flag) {
   if (flag == "--auth-client-id") return &config.auth_client_id;
   if (flag == "--default-project") return &config.default_project;
   if (flag == "--clock-file") return &config.clock_file;
+  if (flag == "--tls-cert") return &config.tls_cert_file;
+  if (flag == "--tls-key") return &config.tls_key_file;
+  if (flag == "--tls-client-ca") return &config.tls_client_ca_file;
+  if (flag == "--log-format") return &config.log_format;
+  if (flag == "--log-level") return &config.log_level;
+  return nullptr;
+}
+
+// The flags that take a non-negative integer, or nullptr.
+int* CountFlag(ServerConfig& config, absl::string_view flag) {
+  if (flag == "--slow-call-ms") return &config.slow_call_ms;
+  if (flag == "--drain-seconds") return &config.drain_seconds;
+  if (flag == "--shutdown-grace-seconds") return &config.shutdown_grace_seconds;
+  if (flag == "--tls-reload-interval-s") return &config.tls_reload_interval_s;
   return nullptr;
 }
 }  // namespace
@@ -71,6 +104,13 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
   if (const char* db = getenv("LARDER_DB"); db != nullptr && *db != '\0') config.db_url = db;
   if (const char* addr = getenv("LARDER_ADDR"); addr != nullptr && *addr != '\0') {
     config.listen_address = addr;
+  }
+  // Set but empty turns HTTP off, as --http-addr= does.
+  if (const char* http = getenv("LARDER_HTTP_ADDR"); http != nullptr) config.http_address = http;
+  if (const char* drain = getenv("LARDER_DRAIN_SECONDS"); drain != nullptr && *drain != '\0') {
+    if (!absl::SimpleAtoi(drain, &config.drain_seconds) || config.drain_seconds < 0) {
+      return absl::InvalidArgumentError("LARDER_DRAIN_SECONDS must be a number of seconds >= 0");
+    }
   }
   if (const char* max = getenv("LARDER_MAX_MESSAGE_BYTES"); max != nullptr && *max != '\0') {
     if (!absl::SimpleAtoi(max, &config.max_message_bytes) || config.max_message_bytes <= 0 ||
@@ -133,6 +173,20 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
                  config.max_db_connections <= 0) {
         return absl::InvalidArgumentError("--db-connections must be a positive number");
       }
+    } else if (flag == "--http-addr" || flag == "--http-cors-origins") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--http-addr") {
+        if (!v->empty() && v->rfind(':') == std::string::npos) {
+          return absl::InvalidArgumentError("--http-addr must be HOST:PORT (or empty: no HTTP)");
+        }
+        config.http_address = *v;
+      } else {
+        config.http_cors_origins.clear();
+        for (absl::string_view origin : absl::StrSplit(*v, ',', absl::SkipWhitespace())) {
+          config.http_cors_origins.emplace_back(absl::StripAsciiWhitespace(origin));
+        }
+      }
     } else if (flag == "--history-retention" || flag == "--history-compact-interval-s") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
@@ -158,6 +212,12 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
                  config.staged_apply_timeout_s <= 0) {
         return absl::InvalidArgumentError("--staged-apply-timeout-s must be a positive number");
       }
+    } else if (int* count = CountFlag(config, flag); count != nullptr) {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (!absl::SimpleAtoi(*v, count) || *count < 0) {
+        return absl::InvalidArgumentError(flag + " must be 0 or more");
+      }
     } else if (std::string* target = StringFlag(config, flag); target != nullptr) {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();
@@ -172,6 +232,22 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
        !config.auth_client_id.empty())) {
     return absl::InvalidArgumentError(
         "--auth-issuer, --auth-audience and --auth-client-id need --auth-jwks");
+  }
+  if (!config.log_format.empty() && config.log_format != "json" && config.log_format != "text") {
+    return absl::InvalidArgumentError("--log-format must be json or text");
+  }
+  if (config.log_level != "debug" && config.log_level != "info" && config.log_level != "warning" &&
+      config.log_level != "error") {
+    return absl::InvalidArgumentError("--log-level must be debug, info, warning or error");
+  }
+  if (config.tls_cert_file.empty() != config.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (!config.tls_client_ca_file.empty() && config.tls_cert_file.empty()) {
+    return absl::InvalidArgumentError("--tls-client-ca needs --tls-cert and --tls-key");
+  }
+  if (config.tls_reload_interval_s == 0) {
+    return absl::InvalidArgumentError("--tls-reload-interval-s must be a positive number");
   }
   return config;
 }

@@ -46,6 +46,35 @@ struct ServerConfig {
   // --history-compact-interval-s: how often a replica compacts (when retention is set).
   int history_compact_interval_s = 600;
 
+  // --http-addr (env LARDER_HTTP_ADDR): the HTTP listener for Feast's REST API, the web UI,
+  // /metrics, /healthz and /readyz (docs/http.md); Feast's REST registry port. Empty: no HTTP.
+  std::string http_address = "0.0.0.0:6572";
+  // --http-cors-origins=A,B: origins allowed to read the HTTP API cross-origin ("*": any).
+  std::vector<std::string> http_cors_origins;
+
+  // Logs (docs/operations-observability.md): --log-format=json|text (empty: JSON unless stderr
+  // is a terminal), --log-level=debug|info|warning|error, --slow-call-ms (calls slower than
+  // this are logged as warnings with "slow": true).
+  std::string log_format;
+  std::string log_level = "info";
+  int slow_call_ms = 1000;
+
+  // --drain-seconds: after SIGTERM the server reports NOT_SERVING but keeps answering this
+  // long, so load balancers move traffic away before it stops accepting calls.
+  int drain_seconds = 5;
+  // --shutdown-grace-seconds: then how long in-flight calls get to finish before they are
+  // cancelled.
+  int shutdown_grace_seconds = 10;
+
+  // TLS (docs/auth.md): --tls-cert and --tls-key serve TLS; --tls-client-ca also requires
+  // client certificates signed by that CA. The files are re-read when they change.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::string tls_client_ca_file;
+  // --tls-reload-interval-s: how often the TLS files are checked for changes.
+  int tls_reload_interval_s = 10;
+
+  bool tls_enabled() const { return !tls_cert_file.empty(); }
   bool auth_enabled() const { return !auth_tokens_file.empty() || !auth_jwks_file.empty(); }
 };
 

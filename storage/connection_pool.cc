@@ -1,5 +1,7 @@
 #include "storage/connection_pool.h"
 
+#include "absl/time/clock.h"
+
 namespace larder::storage {
 
 ConnectionPool::Lease::~Lease() {
@@ -15,7 +17,14 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     auto can_proceed = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
       return !idle_.empty() || open_ < max_connections_;
     };
-    mu_.Await(absl::Condition(&can_proceed));
+    ++acquires_;
+    if (!can_proceed()) {
+      // Every connection is on loan: the wait is what metrics call pool contention.
+      const absl::Time start = absl::Now();
+      mu_.Await(absl::Condition(&can_proceed));
+      ++waits_;
+      waited_ += absl::Now() - start;
+    }
     if (!idle_.empty()) {
       std::unique_ptr<Connection> connection = std::move(idle_.back());
       idle_.pop_back();
@@ -30,6 +39,16 @@ absl::StatusOr<ConnectionPool::Lease> ConnectionPool::Acquire() {
     return connection.status();
   }
   return Lease(this, *std::move(connection));
+}
+
+ConnectionPool::Stats ConnectionPool::stats() const {
+  absl::MutexLock lock(&mu_);
+  return {.max = max_connections_,
+          .open = open_,
+          .in_use = open_ - static_cast<int>(idle_.size()),
+          .acquires = acquires_,
+          .waits = waits_,
+          .wait_seconds = absl::ToDoubleSeconds(waited_)};
 }
 
 void ConnectionPool::Release(std::unique_ptr<Connection> connection) {

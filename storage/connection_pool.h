@@ -1,5 +1,7 @@
 #pragma once
 
+#include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -44,14 +46,29 @@ class ConnectionPool {
 
   int max_connections() const { return max_connections_; }
 
+  // What the pool is doing, for metrics. A consistent view of the gauges; the counters are
+  // cumulative since the pool was made.
+  struct Stats {
+    int max = 0;
+    int open = 0;    // idle + on loan
+    int in_use = 0;  // on loan
+    int64_t acquires = 0;
+    int64_t waits = 0;  // acquires that found every connection on loan and waited
+    double wait_seconds = 0;
+  };
+  Stats stats() const;
+
  private:
   void Release(std::unique_ptr<Connection> connection);
 
   const Factory factory_;
   const int max_connections_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<Connection>> idle_ ABSL_GUARDED_BY(mu_);
   int open_ ABSL_GUARDED_BY(mu_) = 0;  // idle + on loan
+  int64_t acquires_ ABSL_GUARDED_BY(mu_) = 0;
+  int64_t waits_ ABSL_GUARDED_BY(mu_) = 0;
+  absl::Duration waited_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace larder::storage

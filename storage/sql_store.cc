@@ -1,5 +1,6 @@
 #include "storage/sql_store.h"
 
+#include "absl/time/clock.h"
 #include "storage/sql_transaction.h"
 
 namespace larder::storage {
@@ -8,7 +9,15 @@ SqlStore::SqlStore(const Dialect& dialect, std::unique_ptr<ConnectionPool> pool,
     : dialect_(dialect), statements_(dialect), pool_(std::move(pool)), retry_(retry) {}
 
 absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) {
-  return RetryOnAborted(retry_, [&] { return RunOnce(mode, body); });
+  int attempts = 0;
+  absl::Status status = RetryOnAborted(retry_, [&] {
+    ++attempts;
+    return RunOnce(mode, body);
+  });
+  const size_t m = mode == TxMode::kReadWrite ? 1 : 0;
+  if (attempts > 1) stats_.aborted_retries.fetch_add(attempts - 1, std::memory_order_relaxed);
+  (status.ok() ? stats_.committed : stats_.failed)[m].fetch_add(1, std::memory_order_relaxed);
+  return status;
 }
 
 absl::Status SqlStore::RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body) {
@@ -27,7 +36,11 @@ absl::Status SqlStore::RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Trans
       SqlTransaction transaction(connection, statements_);
       status = body(transaction);
       if (status.ok()) {
-        return mode == TxMode::kReadWrite ? transaction.Commit() : connection.Commit();
+        if (mode != TxMode::kReadWrite) return connection.Commit();
+        const absl::Time start = absl::Now();
+        absl::Status committed = transaction.Commit();
+        stats_.commit_latency.Record(absl::Now() - start);
+        return committed;
       }
       const bool nothing_ran = !connection.answered_since_begin();
       connection.Rollback();

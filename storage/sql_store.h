@@ -1,7 +1,12 @@
 #pragma once
 
+#include <array>
+#include <atomic>
+#include <cstdint>
 #include <memory>
+
 #include "absl/strings/string_view.h"
+#include "common/latency_histogram.h"
 
 #include "storage/connection_pool.h"
 #include "storage/dialect.h"
@@ -10,6 +15,16 @@
 #include "storage/store.h"
 
 namespace larder::storage {
+
+// What transactions did, for metrics; counted without a lock. Thread-safe.
+struct TransactionStats {
+  // By mode (0: read-only, 1: read-write): transactions that committed, and those that ended
+  // in an error (after any retries).
+  std::array<std::atomic<int64_t>, 2> committed{};
+  std::array<std::atomic<int64_t>, 2> failed{};
+  std::atomic<int64_t> aborted_retries{0};  // attempts repeated after ABORTED
+  common::LatencyHistogram commit_latency;  // of read-write COMMITs
+};
 
 // The one Store implementation over SQL: every backend shares this code and differs only in its
 // Dialect and Connection. Thread-safe.
@@ -22,6 +37,8 @@ class SqlStore : public Store {
 
   ConnectionPool& pool() { return *pool_; }
   const Dialect& dialect() const { return dialect_; }
+  const TransactionStats& transaction_stats() const { return stats_; }
+  ConnectionPool::Stats pool_stats() const { return pool_->stats(); }
 
  private:
   absl::Status RunOnce(TxMode mode, absl::FunctionRef<absl::Status(Transaction&)> body);
@@ -30,6 +47,7 @@ class SqlStore : public Store {
   const Statements statements_;
   const std::unique_ptr<ConnectionPool> pool_;
   const RetryPolicy retry_;
+  TransactionStats stats_;
 };
 
 }  // namespace larder::storage

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/metadata_keys.h"
+#include "grpcpp/security/auth_context.h"
 #include "grpcpp/support/proto_buffer_reader.h"
 
 namespace larder::grpc_edge {
@@ -28,6 +29,16 @@ grpc::Slice SharedSlice(std::shared_ptr<const void> owner, absl::string_view byt
       [](void* held) { delete static_cast<std::shared_ptr<const void>*>(held); }, keep_alive);
 }
 
+// The common name of a client certificate the TLS handshake verified, or "". gRPC only fills
+// the x509 properties of an authenticated (verified) peer.
+std::string VerifiedClientName(const grpc::ServerContextBase* context) {
+  std::shared_ptr<const grpc::AuthContext> auth = context->auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) return {};
+  std::vector<grpc::string_ref> names = auth->FindPropertyValues("x509_common_name");
+  if (names.empty()) return {};
+  return std::string(names.front().data(), names.front().size());
+}
+
 }  // namespace
 
 service::CallContext ContextOf(grpc::CallbackServerContext* context, absl::string_view method) {
@@ -37,6 +48,7 @@ service::CallContext ContextOf(grpc::CallbackServerContext* context, absl::strin
   out.request_id = std::string(MetadataValue(context, common::kRequestIdKey));
   out.peer = context->peer();  // names the connection (ip:port): staged Feast applies key on it
   out.cancelled = [context] { return context->IsCancelled(); };
+  out.transport_identity = VerifiedClientName(context);
   return out;
 }
 

@@ -50,7 +50,10 @@ bool ChangeFollower::WaitForWake(absl::Duration timeout) {
 }
 
 void ChangeFollower::CatchUp() {
-  registry_.Refresh().IgnoreError();  // a failed catch-up is retried at the next wake or tick
+  // A failed catch-up is retried at the next wake or tick.
+  if (registry_.Refresh().ok()) {
+    last_catch_up_micros_.store(absl::ToUnixMicros(absl::Now()), std::memory_order_relaxed);
+  }
   const int64_t revision = registry_.SnapshotRevision();
   absl::MutexLock lock(&mu_);
   for (const auto& [id, subscriber] : subscribers_) subscriber(revision);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -52,6 +53,12 @@ class ChangeFollower {
   // called from any thread.
   void Wake();
 
+  // When the snapshot last caught up with the database (the Unix epoch: never), for the
+  // follower-lag metric.
+  absl::Time last_catch_up() const {
+    return absl::FromUnixMicros(last_catch_up_micros_.load(std::memory_order_relaxed));
+  }
+
   // One step of the loop, exposed for tests: waits for a wake for at most `wait`, and catches up
   // when woken or when `poll_due`. Returns whether it caught up.
   bool Step(absl::Duration wait, bool poll_due);
@@ -65,7 +72,9 @@ class ChangeFollower {
   const Options options_;
   absl::Notification stopping_;
   std::thread thread_;
-  bool listening_ = true;  // follower thread only: logs when notifications are lost and back
+  bool listening_ = true;
+  std::atomic<int64_t> last_catch_up_micros_{
+      0};  // follower thread only: logs when notifications are lost and back
 
   // Waits up to `timeout` for Wake or Stop; returns whether woken.
   bool WaitForWake(absl::Duration timeout);

@@ -16,9 +16,14 @@ const Method* MethodTable::Find(absl::string_view name) const {
   return nullptr;
 }
 
+std::string ProjectOf(const Method& method, const google::protobuf::Message& request) {
+  if (method.project_field == nullptr) return {};
+  return request.GetReflection()->GetString(request, method.project_field);
+}
+
 absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,
                              const CallContext& context, const google::protobuf::Message& request) {
-  return runner.Run(context, *method.counters,
+  return runner.Run(context, *method.counters, ProjectOf(method, request),
                     [&](const Call& call) { return method.answer(call, request); });
 }
 

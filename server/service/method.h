@@ -33,6 +33,8 @@ struct Method {
   bool server_streaming = false;
   // This method's counters in the runner's CallStats.
   CallStats::Counters* counters = nullptr;
+  // The request's string `project` field, when it has one (named in the call log).
+  const google::protobuf::FieldDescriptor* project_field = nullptr;
 
   std::unique_ptr<google::protobuf::Message> NewRequest() const;
 };
@@ -60,6 +62,12 @@ void AddMethod(std::vector<Method>& methods, CallRunner& runner, absl::string_vi
         };
   }
   method.counters = &runner.stats().Register(method.full_name);
+  const google::protobuf::FieldDescriptor* project =
+      method.request_type->FindFieldByName("project");
+  if (project != nullptr && project->type() == google::protobuf::FieldDescriptor::TYPE_STRING &&
+      !project->is_repeated()) {
+    method.project_field = project;
+  }
 }
 
 // The methods of one service as the service layer serves them, and the runner they go through:
@@ -82,6 +90,9 @@ class MethodTable {
   CallRunner& runner_;
   std::vector<Method> methods_;
 };
+
+// The project `request` (a request of `method`) names, or "" when it names none.
+std::string ProjectOf(const Method& method, const google::protobuf::Message& request);
 
 // Runs `method` for `request` through `runner` (the one Run path).
 absl::StatusOr<Reply> Invoke(const CallRunner& runner, const Method& method,

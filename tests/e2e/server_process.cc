@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <regex>
@@ -15,10 +16,32 @@ namespace larder::testing {
 
 ServerProcess::~ServerProcess() {
   if (pid_ > 0) Stop(SIGKILL);
+  if (reader_.joinable()) reader_.join();
   if (out_fd_ >= 0) close(out_fd_);
 }
 
+void ServerProcess::ReadPipe() {
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(out_fd_, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (n <= 0) {
+      eof_ = true;
+      grown_.notify_all();
+      return;
+    }
+    output_.append(buffer, static_cast<size_t>(n));
+    grown_.notify_all();
+  }
+}
+
 bool ServerProcess::Spawn() {
+  if (reader_.joinable()) reader_.join();  // the previous run's reader, at its EOF
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    eof_ = false;
+  }
   // The child is told its database by flags only: an inherited LARDER_DB would hide a default.
   // (Built before fork: the child may only make async-signal-safe calls.)
   std::vector<char*> envp;
@@ -29,7 +52,17 @@ bool ServerProcess::Spawn() {
   std::vector<char*> argv;
   std::string binary = LARDER_BINARY;
   argv.push_back(binary.data());
+  bool names_http = false;
+  for (const std::string& a : args_) names_http = names_http || a.rfind("--http-addr", 0) == 0;
+  // Parallel tests would all want the default HTTP port: each server takes a free one instead.
+  if (!names_http) args_.push_back("--http-addr=127.0.0.1:0");
   for (std::string& a : args_) argv.push_back(a.data());
+  // Tests stop servers with SIGTERM all the time: no drain window unless a test asks for one.
+  std::string no_drain = "--drain-seconds=0";
+  bool drain_given = false;
+  for (const std::string& a : args_)
+    drain_given = drain_given || a.rfind("--drain-seconds", 0) == 0;
+  if (!drain_given) argv.push_back(no_drain.data());
   argv.push_back(nullptr);
   int fds[2];
   if (pipe(fds) != 0) return false;
@@ -54,24 +87,15 @@ bool ServerProcess::Spawn() {
   }
   close(fds[1]);
   out_fd_ = fds[0];
+  if (pid_ > 0) reader_ = std::thread([this] { ReadPipe(); });
   return pid_ > 0;
 }
 
 bool ServerProcess::ReadUntil(const std::string& needle, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (output_.find(needle) == std::string::npos) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          deadline - std::chrono::steady_clock::now())
-                          .count();
-    if (left <= 0) return false;
-    pollfd p{out_fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(left)) <= 0) continue;
-    char buffer[4096];
-    const ssize_t n = read(out_fd_, buffer, sizeof buffer);
-    if (n <= 0) return false;  // EOF: the process exited
-    output_.append(buffer, static_cast<size_t>(n));
-  }
-  return true;
+  std::unique_lock<std::mutex> lock(mu_);
+  return grown_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [&] {
+    return output_.find(needle) != std::string::npos || eof_;
+  }) && output_.find(needle) != std::string::npos;
 }
 
 bool ServerProcess::Start(int timeout_ms) {
@@ -80,8 +104,20 @@ bool ServerProcess::Start(int timeout_ms) {
   if (!ReadUntil("schema version", timeout_ms)) return false;  // exited early or hung
   std::smatch match;
   static const std::regex kServing(R"(serving \S+ on \S+:(\d+))");
-  if (!std::regex_search(output_, match, kServing)) return false;
+  const std::string started = output();
+  if (!std::regex_search(started, match, kServing)) return false;
   port_ = std::stoi(match[1]);
+  // The HTTP line follows the gRPC one when HTTP is on.
+  bool http_on = true;
+  for (const std::string& arg : args_) {
+    if (arg == "--http-addr=" || arg == "--http-addr=''") http_on = false;
+  }
+  if (http_on) {
+    if (!ReadUntil("(REST API", timeout_ms)) return false;
+    static const std::regex kHttp(R"(HTTP listening on \S+:(\d+))");
+    const std::string listening = output();
+    if (std::regex_search(listening, match, kHttp)) http_port_ = std::stoi(match[1]);
+  }
   return true;
 }
 
@@ -89,10 +125,8 @@ int ServerProcess::Wait() {
   int status = 0;
   waitpid(pid_, &status, 0);
   pid_ = -1;
-  // Collect whatever is left to read.
-  char buffer[4096];
-  ssize_t n;
-  while ((n = read(out_fd_, buffer, sizeof buffer)) > 0) output_.append(buffer, n);
+  // Everything left in the pipe is read once the process (the pipe's only writer) is gone.
+  if (reader_.joinable()) reader_.join();
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   return 128 + WTERMSIG(status);
 }
@@ -110,6 +144,7 @@ int ServerProcess::RunToExit(int timeout_ms) {
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == 0) return Stop(SIGKILL);
     pid_ = -1;
+    if (reader_.joinable()) reader_.join();
     if (WIFEXITED(status)) return WEXITSTATUS(status);
     return 128 + WTERMSIG(status);
   }

@@ -2,13 +2,18 @@
 
 #include <sys/types.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace larder::testing {
 
 // Runs the real `larder` binary as a child process. Start() waits (by reading its stdout, not by
-// sleeping) for the "serving ... on HOST:PORT" line and records the port.
+// sleeping) for the "serving ... on HOST:PORT" line and records the port. Unless the arguments
+// name --http-addr, the HTTP listener is put on a free port too (never the shared default 6572),
+// and http_port() reads it from the "HTTP listening on HOST:PORT" line.
 class ServerProcess {
  public:
   explicit ServerProcess(std::vector<std::string> args) : args_(std::move(args)) {}
@@ -33,15 +38,23 @@ class ServerProcess {
   }
 
   int port() const { return port_; }
+  // The HTTP listener's port (0 when HTTP is off).
+  int http_port() const { return http_port_; }
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
-  // Everything the process wrote to stdout and stderr so far.
-  const std::string& output() const { return output_; }
+  // Everything the process wrote to stdout and stderr so far. A thread reads the pipe all the
+  // time: a server logging a line per call would otherwise block once the pipe is full.
+  std::string output() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return output_;
+  }
 
  private:
   bool Spawn();
   // Reads available output until `done` or the deadline; returns false on EOF/timeout.
   bool ReadUntil(const std::string& needle, int timeout_ms);
   int Wait();
+  // The reader thread's loop: appends the pipe's bytes to output_ until EOF.
+  void ReadPipe();
 
   std::vector<std::string> args_;
   std::string working_directory_;
@@ -51,6 +64,11 @@ class ServerProcess {
   pid_t pid_ = -1;
   int out_fd_ = -1;
   int port_ = 0;
+  int http_port_ = 0;
+  std::thread reader_;
+  mutable std::mutex mu_;
+  std::condition_variable grown_;  // output_ grew or the pipe closed
+  bool eof_ = false;
   std::string output_;
 };
 

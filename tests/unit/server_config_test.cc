@@ -56,5 +56,69 @@ TEST_CASE("Bad arguments are rejected with the offending argument named", "[conf
   CHECK_FALSE(ParseServerConfig({"--max-message-bytes=-1"}, NoEnv).ok());
 }
 
+TEST_CASE("The HTTP listener defaults to Feast's REST port and turns off when empty", "[config]") {
+  auto defaults = ParseServerConfig({}, NoEnv);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->http_address == "0.0.0.0:6572");
+  CHECK(defaults->http_cors_origins.empty());
+
+  auto flag = ParseServerConfig({"--http-addr", "127.0.0.1:0"}, NoEnv);
+  REQUIRE(flag.ok());
+  CHECK(flag->http_address == "127.0.0.1:0");
+  auto off = ParseServerConfig({"--http-addr="}, NoEnv);
+  REQUIRE(off.ok());
+  CHECK(off->http_address.empty());
+
+  auto env_off = ParseServerConfig({}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_HTTP_ADDR" ? "" : nullptr;
+  });
+  REQUIRE(env_off.ok());
+  CHECK(env_off->http_address.empty());
+  auto env_on = ParseServerConfig({}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_HTTP_ADDR" ? "127.0.0.1:8080" : nullptr;
+  });
+  REQUIRE(env_on.ok());
+  CHECK(env_on->http_address == "127.0.0.1:8080");
+  // The flag wins over the environment.
+  auto both = ParseServerConfig({"--http-addr=:9000"}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_HTTP_ADDR" ? "127.0.0.1:8080" : nullptr;
+  });
+  REQUIRE(both.ok());
+  CHECK(both->http_address == ":9000");
+
+  CHECK(absl::IsInvalidArgument(ParseServerConfig({"--http-addr=nocolon"}, NoEnv).status()));
+}
+
+TEST_CASE("CORS origins (--http-cors-origins) are a comma-separated list", "[config]") {
+  auto config =
+      ParseServerConfig({"--http-cors-origins=https://a.example, https://b.example"}, NoEnv);
+  REQUIRE(config.ok());
+  CHECK(config->http_cors_origins ==
+        std::vector<std::string>{"https://a.example", "https://b.example"});
+}
+
+}  // namespace
+}  // namespace larder
+
+namespace larder {
+namespace {
+
+TEST_CASE("The drain window comes from LARDER_DRAIN_SECONDS unless --drain-seconds says",
+          "[config]") {
+  auto env = [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_DRAIN_SECONDS" ? "0" : nullptr;
+  };
+  auto from_env = ParseServerConfig({}, env);
+  REQUIRE(from_env.ok());
+  CHECK(from_env->drain_seconds == 0);
+  auto flag_wins = ParseServerConfig({"--drain-seconds=7"}, env);
+  REQUIRE(flag_wins.ok());
+  CHECK(flag_wins->drain_seconds == 7);
+  auto bad = ParseServerConfig({}, [](const char* name) -> const char* {
+    return absl::string_view(name) == "LARDER_DRAIN_SECONDS" ? "-1" : nullptr;
+  });
+  CHECK(absl::IsInvalidArgument(bad.status()));
+}
+
 }  // namespace
 }  // namespace larder

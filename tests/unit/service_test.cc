@@ -161,19 +161,25 @@ TEST_CASE("every call, a cached read answered from memory included, passes the o
   const Method* method = f.service->Find("GetEntity");
   REQUIRE(method->answers_from_memory);
   REQUIRE(method->answers_from_memory(get));  // the fast path: stored bytes, no database
-  const int64_t before = method->counters->calls.load();
+  const CallStats::FrontEndCounters& grpc = method->counters->of(FrontEnd::kGrpc);
+  const int64_t before = grpc.calls.load();
+  const int64_t ok_before = grpc.finished_by_code[0].load();
   absl::StatusOr<Reply> reply = f.Call("GetEntity", get);
   REQUIRE(reply.ok());
   CHECK(reply->message() == nullptr);  // answered with the stored bytes
-  CHECK(method->counters->calls.load() == before + 1);
+  CHECK(grpc.calls.load() == before + 1);
+  CHECK(grpc.finished_by_code[0].load() == ok_before + 1);
+  CHECK(grpc.in_flight.load() == 0);
+  CHECK(grpc.latency.count() == grpc.calls.load());
   CHECK(f.runner->stats().Find(method->full_name) == method->counters);
 
   SECTION("a call whose client has gone is refused before it runs, and counted as an error") {
     CallContext cancelled;
     cancelled.cancelled = [] { return true; };
-    const int64_t errors = method->counters->errors.load();
+    const auto cancelled_code = static_cast<size_t>(absl::StatusCode::kCancelled);
+    const int64_t errors = grpc.finished_by_code[cancelled_code].load();
     CHECK(absl::IsCancelled(f.Call("GetEntity", get, cancelled).status()));
-    CHECK(method->counters->errors.load() == errors + 1);
+    CHECK(grpc.finished_by_code[cancelled_code].load() == errors + 1);
   }
 }
 

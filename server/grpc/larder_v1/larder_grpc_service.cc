@@ -18,11 +18,13 @@ class RefusedStream final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
 LarderGrpcService::LarderGrpcService(const service::LarderRegistryService& service,
                                      size_t max_request_bytes, WorkerPool& workers,
-                                     registry::ChangeFollower* follower)
+                                     registry::ChangeFollower* follower,
+                                     const service::ServingState& serving)
     : service_(service),
       max_request_bytes_(max_request_bytes),
       workers_(workers),
       follower_(follower),
+      serving_(serving),
       dispatcher_(larder::v1::Registry::service_full_name(), service.methods(), service.runner(),
                   max_request_bytes, workers) {}
 
@@ -39,7 +41,12 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* LarderGrpcService::DispatchStream(
         grpc::StatusCode::FAILED_PRECONDITION,
         "WatchChanges needs the server to follow the change log (--cache-poll-ms > 0)"));
   }
-  return WatchReactor::Start(context, *watch, service_.runner(), *follower_, workers_, request);
+  if (serving_.streams_ending()) {
+    return new RefusedStream(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server draining; resume on another replica"));
+  }
+  return WatchReactor::Start(context, *watch, service_.runner(), *follower_, workers_, serving_,
+                             request);
 }
 
 }  // namespace larder::grpc_edge

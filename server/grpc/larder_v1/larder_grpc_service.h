@@ -6,6 +6,7 @@
 #include "server/grpc/table_dispatcher.h"
 #include "server/registry/change_follower.h"
 #include "server/service/larder_registry_service.h"
+#include "server/service/serving_state.h"
 
 namespace larder::grpc_edge {
 
@@ -14,10 +15,11 @@ namespace larder::grpc_edge {
 // through a WatchReactor fed by the ChangeFollower. Thread-safe.
 class LarderGrpcService final : public LarderRawServiceBase {
  public:
-  // `service`, `workers` and `follower` are not owned and must outlive this object. Without a
-  // follower (--cache-poll-ms=0) WatchChanges is refused.
+  // `service`, `workers`, `follower` and `serving` are not owned and must outlive this object.
+  // Without a follower (--cache-poll-ms=0) WatchChanges is refused.
   LarderGrpcService(const service::LarderRegistryService& service, size_t max_request_bytes,
-                    WorkerPool& workers, registry::ChangeFollower* follower);
+                    WorkerPool& workers, registry::ChangeFollower* follower,
+                    const service::ServingState& serving);
 
  private:
   grpc::ServerUnaryReactor* Dispatch(int method_index, grpc::CallbackServerContext* context,
@@ -33,6 +35,7 @@ class LarderGrpcService final : public LarderRawServiceBase {
   const size_t max_request_bytes_;
   WorkerPool& workers_;
   registry::ChangeFollower* const follower_;
+  const service::ServingState& serving_;
   TableDispatcher dispatcher_;
 };
 

@@ -23,8 +23,11 @@ WatchReactor* WatchReactor::Start(grpc::CallbackServerContext* context,
                                   const service::Method& list_changes,
                                   const service::CallRunner& runner,
                                   registry::ChangeFollower& follower, WorkerPool& workers,
+                                  const service::ServingState& serving,
                                   const larder::v1::WatchChangesRequest& request) {
-  auto* reactor = new WatchReactor(context, list_changes, runner, follower, workers, request);
+  auto* reactor =
+      new WatchReactor(context, list_changes, runner, follower, workers, serving, request);
+  runner.StreamStarted(reactor->stream_context_, *list_changes.counters);
   {
     absl::MutexLock lock(&reactor->state_->mu);
     reactor->state_->reactor = reactor;
@@ -46,13 +49,17 @@ WatchReactor* WatchReactor::Start(grpc::CallbackServerContext* context,
 WatchReactor::WatchReactor(grpc::CallbackServerContext* context,
                            const service::Method& list_changes, const service::CallRunner& runner,
                            registry::ChangeFollower& follower, WorkerPool& workers,
+                           const service::ServingState& serving,
                            const larder::v1::WatchChangesRequest& request)
     : context_(context),
       list_changes_(list_changes),
       runner_(runner),
       follower_(follower),
       workers_(workers),
+      serving_(serving),
       request_(request),
+      stream_context_(ContextOf(context, list_changes.full_name)),
+      started_(absl::Now()),
       heartbeat_(request.heartbeat_seconds() > 0
                      ? absl::Seconds(std::max(1, request.heartbeat_seconds()))
                      : kDefaultHeartbeat),
@@ -63,7 +70,14 @@ WatchReactor::WatchReactor(grpc::CallbackServerContext* context,
 void WatchReactor::OnRevision(int64_t revision) {
   absl::MutexLock lock(&mu_);
   seen_revision_ = std::max(seen_revision_, revision);
-  if (finished_ || reading_) return;
+  if (finished_) return;
+  if (serving_.streams_ending()) {
+    // The server is going away: the client resumes from its last revision elsewhere.
+    FinishLocked(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "server draining; resume on another replica"));
+    return;
+  }
+  if (reading_) return;
   if (seen_revision_ <= after_) {
     // Nothing committed past what was read: an idle stream's heartbeat needs no database read.
     if (!writing_ && queue_.empty() && absl::Now() - last_sent_ >= heartbeat_) {
@@ -86,8 +100,10 @@ void WatchReactor::Read() {
     if (finished_) return;
     read.set_after_revision(after_);
   }
+  service::CallContext call_context = ContextOf(context_, list_changes_.full_name);
+  call_context.stream_read = true;  // the stream is logged once, when it ends
   absl::StatusOr<service::Reply> reply =
-      service::Invoke(runner_, list_changes_, ContextOf(context_, list_changes_.full_name), read);
+      service::Invoke(runner_, list_changes_, call_context, read);
   larder::v1::ListChangesResponse page;
   if (reply.ok() && !page.ParseFromString(reply->Serialize())) {
     reply = absl::InternalError("a change-log read did not parse");
@@ -136,6 +152,8 @@ void WatchReactor::WriteNextLocked() {
 void WatchReactor::FinishLocked(const grpc::Status& status) {
   if (finished_) return;
   finished_ = true;
+  final_status_ =
+      absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   queue_.clear();
   Finish(status);
 }
@@ -157,6 +175,13 @@ void WatchReactor::OnCancel() {
 
 void WatchReactor::OnDone() {
   follower_.Unsubscribe(subscription_);  // waits for a running callback
+  absl::Status status;
+  {
+    absl::MutexLock lock(&mu_);
+    status = final_status_;
+  }
+  runner_.StreamEnded(stream_context_, *list_changes_.counters, request_.project(), status,
+                      absl::Now() - started_);
   {
     absl::MutexLock lock(&state_->mu);  // waits for a running read
     state_->reactor = nullptr;

@@ -14,6 +14,7 @@
 #include "server/grpc/worker_pool.h"
 #include "server/registry/change_follower.h"
 #include "server/service/method.h"
+#include "server/service/serving_state.h"
 
 namespace larder::grpc_edge {
 
@@ -22,14 +23,17 @@ namespace larder::grpc_edge {
 // filtering, each time), when the ChangeFollower reports a new revision, and writes what it
 // gets, one message at a time (gRPC's flow control: a slow watcher holds only its own queue).
 // When nothing matched for `heartbeat_seconds` it sends a heartbeat with the revision it has
-// read up to. Deletes itself when the call is done. One follower feeds every stream.
+// read up to. Deletes itself when the call is done. One follower feeds every stream. When the
+// server drains (ServingState::streams_ending) the stream ends with UNAVAILABLE, which tells
+// clients to resume from their last revision on another replica.
 class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:
   // Starts the stream; `list_changes` (the service table's WatchChanges entry: one read),
-  // `runner`, `follower` and `workers` must outlive it.
+  // `runner`, `follower`, `workers` and `serving` must outlive it.
   static WatchReactor* Start(grpc::CallbackServerContext* context,
                              const service::Method& list_changes, const service::CallRunner& runner,
                              registry::ChangeFollower& follower, WorkerPool& workers,
+                             const service::ServingState& serving,
                              const larder::v1::WatchChangesRequest& request);
 
   void OnWriteDone(bool ok) override;
@@ -45,7 +49,8 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
 
   WatchReactor(grpc::CallbackServerContext* context, const service::Method& list_changes,
                const service::CallRunner& runner, registry::ChangeFollower& follower,
-               WorkerPool& workers, const larder::v1::WatchChangesRequest& request);
+               WorkerPool& workers, const service::ServingState& serving,
+               const larder::v1::WatchChangesRequest& request);
   // Follower thread: schedules a read when the log moved past what was read; otherwise sends a
   // heartbeat when one is due.
   void OnRevision(int64_t revision);
@@ -62,7 +67,10 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   const service::CallRunner& runner_;
   registry::ChangeFollower& follower_;
   WorkerPool& workers_;
+  const service::ServingState& serving_;
   const larder::v1::WatchChangesRequest request_;
+  const service::CallContext stream_context_;  // for the stream's metrics and its log line
+  const absl::Time started_;
   const absl::Duration heartbeat_;
   std::shared_ptr<State> state_;
   int subscription_ = -1;
@@ -73,6 +81,7 @@ class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
   bool reading_ ABSL_GUARDED_BY(mu_) = false;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status final_status_ ABSL_GUARDED_BY(mu_);  // what the stream finished with
   absl::Time last_sent_ ABSL_GUARDED_BY(mu_);
   std::deque<grpc::ByteBuffer> queue_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer current_;  // the message being written (must live until OnWriteDone)

@@ -1,0 +1,248 @@
+// import and export: Feast's file registry (a serialized feast.core.Registry, what
+// `registry_type: file` reads and writes) into Larder and back (docs/cli.md).
+#include <algorithm>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <ostream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "ctl/commands.h"
+#include "ctl/plan_text.h"
+#include "ctl/registry_view.h"
+#include "ctl/summary.h"
+#include "ctl/yaml_json.h"
+
+namespace larder::ctl {
+namespace {
+
+struct ImportArgs {
+  std::string file;
+  std::string project;  // only this project of the file
+  bool dry_run = false;
+  bool detailed_exitcode = false;
+  bool force = false;
+};
+
+struct ExportArgs {
+  std::string file;
+  std::string project;
+  std::optional<int64_t> at_revision;
+};
+
+absl::StatusOr<feast::core::Registry> ReadRegistryFile(const std::string& path) {
+  std::ostringstream bytes;
+  if (path == "-") {
+    bytes << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+    bytes << in.rdbuf();
+  }
+  feast::core::Registry registry;
+  if (!registry.ParseFromString(bytes.str())) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a Feast registry file (a serialized feast.core.Registry)"));
+  }
+  return registry;
+}
+
+// One line of the import report.
+struct ImportLine {
+  std::string project, kind, name, result;
+};
+
+std::string EffectWord(v1::Effect effect, bool dry_run) {
+  switch (effect) {
+    case v1::CREATED:
+      return dry_run ? "would create" : "created";
+    case v1::UPDATED:
+      return dry_run ? "would update" : "updated";
+    case v1::UNCHANGED:
+      return "unchanged";
+    default:
+      return "?";
+  }
+}
+
+// Imports one project's objects as one batch: a dry run first to learn what would change, then
+// (unless --dry-run) the batch itself, both pinned to the revision read before, so a write that
+// lands in between makes the import fail whole instead of half-applying.
+absl::Status ImportProject(client::RegistryClient& c,
+                           const feast::core::Registry& file, const std::string& project,
+                           const ImportArgs& args, std::vector<ImportLine>& report, bool& changes) {
+  absl::StatusOr<v1::GetServerInfoResponse> info = c.GetServerInfo();
+  if (!info.ok()) return info.status();
+  absl::StatusOr<feast::core::Registry> current = c.Proto();
+  if (!current.ok()) return current.status();
+
+  v1::ApplyBatchRequest request;
+  request.set_project(project);
+  request.set_expected_revision(info->current_revision());
+  std::vector<Kind> kinds;  // of each upsert, in order
+  for (const Kind& kind : AllKinds()) {
+    for (const google::protobuf::Message* object : ObjectsOf(file, kind)) {
+      if (ProjectOf(*object) != project) continue;
+      MutableUpsertObject(*request.add_upserts(), kind)->CopyFrom(*object);
+      kinds.push_back(kind);
+    }
+  }
+  if (request.upserts_size() == 0) return absl::OkStatus();
+  request.set_dry_run(true);
+  absl::StatusOr<v1::ApplyBatchResponse> plan = c.ApplyBatch(request);
+  if (!plan.ok()) return plan.status();
+
+  // Keep what the file would update only where the file's copy is not older than Larder's.
+  v1::ApplyBatchRequest batch = request;
+  batch.clear_upserts();
+  batch.set_dry_run(args.dry_run);
+  for (int i = 0; i < request.upserts_size(); ++i) {
+    const v1::Upsert& upsert = request.upserts(i);
+    const google::protobuf::Message& object = UpsertObject(upsert, kinds[i]);
+    const v1::Effect effect = i < plan->results_size() ? plan->results(i).effect() : v1::UPDATED;
+    ImportLine line{project, std::string(kinds[i].name), NameOf(object), ""};
+    const google::protobuf::Message* theirs =
+        FindObject(*current, kinds[i], project, NameOf(object));
+    if (effect == v1::UPDATED && theirs != nullptr &&
+        UpdatedMicros(*theirs) > UpdatedMicros(object) && !args.force) {
+      line.result = absl::StrCat("skipped: Larder's copy is newer (", UpdatedText(*theirs), " > ",
+                                 UpdatedText(object), "; --force overwrites)");
+      report.push_back(line);
+      continue;
+    }
+    line.result = EffectWord(effect, args.dry_run);
+    if (effect != v1::UNCHANGED) changes = true;
+    report.push_back(line);
+    *batch.add_upserts() = upsert;
+  }
+  if (args.dry_run || batch.upserts_size() == 0) return absl::OkStatus();
+  absl::StatusOr<v1::ApplyBatchResponse> applied = c.ApplyBatch(batch);
+  if (!applied.ok()) {
+    if (client::RevisionConflictOf(applied.status()).has_value()) {
+      return absl::Status(applied.status().code(),
+                          absl::StrCat("project ", project,
+                                       ": the registry changed during the import; nothing of "
+                                       "this project was applied (run the import again)"));
+    }
+    return applied.status();
+  }
+  return absl::OkStatus();
+}
+
+CommandResult Import(Context& ctx, const ImportArgs& args) {
+  absl::StatusOr<Format> format = ctx.OutputFormat();
+  if (!format.ok()) return format.status();
+  absl::StatusOr<feast::core::Registry> file = ReadRegistryFile(args.file);
+  if (!file.ok()) return file.status();
+  absl::StatusOr<client::RegistryClient*> c = ctx.Client();
+  if (!c.ok()) return c.status();
+  std::set<std::string> projects = ProjectsIn(*file);
+  if (!args.project.empty()) {
+    if (projects.count(args.project) == 0) {
+      return absl::NotFoundError(absl::StrCat(args.file, " has no project \"", args.project, "\""));
+    }
+    projects = {args.project};
+  }
+  std::vector<ImportLine> report;
+  bool changes = false;
+  absl::Status failed;
+  for (const std::string& project : projects) {
+    failed = ImportProject(**c, *file, project, args, report, changes);
+    if (!failed.ok()) break;
+  }
+  if (*format == Format::kTable) {
+    Table table({"PROJECT", "KIND", "NAME", "RESULT"});
+    for (const ImportLine& line : report)
+      table.AddRow({line.project, line.kind, line.name, line.result});
+    if (!table.empty()) table.Print(ctx.out());
+    if (failed.ok()) {
+      ctx.out() << (args.dry_run ? "Dry run: nothing was written. " : "") << report.size()
+                << " objects in " << projects.size() << " projects"
+                << (changes ? "" : ", nothing to change") << ".\n";
+    }
+  } else {
+    std::vector<std::string> items;
+    for (const ImportLine& line : report) {
+      items.push_back(JsonObject({{"project", JsonQuote(line.project)},
+                                  {"kind", JsonQuote(line.kind)},
+                                  {"name", JsonQuote(line.name)},
+                                  {"result", JsonQuote(line.result)}}));
+    }
+    PrintStructured(
+        ctx.out(),
+        JsonObject({{"dryRun", args.dry_run ? "true" : "false"}, {"objects", JsonArray(items)}}),
+        *format);
+  }
+  if (!failed.ok()) return failed;
+  if (args.dry_run && args.detailed_exitcode && changes) return kExitPlanHasChanges;
+  return kExitOk;
+}
+
+CommandResult Export(Context& ctx, const ExportArgs& args) {
+  absl::StatusOr<client::RegistryClient*> c = ctx.Client();
+  if (!c.ok()) return c.status();
+  absl::StatusOr<feast::core::Registry> registry =
+      args.at_revision.has_value() ? (*c)->GetRegistryAt(*args.at_revision, args.project)
+                                   : (*c)->Proto();
+  if (!registry.ok()) return registry.status();
+  feast::core::Registry out = FilterProject(*registry, args.project);
+  // Feast's file registry is schema version "1"; it reads a file without one as well.
+  if (out.registry_schema_version().empty()) out.set_registry_schema_version("1");
+  std::string bytes;
+  out.SerializeToString(&bytes);
+  if (args.file == "-") {
+    std::cout << bytes;
+    std::cout.flush();
+  } else {
+    // Written next to the target and renamed, so a failed export never leaves half a file.
+    const std::string temp = args.file + ".larderctl-tmp";
+    {
+      std::ofstream file(temp, std::ios::binary | std::ios::trunc);
+      file << bytes;
+      if (!file.good()) {
+        return absl::InternalError(absl::StrCat("cannot write ", temp));
+      }
+    }
+    if (std::rename(temp.c_str(), args.file.c_str()) != 0) {
+      return absl::InternalError(absl::StrCat("cannot write ", args.file));
+    }
+  }
+  size_t objects = 0;
+  for (const Kind& kind : AllKinds()) objects += ObjectsOf(out, kind).size();
+  // The report goes to stderr when the registry itself goes to stdout.
+  std::ostream& report = args.file == "-" ? ctx.err() : ctx.out();
+  report << "Exported " << objects << " objects of " << ProjectsIn(out).size() << " projects"
+         << (args.at_revision ? absl::StrCat(" at revision ", *args.at_revision) : "") << " to "
+         << (args.file == "-" ? "stdout" : args.file) << ".\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+void AddFileRegistryCommands(CLI::App& app, Context& ctx) {
+  auto import_args = std::make_shared<ImportArgs>();
+  CLI::App* import = app.add_subcommand(
+      "import", "load a Feast file registry (registry.db) into Larder, one batch per project");
+  import->add_option("file", import_args->file, "the registry file (- for stdin)")->required();
+  import->add_option("-p,--project", import_args->project, "import only this project");
+  import->add_flag("--dry-run", import_args->dry_run, "report what would change, write nothing");
+  import->add_flag("--detailed-exitcode", import_args->detailed_exitcode,
+                   "with --dry-run: exit 2 when the import would change something");
+  import->add_flag("--force", import_args->force,
+                   "also overwrite objects Larder changed after the file's copy");
+  import->callback([&ctx, import_args] { ctx.Finish(Import(ctx, *import_args));
+});
+
+auto export_args = std::make_shared<ExportArgs>();
+CLI::App* exp = app.add_subcommand(
+    "export", "write the registry as a Feast registry file (registry_type: file)");
+exp->add_option("-o,--output,--file", export_args->file, "file to write (- for stdout)")
+    ->required();
+exp->add_option("-p,--project", export_args->project, "only this project");
+exp->add_option("--at-revision", export_args->at_revision,
+                "the registry as it was at this revision");
+exp->callback([&ctx, export_args] { ctx.Finish(Export(ctx, *export_args)); });
+}  // namespace larder::ctl
+
+}  // namespace larder::ctl

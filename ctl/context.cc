@@ -1,0 +1,100 @@
+#include "ctl/context.h"
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+
+namespace larder::ctl {
+namespace {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", what, " ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// gRPC's connection errors run to several lines of resolver detail; the first line says it.
+std::string FirstLine(absl::string_view text) {
+  std::string line(text.substr(0, text.find('\n')));
+  return line;
+}
+
+}  // namespace
+
+absl::StatusOr<client::RegistryClient*> Context::Client() {
+  if (client_ != nullptr) return client_.get();
+  client::ClientOptions options;
+  options.addresses = absl::StrSplit(options_.address, ',', absl::SkipWhitespace());
+  options.deadline = absl::Seconds(options_.timeout_s);
+  // A person waits for the answer: fail over and retry briefly, then say what is wrong.
+  options.max_attempts = 3;
+  std::string token = options_.token;
+  if (!options_.token_file.empty()) {
+    absl::StatusOr<std::string> read = ReadFile(options_.token_file, "token file");
+    if (!read.ok()) return read.status();
+    token = std::string(absl::StripAsciiWhitespace(*read));
+  }
+  if (!token.empty()) options.token_provider = [token] { return token; };
+  options.use_tls = options_.tls || !options_.ca_file.empty() || !options_.cert_file.empty();
+  if (!options_.ca_file.empty()) {
+    absl::StatusOr<std::string> read = ReadFile(options_.ca_file, "CA file");
+    if (!read.ok()) return read.status();
+    options.root_certificates_pem = *read;
+  }
+  if (!options_.cert_file.empty() || !options_.key_file.empty()) {
+    absl::StatusOr<std::string> cert = ReadFile(options_.cert_file, "certificate file");
+    if (!cert.ok()) return cert.status();
+    absl::StatusOr<std::string> key = ReadFile(options_.key_file, "key file");
+    if (!key.ok()) return key.status();
+    options.client_certificate_pem = *cert;
+    options.client_private_key_pem = *key;
+  }
+  options.authority_override = options_.tls_server_name;
+  absl::StatusOr<std::unique_ptr<client::RegistryClient>> made =
+      client::RegistryClient::Create(std::move(options));
+  if (!made.ok()) return made.status();
+  client_ = std::move(*made);
+  return client_.get();
+}
+
+int Context::Fail(const absl::Status& status) {
+  int code = kExitError;
+  std::string message;
+  if (absl::IsUnavailable(status)) {
+    // gRPC's text nests resolver and socket detail; its last part says why ("Connection
+    // refused", "Deadline Exceeded").
+    std::string why = FirstLine(status.message());
+    const size_t colon = why.rfind(": ");
+    if (colon != std::string::npos) why = why.substr(colon + 2);
+    message = absl::StrCat("cannot reach larder at ", options_.address, ": ", why);
+  } else if (std::optional<v1::VersionConflicts> conflicts = client::VersionConflictsOf(status)) {
+    code = kExitConflict;
+    std::vector<std::string> parts;
+    for (const v1::VersionConflict& c : conflicts->conflicts()) {
+      parts.push_back(absl::StrCat(c.kind(), " ", c.name(), " is at version ", c.actual_version(),
+                                   ", expected ", c.expected_version()));
+    }
+    message = absl::StrCat("conflict, nothing applied: ", absl::StrJoin(parts, "; "));
+  } else if (std::optional<v1::RevisionConflict> revision = client::RevisionConflictOf(status)) {
+    code = kExitConflict;
+    message =
+        absl::StrCat("conflict, nothing applied: the registry is at revision ",
+                     revision->actual_revision(), ", expected ", revision->expected_revision());
+  } else if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
+    message = absl::StrCat("not allowed: ", FirstLine(status.message()));
+  } else {
+    message = FirstLine(status.message());
+    if (message.empty()) message = status.ToString();
+  }
+  err_ << "larderctl: error: " << message << "\n";
+  return code;
+}
+
+}  // namespace larder::ctl

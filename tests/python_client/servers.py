@@ -61,7 +61,9 @@ class Larder:
         self.log = open(os.path.join(workdir, f"larder-{uuid.uuid4().hex[:6]}.log"), "w+")
         self.proc = subprocess.Popen(
             [LARDER, "serve", f"--db={db_url}", "--migrate", f"--addr=127.0.0.1:{port}",
-             "--cache-poll-ms=200", *extra_args],
+             # No HTTP listener (several test servers would want its one default port) and no
+             # drain window (tests stop servers with SIGTERM).
+             "--cache-poll-ms=200", "--http-addr=", "--drain-seconds=0", *extra_args],
             stdout=subprocess.PIPE, stderr=self.log, text=True, cwd=workdir)
         line = self.proc.stdout.readline()
         m = re.search(r"serving .* on 127\.0\.0\.1:(\d+)", line)

@@ -28,11 +28,13 @@ failed=0
 
 # start_replica URL LOG -> prints "PID ADDRESS" once the replica serves.
 start_replica() {
-  "$larder" serve --addr=127.0.0.1:0 --db="$1" >"$2" 2>&1 &
+  # gRPC only (replicas on one host would share the default HTTP port), no drain window.
+  "$larder" serve --addr=127.0.0.1:0 --http-addr= --drain-seconds=0 --db="$1" >"$2" 2>&1 &
   local pid=$!
   for _ in $(seq 1 400); do
     if grep -q "schema version" "$2"; then
-      echo "$pid $(grep -o '127.0.0.1:[0-9]*' "$2" | head -n 1)"
+      # The address from the "serving ... on" line (the log's configuration line names --addr).
+      echo "$pid $(grep -o 'serving [^ ]* on 127.0.0.1:[0-9]*' "$2" | grep -o '127.0.0.1:[0-9]*')"
       return 0
     fi
     kill -0 "$pid" 2>/dev/null || break

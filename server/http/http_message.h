@@ -16,6 +16,7 @@ struct HttpRequest {
   // Query parameters in arrival order; a name may repeat (?tags=a:1&tags=b:2).
   std::vector<std::pair<std::string, std::string>> query;
   std::map<std::string, std::string> headers;
+  std::string peer;  // the client's address as the socket saw it ("ip:port"), for logs
   // The `{name}` segments of the route that matched, filled by Router.
   std::map<std::string, std::string> path_params;
 

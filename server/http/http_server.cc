@@ -145,6 +145,7 @@ absl::Status HttpServer::Start() {
     HttpRequest request;
     request.method = in.method;
     request.path = in.path;
+    request.peer = absl::StrCat(in.remote_addr, ":", in.remote_port);
     for (const auto& [name, value] : in.params) request.query.emplace_back(name, value);
     for (const auto& [name, value] : in.headers) {
       request.headers[absl::AsciiStrToLower(name)] = value;

@@ -26,7 +26,8 @@ absl::StatusOr<Json> RestCaller::Call(const HttpRequest& http, absl::string_view
   context.method = method->full_name;
   context.authorization = http.Header("authorization");
   context.request_id = http.Header("x-request-id");
-  context.peer = http.Header("x-peer");
+  context.peer = http.peer;  // the socket's, never a header the client could forge
+  context.front_end = service::FrontEnd::kHttp;
   absl::StatusOr<service::Reply> reply =
       service::Invoke(feast_.runner(), *method, context, request);
   if (!reply.ok()) return reply.status();

@@ -339,29 +339,42 @@ void AppendInterval(feast::core::FeatureView& view, const google::protobuf::Time
   *view.mutable_meta()->mutable_last_updated_timestamp() = now;
 }
 
+// A plain feature view read under its row lock, which makes read-append-write atomic against
+// every other writer of the view (on every replica).
+struct LockedView {
+  feast::core::FeatureView view;
+  int64_t version = 0;
+};
+absl::StatusOr<LockedView> LockViewForAppend(storage::Transaction& tx, absl::string_view project,
+                                             absl::string_view view_name) {
+  if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<std::optional<ObjectRow>> existing =
+      tx.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
+  if (!existing.ok()) return existing.status();
+  if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
+  absl::StatusOr<feast::core::FeatureView> view = Decode<feast::core::FeatureView>(**existing);
+  if (!view.ok()) return view.status();
+  return LockedView{*std::move(view), (*existing)->version};
+}
+
 }  // namespace
 
 absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
     absl::string_view project, absl::string_view view_name,
     const google::protobuf::Timestamp& start, const google::protobuf::Timestamp& end) {
-  if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
-      !s.ok()) {
-    return s;
-  }
-  // The row lock makes read-append-write atomic against every other writer of this view.
-  absl::StatusOr<std::optional<ObjectRow>> existing =
-      tx_.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
-  absl::StatusOr<feast::core::FeatureView> view = Decode<feast::core::FeatureView>(**existing);
-  if (!view.ok()) return view.status();
+  absl::StatusOr<LockedView> locked = LockViewForAppend(tx_, project, view_name);
+  if (!locked.ok()) return locked.status();
+  const int64_t old_version = locked->version;
+  feast::core::FeatureView* view = &locked->view;
   if (absl::Status allowed =
           Check(options_, tx_, project, ResourceOf(*view), {PermissionSpec::WRITE_ONLINE});
       !allowed.ok()) {
     return allowed;
   }
   AppendInterval(*view, start, end, context_.now_proto());
-  const int64_t old_version = (*existing)->version;
   ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
                 context_.now_seconds(), old_version + 1};
   if (absl::Status s = tx_.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;
@@ -377,16 +390,9 @@ absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
 absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
                                                   absl::string_view view_name,
                                                   absl::Span<IntervalAppend> appends) {
-  if (absl::Status s = internal::ValidateNames(ObjectKind::kFeatureView, project, view_name);
-      !s.ok()) {
-    return s;
-  }
-  absl::StatusOr<std::optional<ObjectRow>> existing =
-      tx_.GetObject(ObjectKind::kFeatureView, project, view_name, Lock::kForUpdate);
-  if (!existing.ok()) return existing.status();
-  if (!existing->has_value()) return FeatureViewNotFound(view_name, project);
-  absl::StatusOr<feast::core::FeatureView> view = Decode<feast::core::FeatureView>(**existing);
-  if (!view.ok()) return view.status();
+  absl::StatusOr<LockedView> locked = LockViewForAppend(tx_, project, view_name);
+  if (!locked.ok()) return locked.status();
+  feast::core::FeatureView* view = &locked->view;
   const google::protobuf::Timestamp now = context_.now_proto();
   const WriteOptions* last = nullptr;               // the last caller whose interval was appended
   absl::flat_hash_set<absl::string_view> requests;  // request ids seen earlier in the group
@@ -414,7 +420,7 @@ absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
     last = &options;
   }
   if (last == nullptr) return absl::OkStatus();  // nothing appended
-  const int64_t version = (*existing)->version + 1;
+  const int64_t version = locked->version + 1;
   ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
                 context_.now_seconds(), version};
   if (absl::Status s = tx_.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;

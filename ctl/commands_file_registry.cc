@@ -69,9 +69,9 @@ std::string EffectWord(v1::Effect effect, bool dry_run) {
 // Imports one project's objects as one batch: a dry run first to learn what would change, then
 // (unless --dry-run) the batch itself, both pinned to the revision read before, so a write that
 // lands in between makes the import fail whole instead of half-applying.
-absl::Status ImportProject(client::RegistryClient& c,
-                           const feast::core::Registry& file, const std::string& project,
-                           const ImportArgs& args, std::vector<ImportLine>& report, bool& changes) {
+absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registry& file,
+                           const std::string& project, const ImportArgs& args,
+                           std::vector<ImportLine>& report, bool& changes) {
   absl::StatusOr<v1::GetServerInfoResponse> info = c.GetServerInfo();
   if (!info.ok()) return info.status();
   absl::StatusOr<feast::core::Registry> current = c.Proto();
@@ -158,7 +158,8 @@ CommandResult Import(Context& ctx, const ImportArgs& args) {
     if (!table.empty()) table.Print(ctx.out());
     if (failed.ok()) {
       ctx.out() << (args.dry_run ? "Dry run: nothing was written. " : "") << report.size()
-                << " objects in " << projects.size() << " projects"
+                << " objects in " << projects.size()
+                << (projects.size() == 1 ? " project" : " projects")
                 << (changes ? "" : ", nothing to change") << ".\n";
     }
   } else {
@@ -212,7 +213,9 @@ CommandResult Export(Context& ctx, const ExportArgs& args) {
   for (const Kind& kind : AllKinds()) objects += ObjectsOf(out, kind).size();
   // The report goes to stderr when the registry itself goes to stdout.
   std::ostream& report = args.file == "-" ? ctx.err() : ctx.out();
-  report << "Exported " << objects << " objects of " << ProjectsIn(out).size() << " projects"
+  const size_t project_count = ProjectsIn(out).size();
+  report << "Exported " << objects << " objects of " << project_count
+         << (project_count == 1 ? " project" : " projects")
          << (args.at_revision ? absl::StrCat(" at revision ", *args.at_revision) : "") << " to "
          << (args.file == "-" ? "stdout" : args.file) << ".\n";
   return kExitOk;

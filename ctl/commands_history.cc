@@ -1,4 +1,5 @@
 // history, changes, watch, diff: the change log.
+#include <iterator>
 #include <memory>
 #include <ostream>
 
@@ -44,6 +45,20 @@ absl::StatusOr<std::string> KindName(const std::string& text) {
         absl::StrCat("unknown kind \"", text, "\" (one of: ", KindNames(), ")"));
   }
   return std::string(kind->name);
+}
+
+// Rows printed one at a time cannot be measured first: pad to widths that fit most names.
+std::string PadCells(const std::vector<std::string>& cells) {
+  static constexpr size_t kWidths[] = {8, 12, 22, 28, 9, 7, 12};
+  std::string line;
+  for (size_t i = 0; i < cells.size(); ++i) {
+    line += cells[i];
+    if (i + 1 < cells.size()) {
+      const size_t width = i < std::size(kWidths) ? kWidths[i] : 0;
+      line += std::string(cells[i].size() < width ? width - cells[i].size() + 2 : 2, ' ');
+    }
+  }
+  return line;
 }
 
 CommandResult History(Context& ctx, const HistoryArgs& args) {
@@ -141,16 +156,13 @@ CommandResult Watch(Context& ctx, const ChangesArgs& args) {
   request.set_heartbeat_seconds(args.heartbeat_s);
   if (*format == Format::kTable) {
     // Rows are printed as they come, so the header is printed with fixed widths once.
-    ctx.out() << "REVISION  PROJECT  KIND  NAME  OPERATION  VERSION  ACTOR  CHANGED AT\n";
+    ctx.out() << PadCells(ChangeHeaders(true)) << "\n";
   }
   ctx.out().flush();
   int64_t seen = 0;
   absl::Status status = (*c)->Watch(request, [&](const v1::Change& change) {
     if (*format == Format::kTable) {
-      const std::vector<std::string> cells = ChangeCells(change, true);
-      std::string line;
-      for (const std::string& cell : cells) line += (line.empty() ? "" : "  ") + cell;
-      ctx.out() << line << "\n";
+      ctx.out() << PadCells(ChangeCells(change, true)) << "\n";
     } else {
       // One JSON document per line (JSON Lines); YAML documents separated by ---.
       const std::string json = ChangeJson(change, args.with_objects);

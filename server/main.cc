@@ -36,6 +36,8 @@
 #include "server/http/http_server.h"
 #include "server/http/rest_call.h"
 #include "server/http/router.h"
+#include "server/http/static_files.h"
+#include "server/http/ui_routes.h"
 #include "server/grpc/tls_credentials.h"
 #include "server/metrics/server_metrics.h"
 #include "server/observability/logger.h"
@@ -246,6 +248,12 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   http::RestCaller rest_caller(feast_service, registry);
   http::Router http_routes;
   http::AddFeastRestApi(http_routes, rest_caller);
+  const std::string ui_dir = config.ui_dir.empty() ? LARDER_UI_DEFAULT_DIR : config.ui_dir;
+  std::optional<http::StaticFiles> ui = http::StaticFiles::Open(ui_dir);
+  if (!ui.has_value() && !config.ui_dir.empty()) {
+    return Fail(absl::StrCat("--ui-dir ", config.ui_dir, " is not a folder"));
+  }
+  http::AddUiRoutes(http_routes, rest_caller, ui.has_value() ? &*ui : nullptr);
   std::unique_ptr<http::HttpServer> http_server;
   if (!config.http_address.empty()) {
     http::HttpServer::Options http_options;

@@ -30,6 +30,8 @@ flags:
                            empty: no HTTP; port 0 picks a free port, printed at start-up)
   --http-cors-origins=A,B  origins allowed to call the HTTP API from a browser ("*": any;
                            default: none, no CORS headers)
+  --ui-dir=DIR             the Feast web UI's build folder, served at / over HTTP (env
+                           LARDER_UI_DIR; default: the installed share/larder/ui)
   --migrate                serve: apply pending migrations before serving
   --max-message-bytes=N    largest request/response (env LARDER_MAX_MESSAGE_BYTES;
                            default 268435456)
@@ -85,6 +87,7 @@ std::string* StringFlag(ServerConfig& config, absl::string_view flag) {
   if (flag == "--tls-client-ca") return &config.tls_client_ca_file;
   if (flag == "--log-format") return &config.log_format;
   if (flag == "--log-level") return &config.log_level;
+  if (flag == "--ui-dir") return &config.ui_dir;
   return nullptr;
 }
 
@@ -105,6 +108,7 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
   if (const char* addr = getenv("LARDER_ADDR"); addr != nullptr && *addr != '\0') {
     config.listen_address = addr;
   }
+  if (const char* ui = getenv("LARDER_UI_DIR"); ui != nullptr && *ui != '\0') config.ui_dir = ui;
   // Set but empty turns HTTP off, as --http-addr= does.
   if (const char* http = getenv("LARDER_HTTP_ADDR"); http != nullptr) config.http_address = http;
   if (const char* drain = getenv("LARDER_DRAIN_SECONDS"); drain != nullptr && *drain != '\0') {

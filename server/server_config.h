@@ -51,6 +51,9 @@ struct ServerConfig {
   std::string http_address = "0.0.0.0:6572";
   // --http-cors-origins=A,B: origins allowed to read the HTTP API cross-origin ("*": any).
   std::vector<std::string> http_cors_origins;
+  // --ui-dir (env LARDER_UI_DIR): the Feast web UI's build folder, served at /. Empty: the
+  // installed build (share/larder/ui), when there is one.
+  std::string ui_dir;
 
   // Logs (docs/operations-observability.md): --log-format=json|text (empty: JSON unless stderr
   // is a terminal), --log-level=debug|info|warning|error, --slow-call-ms (calls slower than

@@ -11,6 +11,7 @@ void AddFeastRestApi(Router& router, const RestCaller& caller) {
   AddObjectRoutes(router, caller);
   AddProjectRoutes(router, caller);
   AddLineageRoutes(router, caller);
+  AddFeatureRoutes(router, caller);
 }
 
 }  // namespace larder::http

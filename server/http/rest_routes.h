@@ -49,6 +49,7 @@ void AddObjectRoutes(Router& router, const RestCaller& caller);
 void AddFeatureViewRoutes(Router& router, const RestCaller& caller);
 void AddProjectRoutes(Router& router, const RestCaller& caller);
 void AddLineageRoutes(Router& router, const RestCaller& caller);
+void AddFeatureRoutes(Router& router, const RestCaller& caller);
 void AddUnavailableRoutes(Router& router);
 
 }  // namespace larder::http

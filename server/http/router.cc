@@ -41,7 +41,7 @@ const Router::Handler* Router::Match(HttpRequest& request) const {
     request.path_params = std::move(params);
     return &route.handler;
   }
-  return nullptr;
+  return fallback_ ? &fallback_ : nullptr;
 }
 
 }  // namespace larder::http

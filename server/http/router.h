@@ -19,7 +19,11 @@ class Router {
   // Adds a route for GET (and HEAD) requests on `pattern`.
   void Get(std::string pattern, Handler handler);
 
-  // The handler for `request` (its path_params filled), or nullptr when no route matches.
+  // Answers GET requests no route matches (the web UI's files); none: 404.
+  void SetFallback(Handler handler) { fallback_ = std::move(handler); }
+
+  // The handler for `request` (its path_params filled): the matching route's, else the
+  // fallback, else nullptr.
   const Handler* Match(HttpRequest& request) const;
 
  private:
@@ -28,6 +32,7 @@ class Router {
     Handler handler;
   };
   std::vector<Route> routes_;
+  Handler fallback_;
 };
 
 }  // namespace larder::http

@@ -1,0 +1,123 @@
+// The web UI over HTTP through the real binary: static files from --ui-dir and never from
+// outside it, index.html for deep links, /projects-list.json from the registry's projects; and,
+// where the UI is built and Node and chromium are installed, the real Feast UI in a headless
+// browser (ui/tests/browser_test.mjs) over a registry seeded through gRPC.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "tests/e2e/api_fixture.h"
+#include "tests/e2e/http_client.h"
+#include "tests/support/temp_dir.h"
+
+namespace larder::testing {
+namespace {
+
+void Write(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
+
+TEST_CASE("http: the UI folder is served, deep links load the app, nothing outside leaks",
+          "[sqlite]") {
+  TempDir dir;
+  const std::string ui = dir.File("ui");
+  mkdir(ui.c_str(), 0755);
+  mkdir((ui + "/assets").c_str(), 0755);
+  Write(ui + "/index.html", "<html>feast ui</html>");
+  Write(ui + "/assets/app-1234.js", "console.log('app')");
+  Write(dir.File("secret.txt"), "TOP-SECRET");
+  REQUIRE(symlink(dir.File("secret.txt").c_str(), (ui + "/leak.txt").c_str()) == 0);
+
+  auto db = ScratchDatabase::Create(TestBackend::kSqlite);
+  ApiServer api(*db, {"--ui-dir=" + ui});
+  const int port = api.process().http_port();
+  REQUIRE_OK(api.Apply(MakeProject("credit_scoring", "Scores")));
+  REQUIRE_OK(api.Apply(MakeProject("fraud")));
+
+  HttpResult index = HttpGet(port, "/");
+  CHECK(index.status == 200);
+  CHECK(index.body == "<html>feast ui</html>");
+  CHECK(index.Header("content-type") == "text/html; charset=utf-8");
+  HttpResult deep = HttpGet(port, "/p/credit_scoring/feature-view/driver_stats");
+  CHECK(deep.status == 200);
+  CHECK(deep.body == index.body);
+  HttpResult script = HttpGet(port, "/assets/app-1234.js");
+  CHECK(script.status == 200);
+  CHECK(script.Header("content-type") == "application/javascript");
+  CHECK(script.Header("cache-control").find("immutable") != std::string::npos);
+  CHECK(HttpGet(port, "/assets/missing.js").status == 404);
+  // API paths never fall through to the UI.
+  CHECK(HttpGet(port, "/api/v1/nothing").json()["detail"] == "Not Found");
+
+  for (const std::string path :
+       {"/../secret.txt", "/assets/../../secret.txt", "/%2e%2e/secret.txt", "/..%2fsecret.txt",
+        "/assets/..%2f..%2fsecret.txt", "/leak.txt", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/assets/%5c..%5c..%5csecret.txt", "/index.html%00.js"}) {
+    HttpResult result = HttpGet(port, path);
+    INFO(path << " -> " << result.status << " " << result.body);
+    CHECK(result.status >= 400);
+    CHECK(result.status < 500);
+    CHECK(result.body.find("TOP-SECRET") == std::string::npos);
+  }
+
+  // Feast's ui_server.py list: display names, descriptions, "All Projects" first when several.
+  const Json list = HttpGet(port, "/projects-list.json").json();
+  Json want = Json::array();
+  want.push_back({{"name", "All Projects"},
+                  {"description", "View data across all projects"},
+                  {"id", "all"},
+                  {"registryPath", "/api/v1"}});
+  want.push_back({{"name", "Credit Scoring"},
+                  {"description", "Scores"},
+                  {"id", "credit_scoring"},
+                  {"registryPath", "/api/v1"}});
+  want.push_back({{"name", "Fraud"},
+                  {"description", "Project: fraud"},
+                  {"id", "fraud"},
+                  {"registryPath", "/api/v1"}});
+  CHECK(list["projects"] == want);
+}
+
+TEST_CASE("http: without a UI folder / says how to get one; a bad --ui-dir fails start-up",
+          "[sqlite]") {
+  auto db = ScratchDatabase::Create(TestBackend::kSqlite);
+  ApiServer api(*db, {"--ui-dir=" LARDER_SOURCE_DIR "/tests"});  // a folder without index.html
+  CHECK(HttpGet(api.process().http_port(), "/").status == 404);
+  ServerProcess bad({"serve", "--addr=127.0.0.1:0", "--db=" + db->url(), "--ui-dir=/nonexistent"});
+  CHECK(bad.RunToExit() == 1);
+  CHECK(bad.output().find("--ui-dir /nonexistent is not a folder") != std::string::npos);
+}
+
+bool Executable(const std::string& path) { return access(path.c_str(), X_OK) == 0; }
+
+TEST_CASE("http: the Feast web UI in a real browser over the seeded registry", "[sqlite][ui]") {
+  const std::string dist = LARDER_SOURCE_DIR "/ui/dist";
+  const std::string script = LARDER_SOURCE_DIR "/ui/tests/browser_test.mjs";
+  const std::string playwright = LARDER_SOURCE_DIR "/ui/node_modules/playwright-core";
+  struct stat info;
+  if (stat((dist + "/index.html").c_str(), &info) != 0 || stat(playwright.c_str(), &info) != 0 ||
+      !Executable("/usr/bin/chromium") || std::system("node --version >/dev/null 2>&1") != 0) {
+    WARN("SKIPPED: the UI is not built (ui/build.sh) or node/chromium are missing");
+    return;
+  }
+  auto db = ScratchDatabase::Create(TestBackend::kSqlite);
+  ApiServer api(*db, {"--ui-dir=" + dist});
+  ApplyDemoRepo(api, MakeDemoRepo("demo"));
+  REQUIRE_OK(api.Apply(MakeProject("other", "another team")));
+  const std::string shots = LARDER_BINARY_DIR "/ui-screenshots";
+  const std::string command = "node " + script +
+                              " http://127.0.0.1:" + std::to_string(api.process().http_port()) +
+                              " " + shots + " demo driver_hourly_stats conv_rate 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string output;
+  char buffer[4096];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) output.append(buffer, n);
+  const int status = pclose(pipe);
+  INFO(output);
+  CHECK(status == 0);
+}
+
+}  // namespace
+}  // namespace larder::testing

@@ -165,10 +165,11 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   registry::Clock& clock =
       file_clock != nullptr ? static_cast<registry::Clock&>(*file_clock) : system_clock;
   registry::Registry registry(**store, clock);
-  service::CallRunner runner(
-      registry, authenticator->get(), config.default_project,
-      {.logger = &logger, .slow_call = absl::Milliseconds(config.slow_call_ms)});
   service::ServingState serving;
+  service::CallRunner runner(registry, authenticator->get(), config.default_project,
+                             {.logger = &logger,
+                              .slow_call = absl::Milliseconds(config.slow_call_ms),
+                              .serving = &serving});
   service::StagedWrites staged_writes(
       {.enabled = config.staged_apply,
        .idle_timeout = absl::Seconds(config.staged_apply_timeout_s)});
@@ -317,10 +318,10 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   logger.Log(observability::LogLevel::kInfo, "draining",
              {{"signal", signal_number}, {"drain_seconds", drain_seconds}});
   if (drain_seconds > 0) WaitForSecondSignal(signals, absl::Seconds(drain_seconds));
-  // Then: watch streams end with UNAVAILABLE (their clients resume elsewhere from their last
-  // revision; the follower's wake delivers the news to every stream), new calls are refused,
-  // and in-flight calls get the grace period to finish.
-  serving.EndStreams();
+  // Then: new calls and watch streams are answered UNAVAILABLE (clients retry, or resume from
+  // their last revision, elsewhere; the follower's wake delivers the news to every stream), the
+  // listener closes, and calls already running get the grace period to finish.
+  serving.BeginStopping();
   follower.Wake();
   if (http_server != nullptr) http_server->Stop();
   health.Shutdown();

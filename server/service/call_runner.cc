@@ -54,6 +54,10 @@ absl::StatusOr<Reply> CallRunner::Run(
     LogCall(context, project, actor, status, latency, /*stream=*/false);
     return reply;
   };
+  // The server is shutting down: the client should take the call to another replica.
+  if (options_.serving != nullptr && options_.serving->stopping()) {
+    return finish(absl::UnavailableError("server shutting down; retry on another replica"));
+  }
   // The client has given up: doing the work would only load the database.
   if (context.cancelled && context.cancelled()) {
     return finish(absl::CancelledError("call cancelled or deadline exceeded"));
@@ -97,9 +101,9 @@ void CallRunner::StreamEnded(const CallContext& context, CallStats::Counters& co
 void CallRunner::LogCall(const CallContext& context, absl::string_view project,
                          absl::string_view actor, const absl::Status& status,
                          absl::Duration latency, bool stream) const {
-  const observability::Logger* logger = logging_.logger;
+  const observability::Logger* logger = options_.logger;
   if (logger == nullptr) return;
-  const bool slow = !stream && !context.stream_read && latency >= logging_.slow_call;
+  const bool slow = !stream && !context.stream_read && latency >= options_.slow_call;
   observability::LogLevel level = observability::LogLevel::kInfo;
   if (context.stream_read) {
     level = observability::LogLevel::kDebug;

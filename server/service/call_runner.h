@@ -18,6 +18,7 @@
 #include "server/registry/registry.h"
 #include "server/service/call.h"
 #include "server/service/reply.h"
+#include "server/service/serving_state.h"
 
 namespace larder::service {
 
@@ -53,12 +54,15 @@ class CallStats {
   std::map<std::string, std::unique_ptr<Counters>> counters_;
 };
 
-// How CallRunner logs calls.
-struct CallLogging {
+// How CallRunner logs calls, and what it knows of the server's state.
+struct CallRunnerOptions {
   // Not owned; must outlive the runner. Null: no call log.
   const observability::Logger* logger = nullptr;
   // A call slower than this is logged at warning level with "slow": true.
   absl::Duration slow_call = absl::Seconds(1);
+  // Not owned; must outlive the runner. Once it is stopping, new calls are refused with
+  // UNAVAILABLE (retry on another replica). Null: never.
+  const ServingState* serving = nullptr;
 };
 
 // The one path every call takes, whatever its front end and whether or not its answer comes from
@@ -70,11 +74,11 @@ class CallRunner {
   // authenticator every call is allowed (Feast's no_auth). `default_project` is Feast's
   // configured project, whose permissions govern requests that name no project.
   CallRunner(registry::Registry& registry, const auth::Authenticator* authenticator,
-             std::string default_project, CallLogging logging = {})
+             std::string default_project, CallRunnerOptions options = {})
       : registry_(registry),
         authenticator_(authenticator),
         default_project_(std::move(default_project)),
-        logging_(logging) {}
+        options_(options) {}
 
   // Whether calls are authenticated and checked against Feast permissions.
   bool checks_access() const { return authenticator_ != nullptr; }
@@ -103,7 +107,7 @@ class CallRunner {
   registry::Registry& registry_;
   const auth::Authenticator* const authenticator_;
   const std::string default_project_;
-  const CallLogging logging_;
+  const CallRunnerOptions options_;
   CallStats stats_;
 };
 

@@ -131,6 +131,10 @@ int ServerProcess::Wait() {
   return 128 + WTERMSIG(status);
 }
 
+void ServerProcess::Signal(int signal) {
+  if (pid_ > 0) kill(pid_, signal);
+}
+
 int ServerProcess::Stop(int signal) {
   if (pid_ <= 0) return -1;
   kill(pid_, signal);

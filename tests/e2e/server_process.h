@@ -25,6 +25,15 @@ class ServerProcess {
   bool Start(int timeout_ms = 20000);
   // Sends `signal` and waits for exit; returns the exit code (or 128+signal if killed).
   int Stop(int signal = 15);
+  // Sends `signal` without waiting (Stop or WaitForExit collects the exit).
+  void Signal(int signal);
+  // Waits for the process to exit by itself; returns its exit code (or 128+signal).
+  int WaitForExit() { return Wait(); }
+  // Reads the process's output until `needle` appears; false if it exits or `timeout_ms` passes
+  // first.
+  bool WaitForOutput(const std::string& needle, int timeout_ms = 20000) {
+    return ReadUntil(needle, timeout_ms);
+  }
   // Runs the binary to completion (for start-up failures); returns its exit code.
   int RunToExit(int timeout_ms = 20000);
 

@@ -41,7 +41,7 @@ grpc::ServerWriteReactor<grpc::ByteBuffer>* LarderGrpcService::DispatchStream(
         grpc::StatusCode::FAILED_PRECONDITION,
         "WatchChanges needs the server to follow the change log (--cache-poll-ms > 0)"));
   }
-  if (serving_.streams_ending()) {
+  if (serving_.stopping()) {
     return new RefusedStream(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "server draining; resume on another replica"));
   }

@@ -71,7 +71,7 @@ void WatchReactor::OnRevision(int64_t revision) {
   absl::MutexLock lock(&mu_);
   seen_revision_ = std::max(seen_revision_, revision);
   if (finished_) return;
-  if (serving_.streams_ending()) {
+  if (serving_.stopping()) {
     // The server is going away: the client resumes from its last revision elsewhere.
     FinishLocked(
         grpc::Status(grpc::StatusCode::UNAVAILABLE, "server draining; resume on another replica"));

@@ -24,7 +24,7 @@ namespace larder::grpc_edge {
 // gets, one message at a time (gRPC's flow control: a slow watcher holds only its own queue).
 // When nothing matched for `heartbeat_seconds` it sends a heartbeat with the revision it has
 // read up to. Deletes itself when the call is done. One follower feeds every stream. When the
-// server drains (ServingState::streams_ending) the stream ends with UNAVAILABLE, which tells
+// server stops (ServingState::stopping) the stream ends with UNAVAILABLE, which tells
 // clients to resume from their last revision on another replica.
 class WatchReactor final : public grpc::ServerWriteReactor<grpc::ByteBuffer> {
  public:

@@ -19,9 +19,9 @@ SqlStore::SqlStore(const Dialect& dialect, std::unique_ptr<ConnectionPool> pool,
       pool_(std::move(pool)),
       retry_(retry) {
   if (dialect_.sequenced_revisions) {
-    sequencer_ = std::make_unique<SqlSequencer>(
-        [this] { return NumberPass(); }, [this] { return AnyUnnumbered(); },
-        sequencing.sweep_every);
+    sequencer_ =
+        std::make_unique<SqlSequencer>([this] { return NumberPass(); },
+                                       [this] { return AnyUnnumbered(); }, sequencing.sweep_every);
   }
 }
 
@@ -30,7 +30,8 @@ absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transacti
   bool wrote_unnumbered = false;
   absl::Status status = RetryOnAborted(retry_, [&] {
     ++attempts;
-    return RunOnce(mode, [&](SqlTransaction& tx) { return body(tx); }, &wrote_unnumbered);
+    return RunOnce(
+        mode, [&](SqlTransaction& tx) { return body(tx); }, &wrote_unnumbered);
   });
   // Acknowledged only once numbered: the caller's next read (and every replica's change feed)
   // then has the change.
@@ -44,8 +45,8 @@ absl::Status SqlStore::Run(TxMode mode, absl::FunctionRef<absl::Status(Transacti
 absl::Status SqlStore::NumberPass() {
   return RetryOnAborted(retry_, [&] {
     return RunOnce(
-        TxMode::kReadWrite,
-        [](SqlTransaction& tx) { return tx.NumberUnnumbered().status(); }, nullptr);
+        TxMode::kReadWrite, [](SqlTransaction& tx) { return tx.NumberUnnumbered().status(); },
+        nullptr);
   });
 }
 
@@ -64,8 +65,7 @@ absl::StatusOr<bool> SqlStore::AnyUnnumbered() {
   return any;
 }
 
-absl::Status SqlStore::RunOnce(TxMode mode,
-                               absl::FunctionRef<absl::Status(SqlTransaction&)> body,
+absl::Status SqlStore::RunOnce(TxMode mode, absl::FunctionRef<absl::Status(SqlTransaction&)> body,
                                bool* wrote_unnumbered) {
   // A pooled connection that died while idle (server restart, idle timeout) fails at its first
   // round trip (BEGIN, or the first statement when the backend sends BEGIN with it), before

@@ -495,49 +495,51 @@ absl::Status SqlTransaction::Commit() {
   return CommitBumping();
 }
 
+void SqlTransaction::CommitScript::Add(const Statement& statement, std::vector<SqlParam> params) {
+  params_.push_back(std::move(params));  // a deque: earlier elements do not move
+  statements_.push_back({&statement, params_.back()});
+}
+
+void SqlTransaction::AddQueuedWrites(CommitScript& script) const {
+  for (const MetadataPut& put : pending_metadata_) {
+    script.Add(statements_.metadata_put, {SqlParam(put.project), SqlParam(put.key),
+                                          SqlParam(put.value), SqlParam(put.now_seconds)});
+  }
+  for (const auto& [request_id, micros] : pending_requests_) {
+    script.Add(statements_.request_insert, {SqlParam(request_id), SqlParam(micros)});
+  }
+}
+
+absl::Status SqlTransaction::Finish(const CommitScript& script) {
+  absl::Status status = connection_.CommitWith(script.statements());
+  pending_metadata_.clear();
+  pending_requests_.clear();
+  pending_changes_.clear();
+  return status;
+}
+
 absl::Status SqlTransaction::CommitHoldingCounter() {
   // This transaction holds the counter (LockRevision or NumberUnnumbered): it knows the
   // revisions, so claimed entries and its own go in with them, and the counter is set once.
   if (claimed_.has_value()) QueueStamps(claimed_->stamps, {});
   QueueStamps(stamps_, {});
-  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_requests_.size() + pending_changes_.size() +
-                 3);
-  std::vector<Connection::FinalStatement> final_statements;
-  for (const MetadataPut& put : pending_metadata_) {
-    params.push_back(
-        {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
-    final_statements.push_back({&statements_.metadata_put, params.back()});
-  }
-  for (const auto& [request_id, micros] : pending_requests_) {
-    params.push_back({SqlParam(request_id), SqlParam(micros)});
-    final_statements.push_back({&statements_.request_insert, params.back()});
-  }
+  CommitScript script;
+  AddQueuedWrites(script);
   if (claimed_.has_value()) {
-    params.push_back({SqlParam(claimed_->base), SqlParam(claimed_->seq_list)});
-    final_statements.push_back({&statements_.unnumbered_number, params.back()});
-    params.push_back({SqlParam(claimed_->seq_list)});
-    final_statements.push_back({&statements_.unnumbered_remove, params.back()});
+    script.Add(statements_.unnumbered_number,
+               {SqlParam(claimed_->base), SqlParam(claimed_->seq_list)});
+    script.Add(statements_.unnumbered_remove, {SqlParam(claimed_->seq_list)});
   }
   int64_t revision = *counter_;
   for (ChangeRecord& c : pending_changes_) {
     c.revision = ++revision;
-    params.push_back(ChangeParams(c));
-    final_statements.push_back({&statements_.change_insert, params.back()});
+    script.Add(statements_.change_insert, ChangeParams(c));
   }
-  const bool numbered = claimed_.has_value() || !pending_changes_.empty();
-  std::vector<SqlParam> set_params = {SqlParam(revision)};
-  if (numbered) {
-    final_statements.push_back({&statements_.revision_set, set_params});
-    if (!statements_.change_notify.sql.empty()) {
-      final_statements.push_back({&statements_.change_notify, {}});
-    }
+  if (claimed_.has_value() || !pending_changes_.empty()) {
+    script.Add(statements_.revision_set, {SqlParam(revision)});
+    if (!statements_.change_notify.sql.empty()) script.Add(statements_.change_notify, {});
   }
-  absl::Status status = connection_.CommitWith(final_statements);
-  pending_metadata_.clear();
-  pending_requests_.clear();
-  pending_changes_.clear();
-  return status;
+  return Finish(script);
 }
 
 absl::Status SqlTransaction::CommitUnnumbered() {
@@ -547,33 +549,18 @@ absl::Status SqlTransaction::CommitUnnumbered() {
   absl::flat_hash_set<std::string> changed_projects;
   for (const ChangeRecord& c : pending_changes_) changed_projects.insert(c.project);
   QueueStamps(stamps_, changed_projects);
-  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_requests_.size() + pending_changes_.size());
-  std::vector<Connection::FinalStatement> final_statements;
-  if (!statements_.gate_writer.sql.empty()) {
-    final_statements.push_back({&statements_.gate_writer, {}});
-  }
-  for (const MetadataPut& put : pending_metadata_) {
-    params.push_back(
-        {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
-    final_statements.push_back({&statements_.metadata_put, params.back()});
-  }
-  for (const auto& [request_id, micros] : pending_requests_) {
-    params.push_back({SqlParam(request_id), SqlParam(micros)});
-    final_statements.push_back({&statements_.request_insert, params.back()});
-  }
+  CommitScript script;
+  if (!statements_.gate_writer.sql.empty()) script.Add(statements_.gate_writer, {});
+  AddQueuedWrites(script);
   for (const ChangeRecord& c : pending_changes_) {
-    params.push_back(ChangeParams(c));
-    params.back().erase(params.back().begin());  // no revision yet
+    std::vector<SqlParam> params = ChangeParams(c);
+    params.erase(params.begin());  // no revision yet
     auto stamp = stamps_.find(c.project);
-    params.back().push_back(stamp == stamps_.end() ? SqlParam(nullptr) : SqlParam(stamp->second));
-    final_statements.push_back({&statements_.unnumbered_insert, params.back()});
+    params.push_back(stamp == stamps_.end() ? SqlParam(nullptr) : SqlParam(stamp->second));
+    script.Add(statements_.unnumbered_insert, std::move(params));
   }
-  absl::Status status = connection_.CommitWith(final_statements);
+  absl::Status status = Finish(script);
   wrote_unnumbered_ = status.ok();
-  pending_metadata_.clear();
-  pending_requests_.clear();
-  pending_changes_.clear();
   return status;
 }
 
@@ -599,40 +586,25 @@ absl::Status SqlTransaction::CommitBumping() {
     int64_t revision = *last - count;
     for (ChangeRecord& c : pending_changes_) c.revision = ++revision;
   }
-  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_requests_.size() + pending_changes_.size());
-  std::vector<Connection::FinalStatement> final_statements;
-  for (const MetadataPut& put : pending_metadata_) {
-    params.push_back(
-        {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
-    final_statements.push_back({&statements_.metadata_put, params.back()});
-  }
-  for (const auto& [request_id, micros] : pending_requests_) {
-    params.push_back({SqlParam(request_id), SqlParam(micros)});
-    final_statements.push_back({&statements_.request_insert, params.back()});
-  }
+  CommitScript script;
+  AddQueuedWrites(script);
   if (single_statement) {
     if (!statements_.revision_bump_single.sql.empty()) {
-      final_statements.push_back({&statements_.revision_bump_single, {}});
+      script.Add(statements_.revision_bump_single, {});
     }
-    params.push_back(ChangeParams(pending_changes_.front()));
-    params.back().erase(params.back().begin());  // the statement assigns the revision itself
-    final_statements.push_back({&statements_.change_insert_single, params.back()});
+    std::vector<SqlParam> params = ChangeParams(pending_changes_.front());
+    params.erase(params.begin());  // the statement assigns the revision itself
+    script.Add(statements_.change_insert_single, std::move(params));
   } else {
     for (const ChangeRecord& c : pending_changes_) {
-      params.push_back(ChangeParams(c));
-      final_statements.push_back({&statements_.change_insert, params.back()});
+      script.Add(statements_.change_insert, ChangeParams(c));
     }
   }
   if (count > 0 && !statements_.change_notify.sql.empty()) {
     // Wakes other replicas' snapshots (ChangeListener) in the same round trip as the COMMIT.
-    final_statements.push_back({&statements_.change_notify, {}});
+    script.Add(statements_.change_notify, {});
   }
-  absl::Status status = connection_.CommitWith(final_statements);
-  pending_metadata_.clear();
-  pending_requests_.clear();
-  pending_changes_.clear();
-  return status;
+  return Finish(script);
 }
 
 std::vector<SqlParam> SqlTransaction::ChangeParams(const ChangeRecord& c) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -125,6 +126,20 @@ class SqlTransaction : public Transaction {
   // The three shapes of Commit(): holding the counter (numbers claimed entries and this
   // transaction's own with known revisions); logging unnumbered entries (sequenced writers, no
   // counter); bumping the counter at COMMIT (SQLite, and transactions without changes).
+  // The final statements of a commit, with the parameters they point to.
+  class CommitScript {
+   public:
+    void Add(const Statement& statement, std::vector<SqlParam> params);
+    absl::Span<const Connection::FinalStatement> statements() const { return statements_; }
+
+   private:
+    std::deque<std::vector<SqlParam>> params_;
+    std::vector<Connection::FinalStatement> statements_;
+  };
+  // Adds the queued feast_metadata puts and request ids to `script`.
+  void AddQueuedWrites(CommitScript& script) const;
+  // Sends `script` with the COMMIT and forgets what was queued.
+  absl::Status Finish(const CommitScript& script);
   absl::Status CommitHoldingCounter();
   absl::Status CommitUnnumbered();
   absl::Status CommitBumping();

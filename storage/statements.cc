@@ -210,10 +210,9 @@ Statements::Statements(const Dialect& d) : materialization(d) {
                    "request_id FROM larder_unnumbered_changes WHERE ",
                    in_list)};
   // unnumbered_remove(seq list)
-  unnumbered_remove = {
-      "unnumbered.remove",
-      absl::StrCat("DELETE FROM larder_unnumbered_changes WHERE ", d.seq_in_list_prefix, p1,
-                   d.seq_in_list_suffix)};
+  unnumbered_remove = {"unnumbered.remove",
+                       absl::StrCat("DELETE FROM larder_unnumbered_changes WHERE ",
+                                    d.seq_in_list_prefix, p1, d.seq_in_list_suffix)};
   // revision_set(revision)
   revision_set = {"revision.set",
                   absl::StrCat("UPDATE larder_revision SET revision = ", p1, " WHERE id = 1")};

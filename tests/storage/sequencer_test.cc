@@ -125,9 +125,10 @@ void ParallelWritersAndAFollowingReader(ScratchDatabase& db) {
     return absl::OkStatus();
   });
 }
-LARDER_BACKEND_TEST("Parallel writers on two replicas: every write numbered once, densely, and "
-                    "a following reader skips none",
-                    ParallelWritersAndAFollowingReader)
+LARDER_BACKEND_TEST(
+    "Parallel writers on two replicas: every write numbered once, densely, and "
+    "a following reader skips none",
+    ParallelWritersAndAFollowingReader)
 
 // A writer that dies between its COMMIT and the numbering of its entry leaves the entry
 // unnumbered; another replica's sweep numbers it.

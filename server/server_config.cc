@@ -40,10 +40,10 @@ flags:
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
                            (default 1000; 0: only on Refresh and local writes); on PostgreSQL
                            a commit's NOTIFY also applies them at once, the poll is the fallback
-  --revision-order=sequenced|locked  how writes get change-log revisions on PostgreSQL and
-                           MySQL: numbered after COMMIT by a short serialized step, so writes
-                           commit in parallel (default), or at COMMIT under one lock
-                           (docs/consistency.md); SQLite always numbers at COMMIT
+  --revision-order=sequenced|locked  how writes get change-log revisions on PostgreSQL:
+                           numbered after COMMIT by a short serialized step, so writes commit
+                           in parallel (default), or at COMMIT under one lock
+                           (docs/consistency.md); SQLite and MySQL always number at COMMIT
   --staged-apply=on|off    hold Feast's commit=false writes until the client commits, then
                            apply them in one transaction: `feast apply` all-or-nothing
                            (default on; off writes each at once, as Feast's SQL registry)

@@ -45,6 +45,10 @@ std::string RestCaller::Etag(bool allow_cache) const {
   return absl::StrCat("r", revision);
 }
 
+bool RestCaller::AnswersShareable() const {
+  return !feast_.runner().checks_access() && registry_.CachedReadsReady();
+}
+
 absl::StatusOr<bool> BoolParam(const HttpRequest& http, absl::string_view name, bool fallback) {
   const std::string* value = http.Query(name);
   if (value == nullptr) return fallback;

@@ -81,6 +81,13 @@ int ServeHello(int threads) {
   server.Get("/hello", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("hello\n", "text/plain");
   });
+  // /bytes/N: a static N-byte body, the ceiling for an answer of that size (a second reference
+  // beside hello: how much of a large answer's cost is only moving its bytes).
+  server.Get(R"(/bytes/(\d+))", [](const httplib::Request& request, httplib::Response& response) {
+    size_t size = 0;
+    if (!absl::SimpleAtoi(request.matches[1].str(), &size) || size > (64u << 20)) size = 0;
+    response.set_content(std::string(size, 'x'), "application/json");
+  });
   const int port = server.bind_to_any_port("127.0.0.1");
   if (port <= 0) return Fail("hello server cannot bind");
   std::printf("larder-bench-http: serving hello on 127.0.0.1:%d\n", port);
@@ -223,7 +230,7 @@ int Run(const Options& o) {
     return Fail(std::string(s.message()));
   }
 
-  const std::vector<Target> targets = {
+  std::vector<Target> targets = {
       {"hello (cpp-httplib ceiling)", hello_port, "/hello"},
       {absl::StrCat("GET /api/v1/feature_views?project=P (", o.views, " views)"), http_port,
        "/api/v1/feature_views?project=P"},
@@ -231,8 +238,10 @@ int Run(const Options& o) {
        "/api/v1/entities/all"},
   };
   // One request each first: the answer must be right before it is timed (and the snapshot and
-  // any cache are warm, as "cached" reads are).
-  for (const Target& target : targets) {
+  // any cache are warm, as "cached" reads are). The feature-view list's size gives the static
+  // body of the same size served beside it.
+  for (size_t i = 0; i < targets.size(); ++i) {
+    const Target target = targets[i];
     httplib::Client client("127.0.0.1", target.port);
     httplib::Result result = client.Get(target.path);
     if (!result || result->status != 200) {
@@ -241,6 +250,10 @@ int Run(const Options& o) {
                                       : httplib::to_string(result.error())));
     }
     std::printf("%-52s %8zu bytes\n", target.name.c_str(), result->body.size());
+    if (i == 1) {
+      targets.push_back({absl::StrCat("static ", result->body.size(), "-byte body (same library)"),
+                         hello_port, absl::StrCat("/bytes/", result->body.size())});
+    }
   }
   std::printf("\n%-52s %5s %10s %9s %9s %7s %s\n", "target", "conns", "req/s", "p50 ms", "p99 ms",
               "ratio", "errors");
@@ -249,7 +262,7 @@ int Run(const Options& o) {
     double ceiling = 0;
     for (const Target& target : targets) {
       const CellResult r = RunCell(target, connections, o);
-      if (target.port == hello_port) ceiling = r.qps;
+      if (&target == &targets.front()) ceiling = r.qps;
       failed = failed || r.errors > 0;
       std::printf("%-52s %5d %10.0f %9.3f %9.3f %7.2f %lld%s%s\n", target.name.c_str(), connections,
                   r.qps, r.p50_ms, r.p99_ms, ceiling > 0 ? r.qps / ceiling : 0,

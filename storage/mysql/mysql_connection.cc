@@ -86,6 +86,14 @@ const Dialect kMysqlDialect = {
         "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = DATABASE() AND "
         "table_name = ?",
     .change_notify_sql = "",  // MySQL/MariaDB have no LISTEN/NOTIFY: replicas only poll
+    .sequenced_revisions = true,
+    .seq_in_list_prefix = "FIND_IN_SET(seq, ",
+    .seq_in_list_suffix = ") > 0",
+    // InnoDB in READ COMMITTED takes no gap locks, so a row lock is the gate: writers hold it
+    // shared (many at once) from just before their INSERT to COMMIT, the batch exclusively.
+    .exclusive_gate_sql = "SELECT id FROM larder_revision WHERE id = 2 FOR UPDATE",
+    .writer_gate_sql = "SELECT id INTO @larder_gate FROM larder_revision WHERE id = 2 "
+                       "LOCK IN SHARE MODE",
 };
 
 class MysqlConnection : public Connection {

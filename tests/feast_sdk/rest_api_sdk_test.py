@@ -8,9 +8,10 @@ Feast's handler code on the other. Each endpoint's JSON is compared field by fie
 differences (docs/http.md, "Differences from Feast's REST server") are applied to Feast's answer
 by name in KNOWN_DIFFERENCES before comparing, so anything else that differs fails.
 
-FastAPI itself is not needed: the route functions are called with their query parameters
-resolved the way FastAPI resolves them (dependencies, defaults, bool/int/list conversion), and
-Feast's exception handlers are applied to what they raise. Parameter validation that FastAPI does
+FastAPI's server is not needed (the SDK folder here has only inert stand-ins for it; a pip
+install has the real one, and either works): the route functions are called with their query
+parameters resolved the way FastAPI resolves them (dependencies, defaults, aliases, bool/int/list
+conversion), and Feast's exception handlers are applied to what they raise. Parameter validation that FastAPI does
 from Query(ge=..., pattern=...) is not reproduced, so only answers, not 422s, are compared here
 (the C++ e2e test checks those).
 
@@ -80,10 +81,17 @@ class FeastRest:
         self.routes = []  # (path segments, function), GET routes only
         writers = ("apply_", "delete_", "register_", "create_", "compute_", "auto_")
         for router in app.routers:
-            for args, fn in router.routes:
-                if not args or fn.__name__.startswith(writers):
+            for route in router.routes:
+                if isinstance(route, tuple):  # the SDK folder's inert stand-in: (args, fn)
+                    args, fn = route
+                    path = args[0] if args else None
+                else:  # FastAPI's APIRoute (pip install feast)
+                    path, fn = route.path, route.endpoint
+                    if "GET" not in route.methods:
+                        continue
+                if not path or fn.__name__.startswith(writers):
                     continue
-                self.routes.append((args[0].strip("/").split("/"), fn))
+                self.routes.append((path.strip("/").split("/"), fn))
 
     def _match(self, path: str):
         segments = path.strip("/").split("/")
@@ -116,18 +124,34 @@ class FeastRest:
             return int(value)
         return value
 
+    @staticmethod
+    def _unwrap(default):
+        """(dependency or None, default value, query name or None) of a parameter default:
+        the SDK folder's stand-ins give the raw values, FastAPI gives Depends/Query objects."""
+        if inspect.isfunction(default):
+            return default, None, None
+        dependency = getattr(default, "dependency", None)
+        if dependency is not None:
+            return dependency, None, None
+        if type(default).__module__.split(".")[0] in ("fastapi", "pydantic"):
+            value = getattr(default, "default", Ellipsis)
+            if type(value).__name__ == "PydanticUndefinedType":
+                value = Ellipsis
+            return None, value, getattr(default, "alias", None)
+        return None, default, None
+
     def _resolve(self, fn, path_params, query):
         kwargs = {}
         for name, parameter in inspect.signature(fn).parameters.items():
-            default = parameter.default
+            dependency, default, alias = self._unwrap(parameter.default)
             if name in path_params:
                 kwargs[name] = path_params[name]
             elif name == "request":  # starlette Request: only .state is read
                 kwargs[name] = type("Request", (), {"state": type("State", (), {})()})()
-            elif inspect.isfunction(default):  # Depends(dependency)
-                kwargs[name] = default(**self._resolve(default, {}, query))
-            elif name in query:
-                kwargs[name] = self._convert(query[name], parameter.annotation)
+            elif dependency is not None:
+                kwargs[name] = dependency(**self._resolve(dependency, {}, query))
+            elif (alias or name) in query:
+                kwargs[name] = self._convert(query[alias or name], parameter.annotation)
             elif default is Ellipsis or default is inspect.Parameter.empty:
                 raise LookupError(name)
             else:

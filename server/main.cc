@@ -67,6 +67,7 @@ absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(const Ser
   if (!url.ok()) return url.status();
   storage::StoreOptions options;
   options.max_connections = config.max_db_connections;
+  options.sequence_revisions = config.sequence_revisions;
   return storage::OpenStore(*url, options);
 }
 

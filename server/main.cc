@@ -34,6 +34,7 @@
 #include "server/grpc/open_connections.h"
 #include "server/http/feast_rest_api.h"
 #include "server/http/http_server.h"
+#include "server/http/larder_rest_api.h"
 #include "server/http/rest_call.h"
 #include "server/http/router.h"
 #include "server/http/static_files.h"
@@ -250,6 +251,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   http::RestCaller rest_caller(feast_service, registry);
   http::Router http_routes;
   http::AddFeastRestApi(http_routes, rest_caller);
+  // Larder's own history and change feed (the web UI's History tab and Changes page).
+  http::RestCaller larder_rest_caller(larder_service, registry);
+  http::AddLarderRestApi(http_routes, larder_rest_caller);
   const std::string ui_dir = config.ui_dir.empty() ? LARDER_UI_DEFAULT_DIR : config.ui_dir;
   std::optional<http::StaticFiles> ui = http::StaticFiles::Open(ui_dir);
   if (!ui.has_value() && !config.ui_dir.empty()) {

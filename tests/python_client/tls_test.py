@@ -168,6 +168,99 @@ class ServerTlsTest(TlsCase):
             self.assertEqual(c.get_server_info().backend, "sqlite")
 
 
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def https_get(address, path, ca=None, cert=None, key=None):
+    """(status, body) of GET https://address/path verified with `ca`."""
+    context = ssl.create_default_context(cafile=ca)
+    if cert:
+        context.load_cert_chain(cert, key)
+    host, port = address.rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=host) as tls:
+            tls.sendall(f"GET {path} HTTP/1.1\r\nHost: {address}\r\n"
+                        "Connection: close\r\n\r\n".encode())
+            data = b""
+            while chunk := tls.recv(65536):
+                data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body
+
+
+def wait_for_http(address):
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            socket.create_connection(address.rsplit(":", 1), timeout=1).close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+class HttpsTest(TlsCase):
+    """The HTTP listener (probes, /metrics, REST) serves the same certificate files."""
+
+    def setUp(self):
+        super().setUp()
+        self.live_cert, self.live_key = (os.path.join(self.work, n)
+                                         for n in ("live.pem", "live.key"))
+        shutil.copy(self.cert, self.live_cert)
+        shutil.copy(self.key, self.live_key)
+        self.http = f"127.0.0.1:{free_port()}"
+
+    def test_https_probes_metrics_and_sighup_rotation(self):
+        # A reload interval far beyond the test: only SIGHUP can bring the new certificate.
+        server = self.serve(f"--tls-cert={self.live_cert}", f"--tls-key={self.live_key}",
+                            f"--http-addr={self.http}", "--tls-reload-interval-s=3600")
+        wait_for_http(self.http)
+        status, body = https_get(self.http, "/healthz", ca=self.ca)
+        self.assertEqual(status, 200)
+        status, body = https_get(self.http, "/metrics", ca=self.ca)
+        self.assertEqual(status, 200)
+        self.assertIn(b"larder_calls_in_flight", body)
+        with self.assertRaises(ssl.SSLCertVerificationError):
+            https_get(self.http, "/healthz", ca=self.other_ca)
+        curl = shutil.which("curl")
+        if curl:
+            result = subprocess.run([curl, "-sS", "--cacert", self.ca,
+                                     f"https://localhost:{self.http.rsplit(':', 1)[1]}/readyz"],
+                                    capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 0, result.stderr)
+        before = served_certificate(self.http)
+        self.assertEqual(before, pem_fingerprint(self.cert))
+        new_cert, new_key = self.pki.issue("ca", "server2", "localhost", "server")
+        for src, dst in ((new_key, self.live_key), (new_cert, self.live_cert)):
+            shutil.copy(src, dst + ".tmp")
+            os.replace(dst + ".tmp", dst)
+        self.assertEqual(served_certificate(self.http), before)  # nothing re-read yet
+        server.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 10
+        while served_certificate(self.http) == before:
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.1)
+        self.assertEqual(served_certificate(self.http), pem_fingerprint(new_cert))
+        self.assertEqual(https_get(self.http, "/healthz", ca=self.ca)[0], 200)
+
+    def test_mutual_tls_on_http(self):
+        self.serve(f"--tls-cert={self.cert}", f"--tls-key={self.key}",
+                   f"--tls-client-ca={self.ca}", f"--http-addr={self.http}")
+        wait_for_http(self.http)
+        status, _ = https_get(self.http, "/healthz", ca=self.ca, cert=self.client_cert,
+                              key=self.client_key)
+        self.assertEqual(status, 200)
+        with self.assertRaises((ssl.SSLError, ConnectionError)):
+            https_get(self.http, "/healthz", ca=self.ca)
+        with self.assertRaises((ssl.SSLError, ConnectionError)):
+            https_get(self.http, "/healthz", ca=self.ca, cert=self.stranger_cert,
+                      key=self.stranger_key)
+
+
 class ExpiredCertificateTest(TlsCase):
     def test_expired_server_certificate_is_refused(self):
         cert, key = self.pki.issue("ca", "expired", "localhost", "server", "20200101000000Z",
@@ -236,4 +329,4 @@ if __name__ == "__main__":
         sys.exit("usage: tls_test.py LARDER_BINARY LARDERCTL_BINARY")
     LARDERCTL = os.path.abspath(sys.argv[2])
     servers.run_suite([], sys.argv[:2],
-                      once=[ServerTlsTest, ExpiredCertificateTest, MutualTlsTest])
+                      once=[ServerTlsTest, HttpsTest, ExpiredCertificateTest, MutualTlsTest])

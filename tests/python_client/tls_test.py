@@ -1,9 +1,10 @@
 """TLS and mutual TLS through the real larder binary (SQLite), with certificates the test makes
 with openssl: the Python package and larderctl (which calls through the C++ client) connect;
-a wrong CA, an expired server certificate, a client without a certificate under mTLS and a
-client certificate from another CA are refused with an error naming the cause; certificate
+a wrong CA, an expired server certificate, a client without a certificate under mTLS, an
+expired client certificate and one from another CA are refused with an error naming the cause; certificate
 files replaced on disk are served without a restart; a verified client certificate's subject
-is the caller when no token is sent (docs/auth.md).
+is the caller when no token is sent (docs/auth.md); the HTTP listener serves HTTPS from the
+same files and re-reads them on SIGHUP.
 
 Usage (via run-python-client-test.sh): tls_test.py LARDER_BINARY LARDERCTL_BINARY
 """
@@ -313,6 +314,17 @@ class MutualTlsTest(TlsCase):
         status = ctl(self.server.address, f"--ca-file={self.ca}", "status")
         self.assertNotEqual(status.returncode, 0)
         self.assertIn("give --cert-file and --key-file", status.stderr)
+
+    def test_expired_client_certificate_is_refused(self):
+        cert, key = self.pki.issue("ca", "expired-client", "ci-client", "client",
+                                   "20200101000000Z", "20200102000000Z")
+        with self.with_certificate(cert, key) as c:
+            with self.assertRaises(larder.Unavailable):
+                c.get_server_info()
+        status = ctl(self.server.address, f"--ca-file={self.ca}", f"--cert-file={cert}",
+                     f"--key-file={key}", "status")
+        self.assertNotEqual(status.returncode, 0)
+        self.assertIn("cannot reach larder", status.stderr)
 
     def test_client_certificate_from_another_ca_is_refused(self):
         with self.with_certificate(self.stranger_cert, self.stranger_key) as c:

@@ -1,8 +1,8 @@
 """TLS and mutual TLS through the real larder binary (SQLite), with certificates the test makes
 with openssl: the Python package and larderctl (which calls through the C++ client) connect;
 a wrong CA, an expired server certificate, a client without a certificate under mTLS, an
-expired client certificate and one from another CA are refused with an error naming the cause; certificate
-files replaced on disk are served without a restart; a verified client certificate's subject
+expired client certificate and one from another CA are refused with an error naming the
+cause; certificate files replaced on disk are served without a restart; a verified client certificate's subject
 is the caller when no token is sent (docs/auth.md); the HTTP listener serves HTTPS from the
 same files and re-reads them on SIGHUP.
 

@@ -3,7 +3,7 @@
 # Usage: deploy/install-deps.sh [--with-test-databases] [--with-fuzzing] [--with-image-tools]
 #                               [--with-ui]
 #   --with-test-databases  PostgreSQL and MariaDB servers for the storage and e2e tests, and
-#                          python3-yaml for the deploy/ manifest test
+#                          python3-yaml for the deploy/ manifest test, openssl for the TLS tests
 #   --with-fuzzing         clang and libFuzzer for the fuzz targets and the sanitizer build
 #                          (docs/fuzzing.md)
 #   --with-image-tools     buildah, podman and debootstrap for the container image test
@@ -31,7 +31,8 @@ for option in "$@"; do
   case "$option" in
     --with-test-databases)
       # The tests start throwaway PostgreSQL and MariaDB servers of their own.
-      packages+=(postgresql mariadb-server mariadb-client procps python3-yaml) ;;
+      # openssl: the TLS tests make their CAs and certificates with its command line.
+      packages+=(postgresql mariadb-server mariadb-client procps python3-yaml openssl) ;;
     --with-fuzzing)
       # clang 14 with libFuzzer and the sanitizer runtimes (libclang_rt.fuzzer-x86_64.a).
       packages+=(clang libclang-rt-dev llvm) ;;

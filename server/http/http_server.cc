@@ -126,7 +126,19 @@ absl::Status HttpServer::Start() {
   }
   if (host.empty()) host = "0.0.0.0";
 
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls != nullptr) {
+    std::shared_ptr<TlsCertificates> tls = options_.tls;
+    auto secure = std::make_unique<httplib::SSLServer>(
+        [tls](SSL_CTX& context) { return tls->Configure(context); });
+    if (!secure->is_valid()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot set up TLS on the HTTP listener with --tls-client-ca ",
+                       "(not a PEM certificate file?)"));
+    }
+    server_ = std::move(secure);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   const int threads = std::max(1, options_.threads);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Plain SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second server on a

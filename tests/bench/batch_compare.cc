@@ -41,9 +41,7 @@ feast::core::FeatureView View(int i) { return MakeFeatureView(absl::StrCat("bv_"
 }  // namespace
 
 int RunBatchComparison(const BenchOptions& o) {
-  std::vector<std::string> args = {"serve", "--db=" + o.db_url, "--addr=127.0.0.1:0", "--migrate"};
-  args.insert(args.end(), o.larder_args.begin(), o.larder_args.end());
-  LarderProcess larder(o.larder_binary, args);
+  LarderProcess larder(o.larder_binary, SpawnArgs(o));
   if (absl::Status s = larder.Start(); !s.ok()) {
     Say(std::string(s.message()));
     return 1;

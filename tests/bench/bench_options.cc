@@ -50,6 +50,13 @@ at the same concurrency.
 )";
 }
 
+std::vector<std::string> SpawnArgs(const BenchOptions& o) {
+  std::vector<std::string> args = {"serve",     "--db=" + o.db_url, "--addr=127.0.0.1:0",
+                                   "--migrate", "--http-addr=",     "--log-level=warning"};
+  args.insert(args.end(), o.larder_args.begin(), o.larder_args.end());
+  return args;
+}
+
 absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
                                                const std::string& default_larder) {
   BenchOptions o;

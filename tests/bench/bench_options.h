@@ -38,6 +38,13 @@ std::string BenchUsage();
 
 // INVALID_ARGUMENT naming the offending flag. `default_larder` is the path used when --larder
 // is not given (the build's larder).
+// The command line of a spawned server: `serve` on o.db_url (migrated), a free gRPC port, no
+// HTTP listener (a fixed port other servers on the host may hold) and warning-level logs (at
+// the default info level a log line per call halves cached-read throughput: the benchmark
+// measures the registry, docs/observability.md the logs), then o.larder_args, which may
+// override any of these.
+std::vector<std::string> SpawnArgs(const BenchOptions& o);
+
 absl::StatusOr<BenchOptions> ParseBenchOptions(int argc, char** argv,
                                                const std::string& default_larder);
 

@@ -151,10 +151,7 @@ int RunScenarios(const BenchOptions& o, const std::optional<storage::DatabaseUrl
   std::unique_ptr<LarderProcess> larder;
   std::string address = o.target;
   if (o.spawn) {
-    std::vector<std::string> args = {"serve", "--db=" + o.db_url, "--addr=127.0.0.1:0",
-                                     "--migrate"};
-    args.insert(args.end(), o.larder_args.begin(), o.larder_args.end());
-    larder = std::make_unique<LarderProcess>(o.larder_binary, args);
+    larder = std::make_unique<LarderProcess>(o.larder_binary, SpawnArgs(o));
     if (absl::Status s = larder->Start(); !s.ok()) return Fail(std::string(s.message()));
     address = larder->address();
     Log("spawned " + o.larder_binary + " on " + address);

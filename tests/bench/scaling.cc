@@ -31,11 +31,7 @@ double SecondsSince(Clock::time_point t) {
   return std::chrono::duration<double>(Clock::now() - t).count();
 }
 
-std::vector<std::string> LarderArgs(const BenchOptions& o) {
-  std::vector<std::string> args = {"serve", "--db=" + o.db_url, "--addr=127.0.0.1:0", "--migrate"};
-  args.insert(args.end(), o.larder_args.begin(), o.larder_args.end());
-  return args;
-}
+std::vector<std::string> LarderArgs(const BenchOptions& o) { return SpawnArgs(o); }
 
 // ApplyFeatureView of existing views (changed description) at 1 in flight, spread over all
 // `size` views so every call looks up a different row.

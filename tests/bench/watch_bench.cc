@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -140,8 +140,7 @@ std::string Summary(const std::vector<double>& ms) {
 }  // namespace
 
 int RunWatchBenchmark(const BenchOptions& o) {
-  std::vector<std::string> args = {"serve", "--db=" + o.db_url, "--addr=127.0.0.1:0", "--migrate"};
-  args.insert(args.end(), o.larder_args.begin(), o.larder_args.end());
+  const std::vector<std::string> args = SpawnArgs(o);
   LarderProcess a(o.larder_binary, args), b(o.larder_binary, args);
   for (LarderProcess* p : {&a, &b}) {
     if (absl::Status s = p->Start(); !s.ok()) {

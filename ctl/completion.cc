@@ -24,6 +24,7 @@ std::string OptionWords(const CLI::App& command) {
     }
   }
   for (const CLI::Option* option : command.get_options()) {
+    if (option->get_group().empty()) continue;  // hidden: test hooks
     if (option->get_positional() && option->get_lnames().empty() && option->get_snames().empty()) {
       continue;
     }
@@ -35,6 +36,7 @@ std::string OptionWords(const CLI::App& command) {
 
 bool TakesKind(const CLI::App& command) {
   for (const CLI::Option* option : command.get_options()) {
+    if (option->get_group().empty()) continue;  // hidden: test hooks
     if (option->get_positional() && option->get_name() == "kind") return true;
   }
   return false;

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -74,6 +75,14 @@ int Context::Fail(const absl::Status& status) {
     const size_t colon = why.rfind(": ");
     if (colon != std::string::npos) why = why.substr(colon + 2);
     message = absl::StrCat("cannot reach larder at ", options_.address, ": ", why);
+    // A server that requires client certificates (mutual TLS) ends the handshake of a client
+    // without one, which gRPC only reports as a closed socket.
+    const bool tls = options_.tls || !options_.ca_file.empty();
+    if (tls && options_.cert_file.empty() && absl::StrContains(why, "Socket closed")) {
+      absl::StrAppend(&message,
+                      " (a server that requires a client certificate closes the connection: "
+                      "give --cert-file and --key-file)");
+    }
   } else if (std::optional<v1::VersionConflicts> conflicts = client::VersionConflictsOf(status)) {
     code = kExitConflict;
     std::vector<std::string> parts;

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what Larder needs on Debian 12, starting from a bare (debootstrap minbase) root.
 # Usage: deploy/install-deps.sh [--with-test-databases] [--with-fuzzing] [--with-image-tools]
+#                               [--with-ui]
 #   --with-test-databases  PostgreSQL and MariaDB servers for the storage and e2e tests, and
-#                          python3-yaml for the deploy/ manifest test
+#                          python3-yaml for the deploy/ manifest test, openssl for the TLS tests
 #   --with-fuzzing         clang and libFuzzer for the fuzz targets and the sanitizer build
 #                          (docs/fuzzing.md)
 #   --with-image-tools     buildah, podman and debootstrap for the container image test
+#   --with-ui              Node.js and npm to build the web UI (ui/build.sh), Debian's chromium
+#                          (and a font) for its real-browser test (tests/ui/run-browser-test.sh)
 # Idempotent: when every package is already installed it returns without touching apt.
 set -euo pipefail
 
@@ -28,12 +31,18 @@ for option in "$@"; do
   case "$option" in
     --with-test-databases)
       # The tests start throwaway PostgreSQL and MariaDB servers of their own.
-      packages+=(postgresql mariadb-server mariadb-client procps python3-yaml) ;;
+      # openssl: the TLS tests make their CAs and certificates with its command line.
+      packages+=(postgresql mariadb-server mariadb-client procps python3-yaml openssl) ;;
     --with-fuzzing)
       # clang 14 with libFuzzer and the sanitizer runtimes (libclang_rt.fuzzer-x86_64.a).
       packages+=(clang libclang-rt-dev llvm) ;;
     --with-image-tools)
       packages+=(buildah podman debootstrap) ;;
+    --with-ui)
+      packages+=(nodejs chromium fonts-dejavu-core)
+      # Debian's npm is a package of its own; NodeSource's nodejs (Node 20) bundles npm and
+      # conflicts with it, so ask for it only when there is no npm yet.
+      if ! command -v npm >/dev/null; then packages+=(npm); fi ;;
     *)
       echo "install-deps: unknown option $option" >&2
       exit 2 ;;

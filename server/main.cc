@@ -24,21 +24,22 @@
 #include "grpcpp/server_builder.h"
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
-#include "server/coordinator/materialization_coordinator.h"
 #include "server/config_log.h"
+#include "server/coordinator/materialization_coordinator.h"
 #include "server/file_clock.h"
 #include "server/grpc/feast/feast_grpc_service.h"
 #include "server/grpc/health_service.h"
 #include "server/grpc/larder_v1/larder_grpc_service.h"
 #include "server/grpc/larder_v1/materialization_grpc_service.h"
 #include "server/grpc/open_connections.h"
+#include "server/grpc/tls_credentials.h"
 #include "server/http/feast_rest_api.h"
 #include "server/http/http_server.h"
+#include "server/http/larder_rest_api.h"
 #include "server/http/rest_call.h"
 #include "server/http/router.h"
 #include "server/http/static_files.h"
 #include "server/http/ui_routes.h"
-#include "server/grpc/tls_credentials.h"
 #include "server/metrics/server_metrics.h"
 #include "server/observability/logger.h"
 #include "server/registry/change_follower.h"
@@ -66,6 +67,7 @@ absl::StatusOr<std::unique_ptr<storage::SqlStore>> OpenConfiguredStore(const Ser
   if (!url.ok()) return url.status();
   storage::StoreOptions options;
   options.max_connections = config.max_db_connections;
+  options.sequence_revisions = config.sequence_revisions;
   return storage::OpenStore(*url, options);
 }
 
@@ -100,14 +102,16 @@ int Migrate(const ServerConfig& config) {
 
 // Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
 // set before any thread starts), so this sigwait is the only place they are delivered. SIGHUP
-// is noted in the log: the TLS files are re-read on their own schedule
-// (--tls-reload-interval-s), which gRPC's file watcher offers no way to hurry.
+// runs `on_hangup` (the HTTPS listener re-reads its certificate at once) and is noted in the
+// log; the gRPC listener re-reads the TLS files on its own schedule (--tls-reload-interval-s),
+// which gRPC's file watcher offers no way to hurry.
 int WaitForTerminationSignal(const sigset_t& signals, const observability::Logger& logger,
-                             const ServerConfig& config) {
+                             const ServerConfig& config, const std::function<void()>& on_hangup) {
   while (true) {
     int received = 0;
     sigwait(&signals, &received);
     if (received != SIGHUP) return received;
+    if (on_hangup) on_hangup();
     logger.Log(
         observability::LogLevel::kInfo, "SIGHUP received",
         {{"tls", config.tls_enabled()}, {"tls_reload_interval_s", config.tls_reload_interval_s}});
@@ -249,6 +253,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   http::RestCaller rest_caller(feast_service, registry);
   http::Router http_routes;
   http::AddFeastRestApi(http_routes, rest_caller);
+  // Larder's own history and change feed (the web UI's History tab and Changes page).
+  http::RestCaller larder_rest_caller(larder_service, registry);
+  http::AddLarderRestApi(http_routes, larder_rest_caller);
   const std::string ui_dir = config.ui_dir.empty() ? LARDER_UI_DEFAULT_DIR : config.ui_dir;
   std::optional<http::StaticFiles> ui = http::StaticFiles::Open(ui_dir);
   if (!ui.has_value() && !config.ui_dir.empty()) {
@@ -256,8 +263,23 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   }
   http::AddUiRoutes(http_routes, rest_caller, ui.has_value() ? &*ui : nullptr);
   std::unique_ptr<http::HttpServer> http_server;
+  std::shared_ptr<http::TlsCertificates> http_tls;
   if (!config.http_address.empty()) {
     http::HttpServer::Options http_options;
+    if (config.tls_enabled()) {
+      // The same files as the gRPC listener: one certificate for both ports.
+      absl::StatusOr<std::shared_ptr<http::TlsCertificates>> tls = http::TlsCertificates::Load(
+          {.certificate_chain = config.tls_cert_file,
+           .private_key = config.tls_key_file,
+           .client_ca = config.tls_client_ca_file,
+           .reload_interval = absl::Seconds(config.tls_reload_interval_s)});
+      if (!tls.ok()) {
+        server->Shutdown();
+        return Fail(tls.status().message());
+      }
+      http_tls = *std::move(tls);
+      http_options.tls = http_tls;
+    }
     http_options.address = config.http_address;
     http_options.cors_origins = config.http_cors_origins;
     http_options.ready = [&serving] { return serving.ready(); };
@@ -269,8 +291,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     }
     const std::string http_host = config.http_address.substr(0, config.http_address.rfind(':'));
     std::cout << "larder: HTTP listening on " << (http_host.empty() ? "0.0.0.0" : http_host) << ":"
-              << http_server->port() << " (REST API under /api/v1, /metrics, /healthz)"
-              << std::endl;
+              << http_server->port() << (http_tls != nullptr ? " with TLS" : "")
+              << " (REST API under /api/v1, /metrics, /healthz)" << std::endl;
   }
 
   // Other replicas' writes reach this replica's snapshot through the change log.
@@ -307,7 +329,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     }
   });
 
-  const int signal_number = WaitForTerminationSignal(signals, logger, config);
+  const int signal_number = WaitForTerminationSignal(signals, logger, config, [&http_tls] {
+    if (http_tls != nullptr) http_tls->Reload();
+  });
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   // Drain: report NOT_SERVING (health, readiness) but keep answering, so load balancers and
   // clients move away before calls are refused. A second signal cuts the wait short; SIGINT

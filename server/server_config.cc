@@ -40,6 +40,10 @@ flags:
   --cache-poll-ms=N        how often the allow_cache snapshot applies other replicas' changes
                            (default 1000; 0: only on Refresh and local writes); on PostgreSQL
                            a commit's NOTIFY also applies them at once, the poll is the fallback
+  --revision-order=sequenced|locked  how writes get change-log revisions on PostgreSQL:
+                           numbered after COMMIT by a short serialized step, so writes commit
+                           in parallel (default), or at COMMIT under one lock
+                           (docs/consistency.md); SQLite and MySQL always number at COMMIT
   --staged-apply=on|off    hold Feast's commit=false writes until the client commits, then
                            apply them in one transaction: `feast apply` all-or-nothing
                            (default on; off writes each at once, as Feast's SQL registry)
@@ -204,6 +208,13 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
                  config.history_compact_interval_s <= 0) {
         return absl::InvalidArgumentError("--history-compact-interval-s must be a positive number");
       }
+    } else if (flag == "--revision-order") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (*v != "sequenced" && *v != "locked") {
+        return absl::InvalidArgumentError("--revision-order must be sequenced or locked");
+      }
+      config.sequence_revisions = *v == "sequenced";
     } else if (flag == "--staged-apply" || flag == "--staged-apply-timeout-s") {
       absl::StatusOr<std::string> v = take_value();
       if (!v.ok()) return v.status();

@@ -34,6 +34,8 @@ struct ServerConfig {
   // microseconds) instead of the system clock, so a test moves time instead of sleeping.
   std::string clock_file;
 
+  // --revision-order=sequenced|locked (docs/consistency.md, "Revision order").
+  bool sequence_revisions = true;
   // --staged-apply=on|off: hold Feast's commit=false writes until the client's commit and apply
   // them in one transaction (docs/feast-compatibility.md, "Atomic feast apply").
   bool staged_apply = true;

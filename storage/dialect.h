@@ -49,6 +49,23 @@ struct Dialect {
   // no notifications (SQLite, MySQL/MariaDB): replicas then only poll.
   absl::string_view change_notify_sql;
 
+  // Revision order without a lock across COMMIT (storage/sql_sequencer.h): write transactions
+  // insert their change-log entries unnumbered and commit in parallel; a serialized step numbers
+  // committed entries afterwards. Off where the database commits one writer at a time anyway
+  // (SQLite), which then numbers at commit under the counter lock.
+  bool sequenced_revisions = false;
+  // Around one placeholder holding a comma-separated list of `seq` values: a predicate that
+  // matches the larder_unnumbered_changes rows in the list.
+  absl::string_view seq_in_list_prefix;
+  absl::string_view seq_in_list_suffix;
+  // What an ApplyBatch with an expected revision runs, after locking the counter, so that no
+  // unnumbered write commits between its check and its COMMIT; and what every unnumbered write
+  // runs in its final statements to be held back by that gate (empty where the gate needs no
+  // help from writers: PostgreSQL's table lock conflicts with the INSERT itself). The writer's
+  // gate travels in the commit script, so it must not return rows.
+  absl::string_view exclusive_gate_sql;
+  absl::string_view writer_gate_sql;
+
   std::string Placeholder(int one_based_index) const {
     return numbered_placeholders ? absl::StrCat("$", one_based_index) : std::string("?");
   }

@@ -51,7 +51,9 @@ absl::StatusOr<std::unique_ptr<SqlStore>> OpenStore(
   if (absl::StatusOr<ConnectionPool::Lease> probe = pool->Acquire(); !probe.ok()) {
     return probe.status();
   }
-  return std::make_unique<SqlStore>(*parts.dialect, std::move(pool), options.retry);
+  return std::make_unique<SqlStore>(
+      *parts.dialect, std::move(pool), options.retry,
+      SqlStore::Sequencing{options.sequence_revisions, options.unnumbered_sweep_every});
 }
 
 std::unique_ptr<ChangeListener> OpenChangeListener(const DatabaseUrl& url) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "storage/change_listener.h"
 #include "storage/database_url.h"
 #include "storage/retry_policy.h"
@@ -15,6 +16,11 @@ namespace larder::storage {
 struct StoreOptions {
   int max_connections = 16;
   RetryPolicy retry;
+  // Number change-log entries after COMMIT where the backend supports it (SqlSequencer); false
+  // numbers them at COMMIT under the counter lock (for comparisons).
+  bool sequence_revisions = true;
+  // How often to look for entries whose writer died before they were numbered.
+  absl::Duration unnumbered_sweep_every = absl::Seconds(1);
 };
 
 // A backend's dialect, a factory of its connections to one database, and of a listener for

@@ -181,6 +181,16 @@ absl::Status SqlTransaction::PutMetadata(absl::string_view project, absl::string
   return absl::OkStatus();
 }
 
+absl::Status SqlTransaction::StampProject(absl::string_view project, int64_t now_seconds) {
+  if (!statements_.sequenced) {
+    return PutMetadata(project, kProjectStampKey, absl::StrCat(now_seconds), now_seconds);
+  }
+  // Decided at Commit(): written there unless the numbering step will stamp the project.
+  int64_t& stamp = stamps_[project];
+  stamp = std::max(stamp, now_seconds);
+  return absl::OkStatus();
+}
+
 absl::Status SqlTransaction::FlushMetadata() {
   for (const MetadataPut& put : pending_metadata_) {
     absl::Status status =
@@ -386,7 +396,8 @@ absl::StatusOr<std::vector<ChangeRecord>> SqlTransaction::ListObjectChanges(
 
 absl::StatusOr<bool> SqlTransaction::RequestCommitted(absl::string_view request_id) {
   absl::StatusOr<SqlResult> result =
-      Exec(statements_.change_by_request, {SqlParam(request_id), SqlParam(request_id)});
+      Exec(statements_.change_by_request,
+           {SqlParam(request_id), SqlParam(request_id), SqlParam(request_id)});
   if (!result.ok()) return result.status();
   return !result->rows.empty();
 }
@@ -398,14 +409,162 @@ absl::StatusOr<int64_t> SqlTransaction::CurrentRevision() {
   return ToInt(result->rows.front()[0]);
 }
 
-absl::StatusOr<int64_t> SqlTransaction::LockRevision() {
+absl::Status SqlTransaction::LockCounter() {
   absl::StatusOr<SqlResult> result = Exec(statements_.revision_lock, {});
   if (!result.ok()) return result.status();
   if (result->rows.empty()) return absl::InternalError("revision counter row is missing");
-  return ToInt(result->rows.front()[0]);
+  absl::StatusOr<int64_t> revision = ToInt(result->rows.front()[0]);
+  if (!revision.ok()) return revision.status();
+  counter_ = *revision;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> SqlTransaction::LockRevision() {
+  if (counter_.has_value()) return *counter_;
+  if (absl::Status s = LockCounter(); !s.ok()) return s;
+  if (statements_.sequenced) {
+    // Holding the counter stops every numbering step, but not writers committing unnumbered
+    // entries. The gate waits for those already committing and holds off new ones until this
+    // transaction ends; what they committed before is numbered by this transaction. So the
+    // answer stays the registry's revision up to this COMMIT, and this transaction's own
+    // changes take the next revisions.
+    if (absl::Status s = Exec(statements_.gate_exclusive, {}).status(); !s.ok()) return s;
+    if (absl::Status s = ClaimUnnumbered(); !s.ok()) return s;
+  }
+  return *counter_;
+}
+
+absl::StatusOr<int64_t> SqlTransaction::NumberUnnumbered() {
+  if (absl::Status s = LockCounter(); !s.ok()) return s;
+  const int64_t before = *counter_;
+  if (absl::Status s = ClaimUnnumbered(); !s.ok()) return s;
+  return *counter_ - before;
+}
+
+absl::StatusOr<bool> SqlTransaction::AnyUnnumbered() {
+  absl::StatusOr<SqlResult> result = Exec(statements_.unnumbered_peek, {});
+  if (!result.ok()) return result.status();
+  return !result->rows.empty();
+}
+
+absl::Status SqlTransaction::ClaimUnnumbered() {
+  // Locking reads: what another numbering step is numbering right now (it holds the counter, so
+  // none can be) or a writer is still committing is waited for or skipped by the database, never
+  // numbered twice; the rows stay locked, so exactly these are moved at commit.
+  absl::StatusOr<SqlResult> result = Exec(statements_.unnumbered_claim, {});
+  if (!result.ok()) return result.status();
+  if (result->rows.empty()) return absl::OkStatus();
+  Claimed claimed;
+  claimed.base = *counter_;
+  const std::string project_kind(TableOf(ObjectKind::kProject).kind_name);
+  for (const auto& cells : result->rows) {
+    absl::StatusOr<int64_t> seq = ToInt(cells[0]);
+    if (!seq.ok()) return absl::InternalError("malformed unnumbered change row");
+    absl::StrAppend(&claimed.seq_list, claimed.seq_list.empty() ? "" : ",", *seq);
+    const std::string project = ToText(cells[1]);
+    // The project's Feast stamp its writer left to this step (StampProject); none for a project
+    // whose last change here is its own deletion.
+    if (ToText(cells[2]) == project_kind && ToText(cells[3]) == ChangeOpName(ChangeOp::kDelete)) {
+      claimed.stamps.erase(project);
+      continue;
+    }
+    if (!cells[4].has_value()) continue;
+    absl::StatusOr<int64_t> seconds = ToInt(cells[4]);
+    if (!seconds.ok()) return absl::InternalError("malformed unnumbered change row");
+    int64_t& stamp = claimed.stamps[project];
+    stamp = std::max(stamp, *seconds);
+  }
+  *counter_ += static_cast<int64_t>(result->rows.size());
+  claimed_ = std::move(claimed);
+  return absl::OkStatus();
+}
+
+void SqlTransaction::QueueStamps(const absl::flat_hash_map<std::string, int64_t>& stamps,
+                                 const absl::flat_hash_set<std::string>& skip) {
+  for (const auto& [project, seconds] : stamps) {
+    if (skip.contains(project)) continue;
+    pending_metadata_.push_back(
+        {project, std::string(kProjectStampKey), absl::StrCat(seconds), seconds});
+  }
 }
 
 absl::Status SqlTransaction::Commit() {
+  if (counter_.has_value()) return CommitHoldingCounter();
+  if (statements_.sequenced && !pending_changes_.empty()) return CommitUnnumbered();
+  QueueStamps(stamps_, {});
+  return CommitBumping();
+}
+
+void SqlTransaction::CommitScript::Add(const Statement& statement, std::vector<SqlParam> params) {
+  params_.push_back(std::move(params));  // a deque: earlier elements do not move
+  statements_.push_back({&statement, params_.back()});
+}
+
+void SqlTransaction::AddQueuedWrites(CommitScript& script) const {
+  for (const MetadataPut& put : pending_metadata_) {
+    script.Add(statements_.metadata_put, {SqlParam(put.project), SqlParam(put.key),
+                                          SqlParam(put.value), SqlParam(put.now_seconds)});
+  }
+  for (const auto& [request_id, micros] : pending_requests_) {
+    script.Add(statements_.request_insert, {SqlParam(request_id), SqlParam(micros)});
+  }
+}
+
+absl::Status SqlTransaction::Finish(const CommitScript& script) {
+  absl::Status status = connection_.CommitWith(script.statements());
+  pending_metadata_.clear();
+  pending_requests_.clear();
+  pending_changes_.clear();
+  return status;
+}
+
+absl::Status SqlTransaction::CommitHoldingCounter() {
+  // This transaction holds the counter (LockRevision or NumberUnnumbered): it knows the
+  // revisions, so claimed entries and its own go in with them, and the counter is set once.
+  if (claimed_.has_value()) QueueStamps(claimed_->stamps, {});
+  QueueStamps(stamps_, {});
+  CommitScript script;
+  AddQueuedWrites(script);
+  if (claimed_.has_value()) {
+    script.Add(statements_.unnumbered_number,
+               {SqlParam(claimed_->base), SqlParam(claimed_->seq_list)});
+    script.Add(statements_.unnumbered_remove, {SqlParam(claimed_->seq_list)});
+  }
+  int64_t revision = *counter_;
+  for (ChangeRecord& c : pending_changes_) {
+    c.revision = ++revision;
+    script.Add(statements_.change_insert, ChangeParams(c));
+  }
+  if (claimed_.has_value() || !pending_changes_.empty()) {
+    script.Add(statements_.revision_set, {SqlParam(revision)});
+    if (!statements_.change_notify.sql.empty()) script.Add(statements_.change_notify, {});
+  }
+  return Finish(script);
+}
+
+absl::Status SqlTransaction::CommitUnnumbered() {
+  // No lock shared by all writers from here to COMMIT: the entries go in without revisions
+  // (the numbering step gives them theirs), and the projects they change are stamped by that
+  // step too, so writers of one project do not queue for its feast_metadata row either.
+  absl::flat_hash_set<std::string> changed_projects;
+  for (const ChangeRecord& c : pending_changes_) changed_projects.insert(c.project);
+  QueueStamps(stamps_, changed_projects);
+  CommitScript script;
+  if (!statements_.gate_writer.sql.empty()) script.Add(statements_.gate_writer, {});
+  AddQueuedWrites(script);
+  for (const ChangeRecord& c : pending_changes_) {
+    std::vector<SqlParam> params = ChangeParams(c);
+    params.erase(params.begin());  // no revision yet
+    auto stamp = stamps_.find(c.project);
+    params.push_back(stamp == stamps_.end() ? SqlParam(nullptr) : SqlParam(stamp->second));
+    script.Add(statements_.unnumbered_insert, std::move(params));
+  }
+  absl::Status status = Finish(script);
+  wrote_unnumbered_ = status.ok();
+  return status;
+}
+
+absl::Status SqlTransaction::CommitBumping() {
   // Everything from here to COMMIT holds the project's feast_metadata row and, once the counter
   // is bumped, the one counter row that every committer needs: the bump locks it until COMMIT,
   // so committers pass one at a time, revision order is commit order and a reader never sees a
@@ -427,40 +586,25 @@ absl::Status SqlTransaction::Commit() {
     int64_t revision = *last - count;
     for (ChangeRecord& c : pending_changes_) c.revision = ++revision;
   }
-  std::vector<std::vector<SqlParam>> params;  // owns what `final_statements` point to
-  params.reserve(pending_metadata_.size() + pending_requests_.size() + pending_changes_.size());
-  std::vector<Connection::FinalStatement> final_statements;
-  for (const MetadataPut& put : pending_metadata_) {
-    params.push_back(
-        {SqlParam(put.project), SqlParam(put.key), SqlParam(put.value), SqlParam(put.now_seconds)});
-    final_statements.push_back({&statements_.metadata_put, params.back()});
-  }
-  for (const auto& [request_id, micros] : pending_requests_) {
-    params.push_back({SqlParam(request_id), SqlParam(micros)});
-    final_statements.push_back({&statements_.request_insert, params.back()});
-  }
+  CommitScript script;
+  AddQueuedWrites(script);
   if (single_statement) {
     if (!statements_.revision_bump_single.sql.empty()) {
-      final_statements.push_back({&statements_.revision_bump_single, {}});
+      script.Add(statements_.revision_bump_single, {});
     }
-    params.push_back(ChangeParams(pending_changes_.front()));
-    params.back().erase(params.back().begin());  // the statement assigns the revision itself
-    final_statements.push_back({&statements_.change_insert_single, params.back()});
+    std::vector<SqlParam> params = ChangeParams(pending_changes_.front());
+    params.erase(params.begin());  // the statement assigns the revision itself
+    script.Add(statements_.change_insert_single, std::move(params));
   } else {
     for (const ChangeRecord& c : pending_changes_) {
-      params.push_back(ChangeParams(c));
-      final_statements.push_back({&statements_.change_insert, params.back()});
+      script.Add(statements_.change_insert, ChangeParams(c));
     }
   }
   if (count > 0 && !statements_.change_notify.sql.empty()) {
     // Wakes other replicas' snapshots (ChangeListener) in the same round trip as the COMMIT.
-    final_statements.push_back({&statements_.change_notify, {}});
+    script.Add(statements_.change_notify, {});
   }
-  absl::Status status = connection_.CommitWith(final_statements);
-  pending_metadata_.clear();
-  pending_requests_.clear();
-  pending_changes_.clear();
-  return status;
+  return Finish(script);
 }
 
 std::vector<SqlParam> SqlTransaction::ChangeParams(const ChangeRecord& c) {

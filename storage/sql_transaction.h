@@ -1,6 +1,12 @@
 #pragma once
 
+#include <deque>
+#include <optional>
+#include <string>
 #include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 
 #include "storage/connection.h"
 #include "storage/statements.h"
@@ -32,6 +38,7 @@ class SqlTransaction : public Transaction {
       absl::string_view project) override;
   absl::Status PutMetadata(absl::string_view project, absl::string_view key,
                            absl::string_view value, int64_t now_seconds) override;
+  absl::Status StampProject(absl::string_view project, int64_t now_seconds) override;
   absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project, absl::string_view key,
                                               absl::string_view value,
                                               int64_t now_seconds) override;
@@ -86,10 +93,20 @@ class SqlTransaction : public Transaction {
                                                               int limit) override;
   absl::StatusOr<bool> RequestCommitted(absl::string_view request_id) override;
 
-  // Writes what was queued (feast_metadata puts, change-log entries with their revisions) and
-  // commits, in as few round trips as the backend allows (Connection::CommitWith). Called once,
-  // instead of Connection::Commit, for read-write transactions.
+  // Writes what was queued (feast_metadata puts, change-log entries with their revisions, or
+  // unnumbered where revisions are sequenced) and commits, in as few round trips as the backend
+  // allows (Connection::CommitWith). Called once, instead of Connection::Commit, for read-write
+  // transactions.
   absl::Status Commit();
+  // After a successful Commit: whether it logged unnumbered entries, which the writer must see
+  // numbered (SqlSequencer::AwaitNumbered) before it acknowledges the write.
+  bool wrote_unnumbered() const { return wrote_unnumbered_; }
+  // The sequencer's step: locks the revision counter and numbers every committed unnumbered
+  // entry (in seq order, with the revisions after the counter) as this transaction commits.
+  // Returns how many there are.
+  absl::StatusOr<int64_t> NumberUnnumbered();
+  // Whether any committed entry waits for a number.
+  absl::StatusOr<bool> AnyUnnumbered();
   // change_insert's parameters for `c` (revision first).
   static std::vector<SqlParam> ChangeParams(const ChangeRecord& c);
 
@@ -101,6 +118,34 @@ class SqlTransaction : public Transaction {
   // Sends queued metadata puts now (before another statement on feast_metadata reads or
   // deletes what they would write).
   absl::Status FlushMetadata();
+  // Locks the counter row (until the end of the transaction) and reads it into counter_.
+  absl::Status LockCounter();
+  // With the counter locked: takes every committed unnumbered entry (row-locked) to be numbered
+  // at commit, and advances counter_ past them.
+  absl::Status ClaimUnnumbered();
+  // The three shapes of Commit(): holding the counter (numbers claimed entries and this
+  // transaction's own with known revisions); logging unnumbered entries (sequenced writers, no
+  // counter); bumping the counter at COMMIT (SQLite, and transactions without changes).
+  // The final statements of a commit, with the parameters they point to.
+  class CommitScript {
+   public:
+    void Add(const Statement& statement, std::vector<SqlParam> params);
+    absl::Span<const Connection::FinalStatement> statements() const { return statements_; }
+
+   private:
+    std::deque<std::vector<SqlParam>> params_;
+    std::vector<Connection::FinalStatement> statements_;
+  };
+  // Adds the queued feast_metadata puts and request ids to `script`.
+  void AddQueuedWrites(CommitScript& script) const;
+  // Sends `script` with the COMMIT and forgets what was queued.
+  absl::Status Finish(const CommitScript& script);
+  absl::Status CommitHoldingCounter();
+  absl::Status CommitUnnumbered();
+  absl::Status CommitBumping();
+  // Queues project stamps as metadata puts, except for projects in `skip`.
+  void QueueStamps(const absl::flat_hash_map<std::string, int64_t>& stamps,
+                   const absl::flat_hash_set<std::string>& skip);
 
   struct MetadataPut {
     std::string project, key, value;
@@ -112,6 +157,17 @@ class SqlTransaction : public Transaction {
   std::vector<MetadataPut> pending_metadata_;
   std::vector<ChangeRecord> pending_changes_;
   std::vector<std::pair<std::string, int64_t>> pending_requests_;  // (request id, micros)
+  absl::flat_hash_map<std::string, int64_t> stamps_;  // project -> seconds (StampProject)
+  // While this transaction holds the revision counter: its value after the claimed entries.
+  std::optional<int64_t> counter_;
+  // Entries claimed by ClaimUnnumbered: their seqs ("1,5,6"), the revision before the first.
+  struct Claimed {
+    std::string seq_list;
+    int64_t base = 0;
+    absl::flat_hash_map<std::string, int64_t> stamps;  // projects they changed -> seconds
+  };
+  std::optional<Claimed> claimed_;
+  bool wrote_unnumbered_ = false;
 };
 
 }  // namespace larder::storage

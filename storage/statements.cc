@@ -170,12 +170,54 @@ Statements::Statements(const Dialect& d) : materialization(d) {
     case Dialect::SingleChange::kBumpThenInsert:
       break;
   }
-  // change_by_request(request_id, request_id): logged with a change of its own, or merged into
-  // another caller's (larder_requests)
+  // change_by_request(request_id, request_id, request_id): logged with a change of its own
+  // (numbered or not yet), or merged into another caller's (larder_requests)
   change_by_request = {
       "change.by_request",
       absl::StrCat("SELECT revision FROM larder_changes WHERE request_id = ", p1,
-                   " UNION ALL SELECT 0 FROM larder_requests WHERE request_id = ", p2)};
+                   " UNION ALL SELECT 0 FROM larder_requests WHERE request_id = ", p2,
+                   " UNION ALL SELECT 0 FROM larder_unnumbered_changes WHERE request_id = ",
+                   d.Placeholder(3))};
+
+  // Sequenced revisions (Dialect::sequenced_revisions; storage/sql_sequencer.h).
+  sequenced = d.sequenced_revisions;
+  // unnumbered_insert(project, kind, name, op, version, actor, micros, proto, request, stamp)
+  unnumbered_insert = {
+      "unnumbered.insert",
+      absl::StrCat("INSERT INTO larder_unnumbered_changes (project_id, object_kind, object_name, "
+                   "operation, object_version, actor, changed_at_micros, object_proto, "
+                   "request_id, stamp_seconds) VALUES (",
+                   Placeholders(d, 10), ")")};
+  // unnumbered_claim(): every committed entry, locked, in the order they are to be numbered.
+  unnumbered_claim = {
+      "unnumbered.claim",
+      absl::StrCat("SELECT seq, project_id, object_kind, operation, stamp_seconds FROM "
+                   "larder_unnumbered_changes ORDER BY seq",
+                   d.for_update_suffix)};
+  unnumbered_peek = {"unnumbered.peek", "SELECT seq FROM larder_unnumbered_changes LIMIT 1"};
+  const std::string in_list =
+      absl::StrCat(d.seq_in_list_prefix, d.Placeholder(2), d.seq_in_list_suffix);
+  // unnumbered_number(base, seq list): the listed entries become revisions base+1, base+2, ...
+  // in seq order.
+  unnumbered_number = {
+      "unnumbered.number",
+      absl::StrCat("INSERT INTO larder_changes (revision, project_id, object_kind, object_name, "
+                   "operation, object_version, actor, changed_at_micros, object_proto, "
+                   "request_id) SELECT ",
+                   p1,
+                   " + ROW_NUMBER() OVER (ORDER BY seq), project_id, object_kind, object_name, "
+                   "operation, object_version, actor, changed_at_micros, object_proto, "
+                   "request_id FROM larder_unnumbered_changes WHERE ",
+                   in_list)};
+  // unnumbered_remove(seq list)
+  unnumbered_remove = {"unnumbered.remove",
+                       absl::StrCat("DELETE FROM larder_unnumbered_changes WHERE ",
+                                    d.seq_in_list_prefix, p1, d.seq_in_list_suffix)};
+  // revision_set(revision)
+  revision_set = {"revision.set",
+                  absl::StrCat("UPDATE larder_revision SET revision = ", p1, " WHERE id = 1")};
+  gate_exclusive = {"gate.exclusive", std::string(d.exclusive_gate_sql)};
+  gate_writer = {"gate.writer", std::string(d.writer_gate_sql)};
   // request_insert(request_id, micros)
   request_insert = {
       "request.insert",

@@ -60,6 +60,17 @@ struct Statements {
   // No parameters; empty sql when the dialect has no notifications (Dialect::change_notify_sql).
   Statement change_notify;
   Statement change_by_request;
+  // Sequenced revisions (Dialect::sequenced_revisions): whether writers log unnumbered entries,
+  // and the statements of the numbering step. Empty SQL where the dialect has no such step.
+  bool sequenced = false;
+  Statement unnumbered_insert;
+  Statement unnumbered_claim;
+  Statement unnumbered_peek;
+  Statement unnumbered_number;  // (base revision, seq list)
+  Statement unnumbered_remove;  // (seq list)
+  Statement revision_set;
+  Statement gate_exclusive;
+  Statement gate_writer;
   Statement request_insert;
   Statement owner_insert;
   Statement owner_remove;

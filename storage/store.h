@@ -5,6 +5,7 @@
 #include <string>
 #include <utility>
 #include <vector>
+#include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 
 #include "absl/functional/function_ref.h"
@@ -14,6 +15,9 @@
 #include "storage/object_kind.h"
 
 namespace larder::storage {
+
+// The feast_metadata key Feast keeps each project's last change time under.
+inline constexpr absl::string_view kProjectStampKey = "last_updated_timestamp";
 
 // One stored registry object: a row of its kind's Feast table.
 struct ObjectRow {
@@ -101,6 +105,14 @@ class Transaction {
   // feast_metadata in the same transaction see it.
   virtual absl::Status PutMetadata(absl::string_view project, absl::string_view key,
                                    absl::string_view value, int64_t now_seconds) = 0;
+  // Stamps the project's Feast last_updated_timestamp with `now_seconds` as this transaction
+  // commits. Where change-log entries are numbered after COMMIT (storage/sql_sequencer.h) and
+  // this transaction logs a change of the project, the numbering step writes the stamp instead,
+  // from the change's time, so concurrent writers of one project do not queue for its
+  // feast_metadata row across their COMMITs.
+  virtual absl::Status StampProject(absl::string_view project, int64_t now_seconds) {
+    return PutMetadata(project, kProjectStampKey, absl::StrCat(now_seconds), now_seconds);
+  }
   // Inserts only when absent; returns whether it inserted. Never fails on a concurrent insert.
   virtual absl::StatusOr<bool> InsertMetadataIfAbsent(absl::string_view project,
                                                       absl::string_view key,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, starts throwaway PostgreSQL and MariaDB servers on free local
-# ports, runs every test through CTest, stops what it started, and exits with CTest's result.
+# Installs what is missing, builds the server and the web UI, starts throwaway PostgreSQL and
+# MariaDB servers on free local ports, runs every test through CTest, stops what it started, and exits with CTest's result.
 # Usage: tests/run-all.sh [extra ctest arguments]
 # Without ctest arguments it then fuzzes every libFuzzer target briefly (4 s each, about 30 s in
 # all; docs/fuzzing.md): always with LARDER_TEST_FUZZ=1 (which installs clang first and builds
@@ -11,7 +11,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
 
-deps=(--with-test-databases)
+deps=(--with-test-databases --with-ui)
 if [[ "${LARDER_TEST_FUZZ:-}" == 1 ]]; then deps+=(--with-fuzzing); fi
 if [[ "${LARDER_TEST_IMAGE:-}" == 1 ]]; then deps+=(--with-image-tools); fi
 "$root/deploy/install-deps.sh" "${deps[@]}"
@@ -22,6 +22,9 @@ if [[ -x "$sdk_dir/install-deps.sh" ]]; then
   "$sdk_dir/install-deps.sh" >/dev/null
 fi
 "$root/deploy/build.sh"
+# The web UI (npm ci from ui/package-lock.json, then the bundle in ui/dist), so the browser test
+# (label browser) runs instead of skipping.
+"$root/ui/build.sh"
 
 work=$(mktemp -d /tmp/larder-dbs.XXXXXX)
 chmod 755 "$work"

@@ -12,6 +12,8 @@ void AddFeastRestApi(Router& router, const RestCaller& caller) {
   AddProjectRoutes(router, caller);
   AddLineageRoutes(router, caller);
   AddFeatureRoutes(router, caller);
+  AddSearchRoutes(router, caller);
+  AddMetricsRoutes(router, caller);
 }
 
 }  // namespace larder::http

@@ -126,7 +126,19 @@ absl::Status HttpServer::Start() {
   }
   if (host.empty()) host = "0.0.0.0";
 
-  server_ = std::make_unique<httplib::Server>();
+  if (options_.tls != nullptr) {
+    std::shared_ptr<TlsCertificates> tls = options_.tls;
+    auto secure = std::make_unique<httplib::SSLServer>(
+        [tls](SSL_CTX& context) { return tls->Configure(context); });
+    if (!secure->is_valid()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot set up TLS on the HTTP listener with --tls-client-ca ",
+                       "(not a PEM certificate file?)"));
+    }
+    server_ = std::move(secure);
+  } else {
+    server_ = std::make_unique<httplib::Server>();
+  }
   const int threads = std::max(1, options_.threads);
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   // Plain SO_REUSEADDR: httplib's default adds SO_REUSEPORT, with which a second server on a
@@ -140,6 +152,9 @@ absl::Status HttpServer::Start() {
   server_->set_keep_alive_timeout(options_.read_timeout_s);
   server_->set_keep_alive_max_count(1000);
   server_->set_payload_max_length(1 << 20);  // nothing here takes a body
+  // httplib writes a response's headers and body separately; with Nagle's algorithm on, the
+  // second write waits for the client's delayed ACK (~40 ms) on every keep-alive request.
+  server_->set_tcp_nodelay(true);
 
   auto serve = [this](const httplib::Request& in, httplib::Response& out) {
     HttpRequest request;

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "server/http/router.h"
+#include "server/http/tls_certificates.h"
 
 namespace httplib {
 class Server;
@@ -32,6 +33,8 @@ class HttpServer {
     std::function<bool()> ready;
     // Origins allowed to read responses cross-origin ("*": any); empty: no CORS headers.
     std::vector<std::string> cors_origins;
+    // Set: HTTPS with these certificates (reloaded as TlsCertificates says); unset: plain HTTP.
+    std::shared_ptr<TlsCertificates> tls;
   };
 
   // `router` is not owned and must outlive the server.

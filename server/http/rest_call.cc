@@ -45,6 +45,10 @@ std::string RestCaller::Etag(bool allow_cache) const {
   return absl::StrCat("r", revision);
 }
 
+bool RestCaller::AnswersShareable() const {
+  return !feast_.runner().checks_access() && registry_.CachedReadsReady();
+}
+
 absl::StatusOr<bool> BoolParam(const HttpRequest& http, absl::string_view name, bool fallback) {
   const std::string* value = http.Query(name);
   if (value == nullptr) return fallback;
@@ -150,9 +154,17 @@ std::pair<Json, Json> PaginateAndSort(Json items, int page, int limit, const std
                                       const std::string& sort_order) {
   if (!sort_by.empty()) {
     const bool descending = sort_order == "desc";
+    // Numbers compare as numbers (search's match_score), anything else by its text.
+    auto less = [&sort_by](const Json& a, const Json& b) {
+      const Json* x = a.is_object() && a.contains(sort_by) ? &a.at(sort_by) : nullptr;
+      const Json* y = b.is_object() && b.contains(sort_by) ? &b.at(sort_by) : nullptr;
+      if (x != nullptr && y != nullptr && x->is_number() && y->is_number()) {
+        return x->get<double>() < y->get<double>();
+      }
+      return SortKey(a, sort_by) < SortKey(b, sort_by);
+    };
     std::stable_sort(items.begin(), items.end(), [&](const Json& a, const Json& b) {
-      return descending ? SortKey(b, sort_by) < SortKey(a, sort_by)
-                        : SortKey(a, sort_by) < SortKey(b, sort_by);
+      return descending ? less(b, a) : less(a, b);
     });
   }
   const int64_t total = static_cast<int64_t>(items.size());

@@ -7,6 +7,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "google/protobuf/message.h"
+#include "server/http/answer_cache.h"
 #include "server/http/http_message.h"
 #include "server/http/proto_json.h"
 #include "server/registry/registry.h"
@@ -34,9 +35,16 @@ class RestCaller {
   // cached reads). Taken before the read, so it never names a newer state than was read.
   std::string Etag(bool allow_cache) const;
 
+  // Whether a cached read's answer is the same for every caller right now, so it may be kept
+  // in answers(): no access checks, and the snapshot has caught up with this replica's writes.
+  bool AnswersShareable() const;
+  // Rendered answers of cached reads, by request, for the current revision.
+  AnswerCache& answers() const { return answers_; }
+
  private:
   const service::MethodTable& feast_;
   registry::Registry& registry_;
+  mutable AnswerCache answers_;
 };
 
 // Query-string parsing with FastAPI's rules and Feast REST's error statuses (422 for a value

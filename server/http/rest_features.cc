@@ -32,9 +32,16 @@ absl::StatusOr<Json> ListInProject(const RestCaller& caller, const HttpRequest& 
   // Feast answers the gRPC dict itself, with both keys present.
   if (!response->contains("features")) (*response)["features"] = Json::array();
   if (!response->contains("pagination")) (*response)["pagination"] = Json::object();
+  if (kind == "label") {
+    // Feast renames the list for labels (moving it after the pagination).
+    Json labels = std::move((*response)["features"]);
+    response->erase("features");
+    (*response)["labels"] = std::move(labels);
+  }
+  const std::string key = kind == "label" ? "labels" : "features";
   if (*relationships) {
     (*response)["relationships"] =
-        RelationshipsFor(caller, http, (*response)["features"], "feature", *project, *allow_cache);
+        RelationshipsFor(caller, http, (*response)[key], "feature", *project, *allow_cache);
   }
   return response;
 }
@@ -69,8 +76,10 @@ absl::StatusOr<Json> ListAcrossProjects(const RestCaller& caller, const HttpRequ
   auto [paged, pagination] =
       PaginateAndSort(std::move(all), list->page, list->limit, list->sort_by, list->sort_order);
   Json result = Json::object();
-  result["features"] = std::move(paged);
+  // Feast renames the list for labels (moving it after the pagination).
+  if (kind != "label") result["features"] = std::move(paged);
   result["pagination"] = std::move(pagination);
+  if (kind == "label") result["labels"] = std::move(paged);
   if (*relationships) result["relationships"] = std::move(relationship_map);
   return result;
 }

@@ -1,6 +1,9 @@
 #include "server/http/rest_routes.h"
 
+#include <memory>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 #include "server/http/json_error.h"
 
@@ -10,12 +13,26 @@ Router::Handler JsonRoute(const RestCaller& caller,
                           std::function<absl::StatusOr<Json>(const HttpRequest&)> answer) {
   return [&caller, answer = std::move(answer)](const HttpRequest& http) {
     absl::StatusOr<bool> allow_cache = BoolParam(http, "allow_cache", true);
+    // Checked before the revision is read: a shareable answer is one of the snapshot's.
+    const bool shareable = allow_cache.value_or(false) && caller.AnswersShareable();
     const std::string etag = caller.Etag(allow_cache.value_or(true));
+    HttpResponse response;
+    response.etag = etag;
+    std::string key;
+    if (shareable) {
+      key = http.path;
+      for (const auto& [name, value] : http.query) absl::StrAppend(&key, "\n", name, "=", value);
+      if (std::shared_ptr<const std::string> kept = caller.answers().Find(key, etag)) {
+        response.body = *kept;
+        return response;
+      }
+    }
     absl::StatusOr<Json> json = answer(http);
     if (!json.ok()) return StatusToHttp(json.status());
-    HttpResponse response;
     response.body = json->dump(-1, ' ', false, Json::error_handler_t::replace);
-    response.etag = etag;
+    if (shareable) {
+      caller.answers().Keep(key, etag, std::make_shared<const std::string>(response.body));
+    }
     return response;
   };
 }

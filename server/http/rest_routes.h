@@ -1,7 +1,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "server/http/http_message.h"
@@ -44,12 +46,29 @@ absl::StatusOr<ListParams> ListParamsOf(const HttpRequest& http);
 // The same for the cross-project `/all` lists: page defaults to 1, limit to 50.
 absl::StatusOr<ListParams> AllListParamsOf(const HttpRequest& http);
 
+// Feast's get_all_project_resources: the objects of every kind in `project` under the keys
+// entities, dataSources, featureViews (AnyFeatureView objects, as ListAllFeatureViews answers
+// them), labelViews, featureServices, savedDatasets, features and labels; each list's gRPC
+// pagination under the same key; and Feast's message for each list that could not be read.
+// `tags` filters the kinds that take tags; `list`, when given, pages and sorts each list.
+struct ProjectResources {
+  Json objects = Json::object();
+  Json pagination = Json::object();
+  std::vector<std::string> errors;
+};
+ProjectResources AllProjectResources(const RestCaller& caller, const HttpRequest& http,
+                                     const std::string& project, bool allow_cache,
+                                     const std::map<std::string, std::string>& tags,
+                                     const ListParams* list);
+
 // Adds each route group.
 void AddObjectRoutes(Router& router, const RestCaller& caller);
 void AddFeatureViewRoutes(Router& router, const RestCaller& caller);
 void AddProjectRoutes(Router& router, const RestCaller& caller);
 void AddLineageRoutes(Router& router, const RestCaller& caller);
 void AddFeatureRoutes(Router& router, const RestCaller& caller);
+void AddSearchRoutes(Router& router, const RestCaller& caller);
+void AddMetricsRoutes(Router& router, const RestCaller& caller);
 void AddUnavailableRoutes(Router& router);
 
 }  // namespace larder::http

@@ -1,6 +1,7 @@
 #include "server/http/ui_routes.h"
 
 #include <string>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -59,6 +60,20 @@ void AddUiRoutes(Router& router, const RestCaller& caller, const StaticFiles* ui
         Json{{"projects", projects}}.dump(-1, ' ', false, Json::error_handler_t::replace);
     return response;
   });
+  // Feast's UI server answers its MLflow endpoints with "not configured" when the feature store
+  // has no MLflow; Larder has none, so the UI's pages that ask get the same empty answers
+  // instead of a 404 (which the UI logs as an error).
+  const auto fixed = [](Json body) {
+    return [body = std::move(body)](const HttpRequest&) {
+      HttpResponse response;
+      response.body = body.dump();
+      return response;
+    };
+  };
+  router.Get("/api/mlflow-runs", fixed({{"runs", Json::array()}, {"mlflow_uri", nullptr}}));
+  router.Get("/api/mlflow-feature-usage",
+             fixed({{"feature_usage", Json::object()}, {"mlflow_enabled", false}}));
+  router.Get("/api/mlflow-feature-models", fixed({{"feature_models", Json::object()}}));
   router.SetFallback([ui](const HttpRequest& http) {
     if (absl::StartsWith(http.path, "/api/")) return JsonError(404, "Not Found");
     if (ui == nullptr) {

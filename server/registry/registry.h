@@ -36,6 +36,20 @@ struct StoredPage {
   feast::registry::PaginationMetadata pagination;
 };
 
+// A page of ListAllFeatureViews answered as stored bytes: each item is one AnyFeatureView whose
+// member `any_field` (the field number of the row's kind) holds the row's `proto` followed by
+// `project_field`. Shares the rows, so no copy is made.
+struct StoredViewPage {
+  struct Item {
+    RowRef row;
+    int any_field = 0;
+    const std::string* project_field = nullptr;  // points into `project_fields`
+  };
+  std::vector<Item> items;                  // in list order
+  std::vector<std::string> project_fields;  // one per view kind
+  feast::registry::PaginationMetadata pagination;
+};
+
 // The filters of ListAllFeatureViews; empty strings and an unset timestamp mean "any".
 struct FeatureViewFilters {
   std::string entity;
@@ -136,6 +150,12 @@ class Registry {
       absl::string_view project, const FeatureViewFilters& filters, const ListOptions& options,
       bool allow_cache,
       const std::function<bool(const feast::registry::AnyFeatureView&)>& keep = {});
+
+  // What ListAllFeatureViews answers with no filter, tag or sort key (only pagination), as the
+  // stored bytes: the same views, order and pagination metadata, nothing decoded.
+  absl::StatusOr<StoredViewPage> ListAllFeatureViewsStored(
+      absl::string_view project, const feast::registry::PaginationParams& pagination,
+      bool allow_cache);
 
   // Appends [start, end) to the stored view's materialization intervals and marks it
   // AVAILABLE_ONLINE, under the view's row lock: concurrent calls never lose an interval.

@@ -1,6 +1,9 @@
 // The registry's feature-view operations that span kinds: feature-service preparation,
 // DeleteFeatureView, GetAnyFeatureView, ListAllFeatureViews and ApplyMaterialization.
+#include <iterator>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "server/registry/feast_errors.h"
 #include "server/registry/kinds.h"
@@ -163,6 +166,37 @@ absl::StatusOr<ListPage<feast::registry::AnyFeatureView>> Registry::ListAllFeatu
     }
   }
   return SortAndPaginateBy(std::move(matching), options, Inner);
+}
+
+absl::StatusOr<StoredViewPage> Registry::ListAllFeatureViewsStored(
+    absl::string_view project, const feast::registry::PaginationParams& pagination,
+    bool allow_cache) {
+  // The kinds in ListAllFeatureViews' order; without a sort key its list keeps this order and
+  // each kind's rows in name order.
+  constexpr ObjectKind kKinds[] = {ObjectKind::kFeatureView, ObjectKind::kStreamFeatureView,
+                                   ObjectKind::kOnDemandFeatureView};
+  StoredViewPage page;
+  page.project_fields.reserve(std::size(kKinds));
+  std::vector<StoredViewPage::Item> all;
+  for (ObjectKind kind : kKinds) {
+    absl::StatusOr<RowList> rows = Rows(kind, project, allow_cache);
+    if (!rows.ok()) return rows.status();
+    int field = 0;
+    VisitKind(kind, [&]<typename Message>() {
+      if constexpr (kIsViewKind<Message>) {
+        field = feast::registry::AnyFeatureView::descriptor()
+                    ->FindFieldByName(std::string(ObjectTraits<Message>::kAnyViewField))
+                    ->number();
+      }
+    });
+    page.project_fields.push_back(internal::ProjectFieldBytes(kind, project));
+    for (const RowRef& row : *rows) all.push_back({row, field, &page.project_fields.back()});
+  }
+  size_t begin = 0, end = 0;
+  page.pagination = Paginate(all.size(), pagination, begin, end);
+  page.items.assign(std::make_move_iterator(all.begin() + static_cast<ptrdiff_t>(begin)),
+                    std::make_move_iterator(all.begin() + static_cast<ptrdiff_t>(end)));
+  return page;
 }
 
 absl::Status Registry::DeleteFeatureView(absl::string_view project, absl::string_view name,

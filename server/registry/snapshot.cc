@@ -69,6 +69,10 @@ std::shared_ptr<const Snapshot> Snapshot::Advance(const std::vector<ChangeRecord
     const bool present = it != list->end() && (*it)->name == change.name;
     if (change.op == ChangeOp::kDelete) {
       if (present) list->erase(it);
+    } else if (present && (*it)->version > change.object_version) {
+      // A full load can already hold a later version of the object (its write committed
+      // before the load, and its change-log entry is numbered after it): keep the later one.
+      continue;
     } else {
       auto row = std::make_shared<ObjectRow>();
       row->project = change.kind == ObjectKind::kProject ? change.name : change.project;

@@ -72,8 +72,7 @@ absl::Status WriteContext::Committed(storage::ObjectKind kind, absl::string_view
 }
 
 absl::Status WriteContext::TouchProject(absl::string_view project) {
-  return tx_.PutMetadata(project, "last_updated_timestamp", absl::StrCat(now_seconds()),
-                         now_seconds());
+  return tx_.StampProject(project, now_seconds());
 }
 
 void WriteContext::LogChange(storage::ObjectKind kind, absl::string_view project,

@@ -123,6 +123,54 @@ std::string EncodeStoredPage(const registry::StoredPage& page, int items_field,
   return bytes;
 }
 
+// A ListAllFeatureViews response written from stored rows: each item an AnyFeatureView
+// wrapping the row (plus the project field) in its kind's member, then the pagination metadata.
+std::string EncodeStoredViewPage(const registry::StoredViewPage& page) {
+  using google::protobuf::internal::WireFormatLite;
+  using google::protobuf::io::CodedOutputStream;
+  constexpr int kItemsField = reg::ListAllFeatureViewsResponse::kFeatureViewsFieldNumber;
+  constexpr int kPaginationField = reg::ListAllFeatureViewsResponse::kPaginationFieldNumber;
+  std::string bytes;
+  size_t estimate = 16 + page.pagination.ByteSizeLong();
+  for (const auto& item : page.items) {
+    estimate += item.row->proto.size() + item.project_field->size() + 24;
+  }
+  bytes.reserve(estimate);
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    CodedOutputStream out(&stream);
+    const uint32_t item_tag =
+        WireFormatLite::MakeTag(kItemsField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+    for (const auto& item : page.items) {
+      const uint32_t view_size =
+          static_cast<uint32_t>(item.row->proto.size() + item.project_field->size());
+      const uint32_t view_tag =
+          WireFormatLite::MakeTag(item.any_field, WireFormatLite::WIRETYPE_LENGTH_DELIMITED);
+      const size_t any_size = CodedOutputStream::VarintSize32(view_tag) +
+                              CodedOutputStream::VarintSize32(view_size) + view_size;
+      out.WriteTag(item_tag);
+      out.WriteVarint32(static_cast<uint32_t>(any_size));
+      out.WriteTag(view_tag);
+      out.WriteVarint32(view_size);
+      out.WriteRaw(item.row->proto.data(), static_cast<int>(item.row->proto.size()));
+      out.WriteRaw(item.project_field->data(), static_cast<int>(item.project_field->size()));
+    }
+    out.WriteTag(
+        WireFormatLite::MakeTag(kPaginationField, WireFormatLite::WIRETYPE_LENGTH_DELIMITED));
+    out.WriteVarint32(static_cast<uint32_t>(page.pagination.ByteSizeLong()));
+    page.pagination.SerializeWithCachedSizes(&out);
+  }
+  return bytes;
+}
+
+// Whether a ListAllFeatureViews request only paginates (no filter, tag or sort key), so the
+// stored bytes answer it.
+bool PlainListAllFeatureViews(const reg::ListAllFeatureViewsRequest& q) {
+  return q.tags().empty() && q.sorting().sort_by().empty() && q.entity().empty() &&
+         q.feature().empty() && q.feature_service().empty() && q.data_source().empty() &&
+         !q.has_updated_since();
+}
+
 constexpr char kServiceName[] = "feast.registry.RegistryServer";
 
 // One Feast write: the mutation of `q` (a request carrying Feast's `commit` flag) to `project`.
@@ -371,7 +419,14 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
       });
   t.Add<reg::ListAllFeatureViewsRequest>(
       "ListAllFeatureViews",
-      [&r](const Call& call, const reg::ListAllFeatureViewsRequest& q) -> absl::StatusOr<Reply> {
+      [&r, &runner](const Call& call,
+                    const reg::ListAllFeatureViewsRequest& q) -> absl::StatusOr<Reply> {
+        if (!runner.checks_access() && PlainListAllFeatureViews(q)) {
+          absl::StatusOr<registry::StoredViewPage> page =
+              r.ListAllFeatureViewsStored(q.project(), q.pagination(), q.allow_cache());
+          if (!page.ok()) return page.status();
+          return Reply::Encoded(EncodeStoredViewPage(*page));
+        }
         registry::FeatureViewFilters filters{q.entity(), q.feature(), q.feature_service(),
                                              q.data_source(), std::nullopt};
         if (q.has_updated_since()) filters.updated_since = q.updated_since();
@@ -391,7 +446,12 @@ FeastRegistryService::FeastRegistryService(registry::Registry& registry, CallRun
                                           std::ref(*visible));
         if (!visible->status().ok()) return visible->status();
         return PageReply<reg::ListAllFeatureViewsResponse>(std::move(page));
-      });
+      },
+      std::function<bool(const reg::ListAllFeatureViewsRequest&)>(
+          [&runner, from_memory = t.FromMemory()](const reg::ListAllFeatureViewsRequest& q) {
+            return !runner.checks_access() && PlainListAllFeatureViews(q) &&
+                   from_memory(q.allow_cache());
+          }));
   t.AddGet<core::FeatureView, reg::GetFeatureViewRequest>("GetFeatureView");
   t.AddList<core::FeatureView, reg::ListFeatureViewsRequest, reg::ListFeatureViewsResponse>(
       "ListFeatureViews");

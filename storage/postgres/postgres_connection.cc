@@ -58,6 +58,13 @@ const Dialect kPostgresDialect = {
     // several in one transaction fold into one. The channel name is also in
     // postgres_change_listener.cc.
     .change_notify_sql = "NOTIFY larder_changes",
+    .sequenced_revisions = true,
+    .seq_in_list_prefix = "seq = ANY(string_to_array(",
+    .seq_in_list_suffix = ", ',')::bigint[])",
+    // SHARE conflicts with the ROW EXCLUSIVE lock every INSERT takes until its COMMIT: it waits
+    // for writers that already inserted, and holds off new ones until this transaction ends.
+    .exclusive_gate_sql = "LOCK TABLE larder_unnumbered_changes IN SHARE MODE",
+    .writer_gate_sql = "",
 };
 
 class PostgresConnection : public Connection {

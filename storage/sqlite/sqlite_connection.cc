@@ -61,6 +61,12 @@ const Dialect kSqliteDialect = {
     .update_returning = true,
     .table_exists_sql = "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
     .change_notify_sql = "",  // no notifications: replicas (one file, one host) only poll
+    // One writer at a time: numbering at COMMIT costs nothing extra (no sequencer).
+    .sequenced_revisions = false,
+    .seq_in_list_prefix = "",
+    .seq_in_list_suffix = "",
+    .exclusive_gate_sql = "",
+    .writer_gate_sql = "",
 };
 
 class SqliteConnection : public Connection {

@@ -2,8 +2,10 @@
 // same closed-loop write workload three ways in one process, so the ratios are measured under the
 // same machine noise:
 //   upsert     one transaction: SELECT ... FOR UPDATE + UPDATE of one of 1000 rows (the ceiling)
-//   +changelog the same plus a change-log row and the revision-counter bump (the ordering cost)
-//   registry   Registry::Apply of a changed entity (everything a real apply does)
+//   +changelog the same plus a change-log row, numbered the store's default way (on PostgreSQL
+//              and MySQL sequenced after COMMIT, storage/sql_sequencer.h), and again numbered
+//              at COMMIT under the counter lock (+chg/lock, --revision-order=locked)
+//   registry   Registry::Apply of a changed entity (everything a real apply does), both ways
 // Usage: larder-bench-write-ordering [--threads=8] [--seconds=3] URL...
 #include <algorithm>
 #include <atomic>
@@ -79,6 +81,13 @@ int Bench(const std::string& url_text, int threads, double seconds) {
     std::fprintf(stderr, "cannot open %s\n", url->Redacted().c_str());
     return 1;
   }
+  larder::storage::StoreOptions locked_options = options;
+  locked_options.sequence_revisions = false;
+  auto locked_store = larder::storage::OpenStore(*url, locked_options);
+  if (!locked_store.ok()) {
+    std::fprintf(stderr, "cannot open %s\n", url->Redacted().c_str());
+    return 1;
+  }
   using larder::storage::ObjectKind;
   using larder::storage::Transaction;
   constexpr int kRows = 1000;
@@ -99,51 +108,58 @@ int Bench(const std::string& url_text, int threads, double seconds) {
     std::fprintf(stderr, "seeding failed: %s\n", seeded.ToString().c_str());
     return 1;
   }
-  auto upsert = [&](bool with_change) {
+  auto upsert = [&](larder::storage::Store& target, bool with_change) {
     return [&, with_change](int t, int i) {
       const std::string name = absl::StrCat("row", (t * 7919 + i * 31) % kRows);
-      return (*store)
-          ->Run(larder::storage::TxMode::kReadWrite,
-                [&](Transaction& tx) -> absl::Status {
-                  auto row = tx.GetObject(ObjectKind::kDataSource, "bench", name,
-                                          larder::storage::Lock::kForUpdate);
-                  if (!row.ok()) return row.status();
-                  larder::storage::ObjectRow next = **row;
-                  next.version += 1;
-                  next.last_updated_seconds = i;
-                  if (auto s = tx.UpdateObject(ObjectKind::kDataSource, next); !s.ok()) return s;
-                  if (with_change) {
-                    larder::storage::ChangeRecord c;
-                    c.project = "bench";
-                    c.kind = ObjectKind::kDataSource;
-                    c.name = name;
-                    c.op = larder::storage::ChangeOp::kUpdate;
-                    c.object_version = next.version;
-                    c.proto = next.proto;
-                    tx.RecordChange(std::move(c));
-                  }
-                  return absl::OkStatus();
-                })
+      return target
+          .Run(larder::storage::TxMode::kReadWrite,
+               [&](Transaction& tx) -> absl::Status {
+                 auto row = tx.GetObject(ObjectKind::kDataSource, "bench", name,
+                                         larder::storage::Lock::kForUpdate);
+                 if (!row.ok()) return row.status();
+                 larder::storage::ObjectRow next = **row;
+                 next.version += 1;
+                 next.last_updated_seconds = i;
+                 if (auto s = tx.UpdateObject(ObjectKind::kDataSource, next); !s.ok()) return s;
+                 if (with_change) {
+                   larder::storage::ChangeRecord c;
+                   c.project = "bench";
+                   c.kind = ObjectKind::kDataSource;
+                   c.name = name;
+                   c.op = larder::storage::ChangeOp::kUpdate;
+                   c.object_version = next.version;
+                   c.proto = next.proto;
+                   tx.RecordChange(std::move(c));
+                 }
+                 return absl::OkStatus();
+               })
           .ok();
     };
   };
   larder::registry::SystemClock clock;
   larder::registry::Registry registry(**store, clock);
-  auto apply = [&](int t, int i) {
-    feast::core::Entity e;
-    e.mutable_spec()->set_name(absl::StrCat("entity", (t * 7919 + i * 31) % kRows));
-    e.mutable_spec()->set_description(absl::StrCat("t", t, "i", i, payload.substr(0, 1500)));
-    return registry.Apply("bench", e).ok();
+  larder::registry::Registry locked_registry(**locked_store, clock);
+  auto apply = [&](larder::registry::Registry& target) {
+    return [&](int t, int i) {
+      feast::core::Entity e;
+      e.mutable_spec()->set_name(absl::StrCat("entity", (t * 7919 + i * 31) % kRows));
+      e.mutable_spec()->set_description(absl::StrCat("t", t, "i", i, payload.substr(0, 1500)));
+      return target.Apply("bench", e).ok();
+    };
   };
   const std::string backend(store->get()->backend_name());
   // Warm up connections and caches, then measure.
-  RunLoop(threads, 0.5, upsert(false));
-  const Result ceiling = RunLoop(threads, seconds, upsert(false));
-  const Result ordered = RunLoop(threads, seconds, upsert(true));
-  const Result full = RunLoop(threads, seconds, apply);
+  RunLoop(threads, 0.5, upsert(**store, false));
+  const Result ceiling = RunLoop(threads, seconds, upsert(**store, false));
+  const Result ordered = RunLoop(threads, seconds, upsert(**store, true));
+  const Result ordered_locked = RunLoop(threads, seconds, upsert(**locked_store, true));
+  const Result full = RunLoop(threads, seconds, apply(registry));
+  const Result full_locked = RunLoop(threads, seconds, apply(locked_registry));
   Print(backend, "upsert", ceiling, ceiling);
   Print(backend, "+changelog", ordered, ceiling);
+  Print(backend, "+chg/lock", ordered_locked, ceiling);
   Print(backend, "registry", full, ceiling);
+  Print(backend, "reg/lock", full_locked, ceiling);
   return 0;
 }
 

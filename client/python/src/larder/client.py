@@ -105,6 +105,7 @@ class LarderClient:
         if authority_override:
             options.append(("grpc.ssl_target_name_override", authority_override))
             options.append(("grpc.default_authority", authority_override))
+        self._tls_without_client_certificate = tls and not client_certificate
         if tls:
             credentials = grpc.ssl_channel_credentials(
                 root_certificates=root_certificates, private_key=client_private_key,
@@ -177,8 +178,19 @@ class LarderClient:
                     self._fail_over(index)
                 retry = code in _RETRY_ALWAYS or (idempotent and code in _RETRY_IF_IDEMPOTENT)
                 if not retry or attempt >= self.max_attempts:
-                    raise errors.from_rpc_error(e, request_id) from None
+                    raise self._error(e, request_id) from None
                 time.sleep(self._backoff(attempt))
+
+    def _error(self, rpc_error, request_id):
+        error = errors.from_rpc_error(rpc_error, request_id)
+        # A server that requires client certificates (mutual TLS) ends the handshake of a
+        # client without one, which gRPC only reports as a closed socket.
+        if (self._tls_without_client_certificate and isinstance(error, errors.Unavailable)
+                and "Socket closed" in (error.message or "")):
+            error.message += (" (a server that requires a client certificate closes the "
+                              "connection: give client_certificate and client_private_key)")
+            error.args = (f"{error.code.name}: {error.message}",)
+        return error
 
     # -- larder.v1 ----------------------------------------------------------------------------
 

@@ -17,6 +17,8 @@ void AddHistoryCommands(CLI::App& app, Context& ctx);
 void AddWriteCommands(CLI::App& app, Context& ctx);
 // import, export
 void AddFileRegistryCommands(CLI::App& app, Context& ctx);
+// materialize plan|jobs|job|cancel
+void AddMaterializeCommands(CLI::App& app, Context& ctx);
 // completion
 void AddCompletionCommand(CLI::App& app, Context& ctx);
 

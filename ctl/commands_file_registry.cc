@@ -1,11 +1,13 @@
 // import and export: Feast's file registry (a serialized feast.core.Registry, what
 // `registry_type: file` reads and writes) into Larder and back (docs/cli.md).
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <ostream>
 #include <sstream>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "ctl/commands.h"
@@ -23,7 +25,17 @@ struct ImportArgs {
   bool dry_run = false;
   bool detailed_exitcode = false;
   bool force = false;
+  // Test hook (a hidden option): between the plan and the write, create `<hold>.ready` and wait
+  // until `<hold>` exists, so a test can land a concurrent write exactly there.
+  std::string hold;
 };
+
+// Waits for the test hook's go-ahead (see ImportArgs::hold).
+void HoldBeforeWrite(const std::string& hold) {
+  if (hold.empty()) return;
+  std::ofstream(hold + ".ready") << "planned\n";
+  while (!std::ifstream(hold).good()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
 
 struct ExportArgs {
   std::string file;
@@ -117,13 +129,14 @@ absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registr
     *batch.add_upserts() = upsert;
   }
   if (args.dry_run || batch.upserts_size() == 0) return absl::OkStatus();
+  HoldBeforeWrite(args.hold);
   absl::StatusOr<v1::ApplyBatchResponse> applied = c.ApplyBatch(batch);
   if (!applied.ok()) {
     if (client::RevisionConflictOf(applied.status()).has_value()) {
-      return absl::Status(applied.status().code(),
-                          absl::StrCat("project ", project,
-                                       ": the registry changed during the import; nothing of "
-                                       "this project was applied (run the import again)"));
+      // ABORTED: Context::Fail reports it as a conflict (exit 3) with this message.
+      return absl::AbortedError(absl::StrCat("project ", project,
+                                             ": the registry changed during the import; nothing of "
+                                             "this project was applied (run the import again)"));
     }
     return applied.status();
   }
@@ -234,6 +247,8 @@ void AddFileRegistryCommands(CLI::App& app, Context& ctx) {
                    "with --dry-run: exit 2 when the import would change something");
   import->add_flag("--force", import_args->force,
                    "also overwrite objects Larder changed after the file's copy");
+  // Hidden (no group): only tests use it.
+  import->add_option("--hold-before-write", import_args->hold)->group("");
   import->callback([&ctx, import_args] { ctx.Finish(Import(ctx, *import_args));
 });
 

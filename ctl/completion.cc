@@ -12,10 +12,19 @@
 namespace larder::ctl {
 namespace {
 
-// "--addr -o --output ..." for the named options of `command`.
+// "--addr -o --output ..." for the named options of `command`, after the names of its own
+// subcommands (materialize plan|jobs|job|cancel), and their options too: one word list per
+// top-level command keeps the script simple.
 std::string OptionWords(const CLI::App& command) {
   std::vector<std::string> words;
+  for (const CLI::App* sub : command.get_subcommands({})) {
+    words.push_back(sub->get_name());
+    for (const CLI::Option* option : sub->get_options()) {
+      for (const std::string& name : option->get_lnames()) words.push_back("--" + name);
+    }
+  }
   for (const CLI::Option* option : command.get_options()) {
+    if (option->get_group().empty()) continue;  // hidden: test hooks
     if (option->get_positional() && option->get_lnames().empty() && option->get_snames().empty()) {
       continue;
     }
@@ -27,6 +36,7 @@ std::string OptionWords(const CLI::App& command) {
 
 bool TakesKind(const CLI::App& command) {
   for (const CLI::Option* option : command.get_options()) {
+    if (option->get_group().empty()) continue;  // hidden: test hooks
     if (option->get_positional() && option->get_name() == "kind") return true;
   }
   return false;

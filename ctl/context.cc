@@ -96,6 +96,10 @@ int Context::Fail(const absl::Status& status) {
     message =
         absl::StrCat("conflict, nothing applied: the registry is at revision ",
                      revision->actual_revision(), ", expected ", revision->expected_revision());
+  } else if (absl::IsAborted(status)) {
+    // A write that met another one and committed nothing (e.g. import's revision pin).
+    code = kExitConflict;
+    message = absl::StrCat("conflict: ", FirstLine(status.message()));
   } else if (absl::IsUnauthenticated(status) || absl::IsPermissionDenied(status)) {
     message = absl::StrCat("not allowed: ", FirstLine(status.message()));
   } else {

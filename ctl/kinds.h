@@ -8,8 +8,8 @@
 
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
+#include "absl/strings/string_view.h"
 
 #include "feast/core/Registry.pb.h"
 #include "google/protobuf/message.h"

@@ -36,6 +36,7 @@ int main(int argc, char** argv) {
   larder::ctl::AddHistoryCommands(app, ctx);
   larder::ctl::AddWriteCommands(app, ctx);
   larder::ctl::AddFileRegistryCommands(app, ctx);
+  larder::ctl::AddMaterializeCommands(app, ctx);
   larder::ctl::AddCompletionCommand(app, ctx);
 
   try {

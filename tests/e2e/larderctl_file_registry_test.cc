@@ -2,9 +2,11 @@
 // and back, on every backend.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
 
 #include "absl/strings/str_replace.h"
 #include "ctl/kinds.h"
@@ -205,6 +207,55 @@ void ImportExportRoundTrip(ScratchDatabase& db) {
 }
 LARDER_BACKEND_TEST("larderctl: import a Feast file registry, export it back, idempotent",
                     ImportExportRoundTrip)
+
+// A second client writes while an import runs: the import planned against the revision it read,
+// so its batch is refused whole (exit 3, one line) and nothing of the file lands. The import is
+// held between its plan and its write (the hidden --hold-before-write hook), so the concurrent
+// write lands exactly there, every run.
+void ImportMeetsConcurrentWrite(ScratchDatabase& db) {
+  ApiServer api(db);
+  TempDir dir;
+  const core::Registry file = MakeFileRegistry();
+  const std::string path = dir.File("registry.db");
+  std::ofstream(path, std::ios::binary) << file.SerializeAsString();
+  const std::string hold = dir.File("hold");
+
+  CtlResult imported;
+  std::thread importer([&] {
+    imported = RunCtl(api.process().address(),
+                      {"import", path, "-p", "alpha", "--hold-before-write", hold});
+  });
+  // Wait until the import has planned, then write from another client.
+  for (int i = 0; i < 3000 && !std::ifstream(hold + ".ready").good(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  const bool planned = std::ifstream(hold + ".ready").good();
+  const CtlResult other = CTL({"apply", "-f", "-", "-p", "alpha"},
+                              "kind: entity\nspec:\n  name: rider\n  joinKey: rider_id\n");
+  std::ofstream(hold) << "go\n";
+  importer.join();
+  REQUIRE(planned);
+  REQUIRE(other.exit_code == 0);
+
+  SHOW(imported);
+  CHECK(imported.exit_code == 3);
+  CHECK(imported.err ==
+        "larderctl: error: conflict: project alpha: the registry changed during the import; "
+        "nothing of this project was applied (run the import again)\n");
+  // Only the other client's write is in the registry: the import left nothing behind.
+  const std::vector<storage::ChangeRecord> changes = PeekChanges(api.db_url());
+  REQUIRE(changes.size() == 2);  // the project alpha and its entity rider, from `apply`
+  CHECK(api.Proto().feature_views_size() == 0);
+
+  // Run again, it goes through (and keeps the other client's object).
+  const CtlResult again = CTL({"import", path, "-p", "alpha"});
+  SHOW(again);
+  CHECK(again.exit_code == 0);
+  CHECK(api.Proto().feature_views_size() > 0);
+  CHECK_THAT(CTL({"get", "entity", "rider", "-p", "alpha"}).out, Contains("rider"));
+}
+LARDER_BACKEND_TEST("larderctl: a write during import is a conflict, nothing half-applied",
+                    ImportMeetsConcurrentWrite)
 
 }  // namespace
 }  // namespace larder::testing

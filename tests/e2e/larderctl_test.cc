@@ -266,7 +266,7 @@ TEST_CASE("larderctl: usage errors and bash completion", "[ctl]") {
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("complete -F _larderctl larderctl"));
   CHECK_THAT(r.out, Contains("local commands=\"status projects list get describe history changes "
-                             "watch diff apply rollback import export completion\""));
+                             "watch diff apply rollback import export materialize completion\""));
   CHECK_THAT(r.out, Contains("    apply) opts=\"-h --help -f --filename -p --project --dry-run"));
   r = RunCtl("127.0.0.1:1", {"frobnicate"});
   CHECK(r.exit_code == 1);

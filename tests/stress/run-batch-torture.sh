@@ -14,7 +14,7 @@ torture="$build/tests/larder-torture"
 if [[ "${1:-}" == "--full" ]]; then
   writers=16 calls=100 watch_calls=200 chaos_after_ms=1500
 else
-  writers=4 calls=6 watch_calls=20 chaos_after_ms=200
+  writers=4 calls=5 watch_calls=15 chaos_after_ms=200
 fi
 work=$(mktemp -d /tmp/larder-batch-torture.XXXXXX)
 pids=()

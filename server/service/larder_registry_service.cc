@@ -215,17 +215,29 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       if (del->has_expected_version()) expected = del->expected_version();
       if (absl::Status s = expect(kind, del->name(), expected); !s.ok()) return s;
     }
-    if (conflicts.conflicts_size() > 0) {
+    auto refuse = [&] {
       absl::Status conflict = absl::FailedPreconditionError(
           absl::StrCat(conflicts.conflicts_size(),
                        " object(s) of the batch are not at the expected version; "
                        "nothing was applied (the status details list each one)"));
       conflict.SetPayload(kConflictsTypeUrl, absl::Cord(conflicts.SerializeAsString()));
       return conflict;
-    }
+    };
+    if (conflicts.conflicts_size() > 0) return refuse();
     for (const UpsertItem& item : upserts) {
       absl::StatusOr<WriteResult> result = ApplyItem(write, project, item);
       if (!result.ok()) return result.status();
+      // Checked again on what the write found: a locking read of a row that does not exist
+      // locks nothing on InnoDB, so a concurrent create can commit between the check above and
+      // this write (found by larder-torture's conflicting_batches). Failing rolls it all back.
+      if (item.expected_version.has_value() && result->old_version != *item.expected_version) {
+        v1::VersionConflict* conflict = conflicts.add_conflicts();
+        conflict->set_kind(std::string(storage::TableOf(item.kind).kind_name));
+        conflict->set_name(item.name);
+        conflict->set_expected_version(*item.expected_version);
+        conflict->set_actual_version(result->old_version);
+        continue;
+      }
       if (!q.owner().empty() && result->effect == registry::Effect::kCreated &&
           item.kind != ObjectKind::kProject && item.kind != ObjectKind::kInfra) {
         absl::Status owned = tx.SetOwner(item.kind, project, item.name, q.owner());
@@ -233,6 +245,7 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       }
       *response.add_results() = ToProto(*result);
     }
+    if (conflicts.conflicts_size() > 0) return refuse();
     for (const auto& [kind, del] : deletes) {
       absl::StatusOr<WriteResult> result = DeleteItem(write, project, kind, del->name());
       if (!result.ok()) return result.status();

@@ -26,43 +26,8 @@ cleanup() {
 trap cleanup EXIT
 failed=0
 
-# start_replica URL LOG -> prints "PID ADDRESS" once the replica serves.
-start_replica() {
-  # gRPC only (replicas on one host would share the default HTTP port), no drain window.
-  "$larder" serve --addr=127.0.0.1:0 --http-addr= --drain-seconds=0 --db="$1" >"$2" 2>&1 &
-  local pid=$!
-  for _ in $(seq 1 400); do
-    if grep -q "schema version" "$2"; then
-      # The address from the "serving ... on" line (the log's configuration line names --addr).
-      echo "$pid $(grep -o 'serving [^ ]* on 127.0.0.1:[0-9]*' "$2" | grep -o '127.0.0.1:[0-9]*')"
-      return 0
-    fi
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.05
-  done
-  echo "replica failed to start:" >&2
-  cat "$2" >&2
-  return 1
-}
-
-# A fresh database on the server behind an admin URL; prints its URL.
-fresh_database() {
-  local admin=$1 name="larder_torture_$RANDOM$RANDOM"
-  case "$admin" in
-    postgresql://*)
-      psql -q "$admin" -c "CREATE DATABASE $name" >/dev/null
-      echo "${admin%/*}/$name" ;;
-    mysql://*)
-      local rest creds hostport
-      rest=${admin#mysql://}
-      creds=${rest%%@*}
-      hostport=${rest#*@}
-      hostport=${hostport%%/*}
-      mariadb --no-defaults -h "${hostport%:*}" -P "${hostport#*:}" -u "${creds%%:*}" \
-        -p"${creds#*:}" -e "CREATE DATABASE $name"
-      echo "mysql://$creds@$hostport/$name" ;;
-  esac
-}
+# start_replica and fresh_database.
+. "$root/tests/stress/torture-lib.sh"
 
 run() {  # label: then the torture arguments
   local label=$1
@@ -123,6 +88,12 @@ done
 
 run "Feast file registry baseline (losses expected)" --baseline-file="$work/registry.pb" \
   --writers="$writers" --calls="$calls"
+
+# larder.v1 batches and the change feed, on replicas of their own (the short version is its own
+# CTest, torture_batches_short).
+if [[ "${1:-}" == "--full" ]]; then
+  if ! "$root/tests/stress/run-batch-torture.sh" --full; then failed=1; fi
+fi
 
 if [[ $failed -eq 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
 exit $failed

@@ -107,6 +107,10 @@ ScenarioResult ProjectRaces(const TortureConfig& config);
 ScenarioResult ReadersBesideWriters(const TortureConfig& config);
 // A materialization job worked by 16 worker processes killed at random (larder.v1.Materialization).
 ScenarioResult CoordinatedWorkers(const TortureConfig& config);
+// larder.v1 batches and the change feed (batch_scenarios.cc).
+ScenarioResult ConflictingBatches(const TortureConfig& config);
+ScenarioResult ReaderDuringBatches(const TortureConfig& config);
+ScenarioResult WatchersAcrossReplicas(const TortureConfig& config);
 // Feast's file registry under the materialization and apply storms, for contrast.
 std::vector<ScenarioResult> FileRegistryBaseline(const TortureConfig& config,
                                                  const std::string& path);

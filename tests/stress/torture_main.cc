@@ -73,7 +73,10 @@ int main(int argc, char** argv) {
              {"apply_delete_races", ApplyDeleteRaces},
              {"project_races", ProjectRaces},
              {"readers_beside_writers", ReadersBesideWriters},
-             {"coordinated_workers", CoordinatedWorkers}};
+             {"coordinated_workers", CoordinatedWorkers},
+             {"conflicting_batches", ConflictingBatches},
+             {"reader_during_batches", ReaderDuringBatches},
+             {"watchers_across_replicas", WatchersAcrossReplicas}};
   PrintHeader();
   bool ok = true;
   if (!config.addresses.empty()) {

@@ -16,34 +16,15 @@ if [[ "${1:-}" == "--full" ]]; then
 else
   writers=4 calls=5 watch_calls=15 chaos_after_ms=200
 fi
-work=$(mktemp -d /tmp/larder-batch-torture.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failed=0
+torture_work_prefix=larder-batch-torture
+# The scratch folder, cleanup, run, start_replica, start_three_replicas, fresh_database.
 . "$root/tests/stress/torture-lib.sh"
 
-run() {  # label: then the torture arguments
-  local label=$1
-  shift
-  echo "== $label"
-  if ! "$torture" "$@"; then failed=1; fi
-}
-
 replicated() {  # backend admin_url restart_command
-  local backend=$1 admin=$2 restart=$3 url addresses pid address
-  local -a replica_pids=()
+  local backend=$1 admin=$2 restart=$3 url addresses
+  local -a replica_pids
   url=$(fresh_database "$admin")
-  addresses=""
-  for i in 1 2 3; do
-    read -r pid address < <(start_replica "$url" "$work/$backend-$i.log")
-    pids+=("$pid")
-    replica_pids+=("$pid")
-    addresses="${addresses:+$addresses,}$address"
-  done
+  start_three_replicas "$url" "$backend"
   run "$backend, 3 replicas, batches" --addresses="$addresses" --db="$url" --backend="$backend" \
     --writers="$writers" --calls="$calls" --scenarios=conflicting_batches,reader_during_batches
   # The watchers resume on the surviving replicas; the restart lands while they follow.

@@ -17,36 +17,15 @@ else
   # Storms under chaos run long enough that the kill or restart lands in the middle.
   writers=8 calls=20 apply_writers=8 chaos_calls=80 chaos_after_ms=150
 fi
-work=$(mktemp -d /tmp/larder-torture.XXXXXX)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-failed=0
-
-# start_replica and fresh_database.
+torture_work_prefix=larder-torture
+# The scratch folder, cleanup, run, start_replica, start_three_replicas, fresh_database.
 . "$root/tests/stress/torture-lib.sh"
 
-run() {  # label: then the torture arguments
-  local label=$1
-  shift
-  echo "== $label"
-  if ! "$torture" "$@"; then failed=1; fi
-}
-
 replicated() {  # backend admin_url restart_command
-  local backend=$1 admin=$2 restart=$3 url addresses pid address
-  local -a replica_pids=()
+  local backend=$1 admin=$2 restart=$3 url addresses
+  local -a replica_pids
   url=$(fresh_database "$admin")
-  addresses=""
-  for i in 1 2 3; do
-    read -r pid address < <(start_replica "$url" "$work/$backend-$i.log")
-    pids+=("$pid")
-    replica_pids+=("$pid")
-    addresses="${addresses:+$addresses,}$address"
-  done
+  start_three_replicas "$url" "$backend"
   run "$backend, 3 replicas" --addresses="$addresses" --db="$url" --backend="$backend" \
     --writers="$writers" --calls="$calls" --worker-binary="$worker"
   run "$backend, 3 replicas, 16 overlapping apply runs" --addresses="$addresses" --db="$url" \

@@ -1,4 +1,34 @@
-# Shell functions the torture scripts share (sourced; needs $larder set).
+# What the torture scripts share (sourced; needs $larder and $torture set, and
+# $torture_work_prefix naming the scratch folder): a scratch folder and the replicas started in
+# it, both removed on exit; `failed`, set by `run` when a torture run finds a violation.
+work=$(mktemp -d "/tmp/${torture_work_prefix}.XXXXXX")
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+failed=0
+
+run() {  # label: then the torture arguments
+  local label=$1
+  shift
+  echo "== $label"
+  if ! "$torture" "$@"; then failed=1; fi
+}
+
+# start_three_replicas URL BACKEND: sets `addresses` ("a,b,c") and `replica_pids`.
+start_three_replicas() {
+  local pid address
+  addresses=""
+  replica_pids=()
+  for i in 1 2 3; do
+    read -r pid address < <(start_replica "$1" "$work/$2-$i.log")
+    pids+=("$pid")
+    replica_pids+=("$pid")
+    addresses="${addresses:+$addresses,}$address"
+  done
+}
 
 # start_replica URL LOG -> prints "PID ADDRESS" once the replica serves.
 start_replica() {

@@ -59,12 +59,9 @@ struct Dialect {
   absl::string_view seq_in_list_prefix;
   absl::string_view seq_in_list_suffix;
   // What an ApplyBatch with an expected revision runs, after locking the counter, so that no
-  // unnumbered write commits between its check and its COMMIT; and what every unnumbered write
-  // runs in its final statements to be held back by that gate (empty where the gate needs no
-  // help from writers: PostgreSQL's table lock conflicts with the INSERT itself). The writer's
-  // gate travels in the commit script, so it must not return rows.
+  // unnumbered write commits between its check and its COMMIT (PostgreSQL: a table lock that
+  // conflicts with every writer's INSERT until that writer's COMMIT).
   absl::string_view exclusive_gate_sql;
-  absl::string_view writer_gate_sql;
 
   std::string Placeholder(int one_based_index) const {
     return numbered_placeholders ? absl::StrCat("$", one_based_index) : std::string("?");

@@ -182,9 +182,7 @@ absl::Status SqlTransaction::PutMetadata(absl::string_view project, absl::string
 }
 
 absl::Status SqlTransaction::StampProject(absl::string_view project, int64_t now_seconds) {
-  if (!statements_.sequenced) {
-    return PutMetadata(project, kProjectStampKey, absl::StrCat(now_seconds), now_seconds);
-  }
+  if (!statements_.sequenced) return Transaction::StampProject(project, now_seconds);
   // Decided at Commit(): written there unless the numbering step will stamp the project.
   int64_t& stamp = stamps_[project];
   stamp = std::max(stamp, now_seconds);
@@ -550,11 +548,9 @@ absl::Status SqlTransaction::CommitUnnumbered() {
   for (const ChangeRecord& c : pending_changes_) changed_projects.insert(c.project);
   QueueStamps(stamps_, changed_projects);
   CommitScript script;
-  if (!statements_.gate_writer.sql.empty()) script.Add(statements_.gate_writer, {});
   AddQueuedWrites(script);
   for (const ChangeRecord& c : pending_changes_) {
-    std::vector<SqlParam> params = ChangeParams(c);
-    params.erase(params.begin());  // no revision yet
+    std::vector<SqlParam> params = UnrevisionedChangeParams(c);
     auto stamp = stamps_.find(c.project);
     params.push_back(stamp == stamps_.end() ? SqlParam(nullptr) : SqlParam(stamp->second));
     script.Add(statements_.unnumbered_insert, std::move(params));
@@ -592,9 +588,9 @@ absl::Status SqlTransaction::CommitBumping() {
     if (!statements_.revision_bump_single.sql.empty()) {
       script.Add(statements_.revision_bump_single, {});
     }
-    std::vector<SqlParam> params = ChangeParams(pending_changes_.front());
-    params.erase(params.begin());  // the statement assigns the revision itself
-    script.Add(statements_.change_insert_single, std::move(params));
+    // The statement assigns the revision itself.
+    script.Add(statements_.change_insert_single,
+               UnrevisionedChangeParams(pending_changes_.front()));
   } else {
     for (const ChangeRecord& c : pending_changes_) {
       script.Add(statements_.change_insert, ChangeParams(c));
@@ -608,8 +604,14 @@ absl::Status SqlTransaction::CommitBumping() {
 }
 
 std::vector<SqlParam> SqlTransaction::ChangeParams(const ChangeRecord& c) {
-  return {SqlParam(c.revision),
-          SqlParam(c.project),
+  std::vector<SqlParam> params = {SqlParam(c.revision)};
+  std::vector<SqlParam> rest = UnrevisionedChangeParams(c);
+  params.insert(params.end(), rest.begin(), rest.end());
+  return params;
+}
+
+std::vector<SqlParam> SqlTransaction::UnrevisionedChangeParams(const ChangeRecord& c) {
+  return {SqlParam(c.project),
           SqlParam(TableOf(c.kind).kind_name),
           SqlParam(c.name),
           SqlParam(ChangeOpName(c.op)),

@@ -109,6 +109,9 @@ class SqlTransaction : public Transaction {
   absl::StatusOr<bool> AnyUnnumbered();
   // change_insert's parameters for `c` (revision first).
   static std::vector<SqlParam> ChangeParams(const ChangeRecord& c);
+  // The same without the revision: for statements that assign it themselves, or leave it to
+  // the numbering step.
+  static std::vector<SqlParam> UnrevisionedChangeParams(const ChangeRecord& c);
 
  private:
   absl::StatusOr<SqlResult> Exec(const Statement& statement, absl::Span<const SqlParam> params) {

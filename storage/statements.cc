@@ -217,7 +217,6 @@ Statements::Statements(const Dialect& d) : materialization(d) {
   revision_set = {"revision.set",
                   absl::StrCat("UPDATE larder_revision SET revision = ", p1, " WHERE id = 1")};
   gate_exclusive = {"gate.exclusive", std::string(d.exclusive_gate_sql)};
-  gate_writer = {"gate.writer", std::string(d.writer_gate_sql)};
   // request_insert(request_id, micros)
   request_insert = {
       "request.insert",

@@ -70,7 +70,6 @@ struct Statements {
   Statement unnumbered_remove;  // (seq list)
   Statement revision_set;
   Statement gate_exclusive;
-  Statement gate_writer;
   Statement request_insert;
   Statement owner_insert;
   Statement owner_remove;

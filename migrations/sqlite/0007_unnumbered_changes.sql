@@ -21,6 +21,6 @@ CREATE TABLE larder_unnumbered_changes (
   stamp_seconds BIGINT NULL
 );
 CREATE INDEX idx_larder_unnumbered_request ON larder_unnumbered_changes (request_id);
--- A second row: the gate an ApplyBatch with an expected revision closes (see
--- Dialect::exclusive_gate_sql) so that no unnumbered write commits between its check and COMMIT.
+-- A second row, reserved as the gate MySQL would need before its writers could be sequenced (an
+-- ApplyBatch with an expected revision must hold off unnumbered writes; docs/consistency.md).
 INSERT INTO larder_revision (id, revision) VALUES (2, 0);

@@ -64,7 +64,6 @@ const Dialect kPostgresDialect = {
     // SHARE conflicts with the ROW EXCLUSIVE lock every INSERT takes until its COMMIT: it waits
     // for writers that already inserted, and holds off new ones until this transaction ends.
     .exclusive_gate_sql = "LOCK TABLE larder_unnumbered_changes IN SHARE MODE",
-    .writer_gate_sql = "",
 };
 
 class PostgresConnection : public Connection {

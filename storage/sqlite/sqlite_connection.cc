@@ -66,7 +66,6 @@ const Dialect kSqliteDialect = {
     .seq_in_list_prefix = "",
     .seq_in_list_suffix = "",
     .exclusive_gate_sql = "",
-    .writer_gate_sql = "",
 };
 
 class SqliteConnection : public Connection {

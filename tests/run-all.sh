@@ -7,6 +7,9 @@
 # build-fuzz/, several minutes the first time), and by default when clang is installed and
 # build-fuzz/ was already built (then the pass costs only the 30 s). LARDER_TEST_FUZZ=0 skips it.
 # The container image test (label `image`) runs only with LARDER_TEST_IMAGE=1 (docs/operations.md).
+# LARDER_TEST_SANITIZE=1 then also builds build-asan/ (AddressSanitizer + UndefinedBehaviorSanitizer)
+# and runs the unit and e2e tests in it against the same databases (docs/testing.md): a second
+# full build, too slow for every run on 2 cores.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build_dir="${LARDER_BUILD_DIR:-$root/build}"
@@ -108,6 +111,18 @@ fi
 cd "$build_dir"
 status=0
 ctest --output-on-failure -j2 "$@" || status=$?
+
+# The unit and e2e tests again, every binary built with ASan and UBSan (the e2e tests spawn the
+# sanitized larder, so a report on the server side fails the test that caused it).
+if (($# == 0)) && [[ "${LARDER_TEST_SANITIZE:-}" == 1 ]]; then
+  asan_dir="${LARDER_ASAN_BUILD_DIR:-$root/build-asan}"
+  echo "run-all: the unit and e2e tests under ASan + UBSan in $asan_dir"
+  LARDER_BUILD_DIR="$asan_dir" LARDER_BUILD_TYPE=RelWithDebInfo \
+    LARDER_BUILD_TARGETS="larder larderctl larder_free_port registry_test e2e_test http_e2e_test larderctl_test" \
+    "$root/deploy/build.sh" -DLARDER_SANITIZE=ON || status=1
+  (cd "$asan_dir" && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j2 -L 'unit|e2e' \
+    -E '^(python_client|feast_sdk|deploy_files)') || status=1
+fi
 
 # A short fuzzing pass over every parser on a request path (4 s a target, from the seeds).
 have_libfuzzer() {

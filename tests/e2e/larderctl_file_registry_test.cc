@@ -234,18 +234,18 @@ void ImportExportRoundTrip(ScratchDatabase& db) {
   SHOW(r);
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.out,
-             Contains("alpha    feature_view            driver_hourly_stats    would create"));
+             Contains("alpha    feature_view            driver_hourly_stats      would create"));
   CHECK_THAT(r.out, Contains("Dry run: nothing was written."));
   CHECK(PeekChanges(api.db_url()).empty());
 
   r = CTL({"import", path});
   SHOW(r);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("beta     feature_service         driver_activity        created"));
-  CHECK_THAT(r.out, Contains("alpha    infra                   infra_obj              created"));
-  CHECK_THAT(r.out, Contains("alpha    project_uuid            alpha                  "
+  CHECK_THAT(r.out, Contains("beta     feature_service         driver_activity          created"));
+  CHECK_THAT(r.out, Contains("alpha    infra                   infra_obj                created"));
+  CHECK_THAT(r.out, Contains("alpha    project_uuid            alpha                    "
                              "created 5d3c6a53-7f0e-4b43-9d0c-1f6a2b9e0a11"));
-  CHECK_THAT(r.out, Contains("beta     feature_view_version    driver_hourly_stats v1  created"));
+  CHECK_THAT(r.out, Contains("beta     feature_view_version    driver_hourly_stats v1   created"));
   CHECK_THAT(r.out, Contains("24 objects in 2 projects."));
   const size_t changes_after_import = PeekChanges(api.db_url()).size();
   CHECK(changes_after_import == 26);  // 24 objects and each project's infra
@@ -272,7 +272,8 @@ void ImportExportRoundTrip(ScratchDatabase& db) {
   SHOW(r);
   CHECK(r.exit_code == 0);
   CHECK_THAT(r.out, Contains("nothing to change"));
-  CHECK_THAT(r.out, Contains("alpha    feature_view_version    driver_hourly_stats v0  unchanged"));
+  CHECK_THAT(r.out,
+             Contains("alpha    feature_view_version    driver_hourly_stats v0   unchanged"));
   r = CTL({"import", path});
   CHECK(r.exit_code == 0);
   CHECK(PeekChanges(api.db_url()).size() == changes_after_import);
@@ -293,14 +294,14 @@ void ImportExportRoundTrip(ScratchDatabase& db) {
   r = CTL({"import", path});
   SHOW(r);
   CHECK(r.exit_code == 0);
-  CHECK_THAT(r.out, Contains("alpha    feature_view            driver_hourly_stats    skipped: "
+  CHECK_THAT(r.out, Contains("alpha    feature_view            driver_hourly_stats      skipped: "
                              "Larder's copy is newer"));
   r = CTL({"get", "fv", "driver_hourly_stats", "-p", "alpha", "-o", "json"});
   CHECK_THAT(r.out, Contains("\"ttl\": \"60s\""));
   // ... unless forced.
   r = CTL({"import", path, "--force"});
   SHOW(r);
-  CHECK_THAT(r.out, Contains("alpha    feature_view            driver_hourly_stats    updated"));
+  CHECK_THAT(r.out, Contains("alpha    feature_view            driver_hourly_stats      updated"));
   r = CTL({"get", "fv", "driver_hourly_stats", "-p", "alpha", "-o", "json"});
   CHECK_THAT(r.out, Contains("\"ttl\": \"86400s\""));
 

@@ -124,8 +124,11 @@ class FileRegistryMigration(unittest.TestCase):
 
         r = self.ctl("import", self.file_registry, "--dry-run", "--detailed-exitcode")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("shop     feature_view     driver_stats         would create", r.stdout)
+        self.assertIn("shop     feature_view          driver_stats         would create", r.stdout)
         self.assertIn("Dry run: nothing was written. 6 objects in 1 project.", r.stdout)
+        # Feast's infra (the online store's table) and the view's saved version 0 come along.
+        self.assertRegex(r.stdout, r"shop +infra +infra_obj +would create")
+        self.assertRegex(r.stdout, r"shop +feature_view_version +driver_stats v0 +would create")
         r = self.ctl("import", self.file_registry)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("6 objects in 1 project.", r.stdout)

@@ -4,7 +4,9 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <sstream>
 #include <thread>
@@ -78,21 +80,73 @@ std::string EffectWord(v1::Effect effect, bool dry_run) {
   }
 }
 
+// What Larder holds for one project besides its objects, read before an import plans.
+struct ProjectExtras {
+  std::string project_uuid;                 // empty: none (e.g. no such project yet)
+  std::optional<feast::core::Infra> infra;  // nullopt: none, or an empty one
+  std::map<std::pair<std::string, int32_t>, feast::core::FeatureViewVersionRecord> versions;
+};
+
+absl::StatusOr<ProjectExtras> ReadProjectExtras(client::RegistryClient& c,
+                                                const std::string& project) {
+  ProjectExtras extras;
+  feast::registry::ListProjectMetadataRequest metadata_request;
+  metadata_request.set_project(project);
+  feast::registry::ListProjectMetadataResponse metadata;
+  absl::Status status = c.Call(&feast::registry::RegistryServer::Stub::ListProjectMetadata,
+                               metadata_request, &metadata, client::Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  for (const feast::core::ProjectMetadata& m : metadata.project_metadata()) {
+    if (m.project() == project) extras.project_uuid = m.project_uuid();
+  }
+  feast::registry::GetInfraRequest infra_request;
+  infra_request.set_project(project);
+  feast::core::Infra infra;
+  status = c.Call(&feast::registry::RegistryServer::Stub::GetInfra, infra_request, &infra,
+                  client::Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  if (infra.ByteSizeLong() > 0) extras.infra = std::move(infra);
+  v1::ListFeatureViewVersionsRequest versions_request;
+  versions_request.set_project(project);
+  v1::ListFeatureViewVersionsResponse versions;
+  status = c.Call(&v1::Registry::Stub::ListFeatureViewVersions, versions_request, &versions,
+                  client::Idempotency::kIdempotent);
+  if (!status.ok()) return status;
+  for (const feast::core::FeatureViewVersionRecord& r : versions.records()) {
+    extras.versions[{r.feature_view_name(), r.version_number()}] = r;
+  }
+  return extras;
+}
+
+// Whether Larder's saved version is the file's: Larder keeps the creation time to the second.
+bool SameVersion(const feast::core::FeatureViewVersionRecord& ours,
+                 const feast::core::FeatureViewVersionRecord& theirs) {
+  return ours.feature_view_type() == theirs.feature_view_type() &&
+         ours.feature_view_proto() == theirs.feature_view_proto() &&
+         ours.created_timestamp().seconds() == theirs.created_timestamp().seconds() &&
+         ours.description() == theirs.description() && ours.version_id() == theirs.version_id();
+}
+
 // Imports one project's objects as one batch: a dry run first to learn what would change, then
 // (unless --dry-run) the batch itself, both pinned to the revision read before, so a write that
-// lands in between makes the import fail whole instead of half-applying.
+// lands in between makes the import fail whole instead of half-applying. The batch keeps the
+// file's meta (preserve_meta: timestamps, version numbers) and carries the project's UUID, its
+// saved feature-view versions and the file's infra.
 absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registry& file,
                            const std::string& project, const ImportArgs& args,
-                           std::vector<ImportLine>& report, bool& changes) {
+                           std::vector<ImportLine>& report, size_t& objects, bool& changes) {
   absl::StatusOr<v1::GetServerInfoResponse> info = c.GetServerInfo();
   if (!info.ok()) return info.status();
   absl::StatusOr<feast::core::Registry> current = c.Proto();
   if (!current.ok()) return current.status();
+  absl::StatusOr<ProjectExtras> extras = ReadProjectExtras(c, project);
+  if (!extras.ok()) return extras.status();
 
   v1::ApplyBatchRequest request;
   request.set_project(project);
   request.set_expected_revision(info->current_revision());
-  std::vector<Kind> kinds;  // of each upsert, in order
+  request.set_preserve_meta(true);
+  std::vector<Kind> kinds;  // of each upsert but the infra, in order
   for (const Kind& kind : AllKinds()) {
     for (const google::protobuf::Message* object : ObjectsOf(file, kind)) {
       if (ProjectOf(*object) != project) continue;
@@ -101,6 +155,19 @@ absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registr
     }
   }
   if (request.upserts_size() == 0) return absl::OkStatus();
+  // The file holds one infra for every project (Feast's file registry answers GetInfra with it
+  // whatever the project); Larder keeps one per project, so each imported project gets it.
+  const bool with_infra = file.has_infra() && file.infra().ByteSizeLong() > 0;
+  if (with_infra) *request.add_upserts()->mutable_infra() = file.infra();
+  for (const feast::core::ProjectMetadata& m : ProjectMetadataOf(file)) {
+    if (m.project() == project && !m.project_uuid().empty()) {
+      request.set_project_uuid(m.project_uuid());
+    }
+  }
+  for (const feast::core::FeatureViewVersionRecord& r :
+       file.feature_view_version_history().records()) {
+    if (r.project_id() == project) *request.add_version_history() = r;
+  }
   request.set_dry_run(true);
   absl::StatusOr<v1::ApplyBatchResponse> plan = c.ApplyBatch(request);
   if (!plan.ok()) return plan.status();
@@ -109,7 +176,8 @@ absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registr
   v1::ApplyBatchRequest batch = request;
   batch.clear_upserts();
   batch.set_dry_run(args.dry_run);
-  for (int i = 0; i < request.upserts_size(); ++i) {
+  bool write = false;  // whether anything of the batch changes Larder
+  for (int i = 0; i < static_cast<int>(kinds.size()); ++i) {
     const v1::Upsert& upsert = request.upserts(i);
     const google::protobuf::Message& object = UpsertObject(upsert, kinds[i]);
     const v1::Effect effect = i < plan->results_size() ? plan->results(i).effect() : v1::UPDATED;
@@ -124,11 +192,52 @@ absl::Status ImportProject(client::RegistryClient& c, const feast::core::Registr
       continue;
     }
     line.result = EffectWord(effect, args.dry_run);
-    if (effect != v1::UNCHANGED) changes = true;
+    if (effect != v1::UNCHANGED) write = true;
     report.push_back(line);
     *batch.add_upserts() = upsert;
   }
-  if (args.dry_run || batch.upserts_size() == 0) return absl::OkStatus();
+  objects += kinds.size();
+  if (with_infra) {
+    const int i = static_cast<int>(kinds.size());
+    const v1::Effect effect = i < plan->results_size() ? plan->results(i).effect() : v1::UPDATED;
+    ImportLine line{project, "infra", "infra_obj", EffectWord(effect, args.dry_run)};
+    // Infra carries no timestamps to tell which copy is newer: Larder's own stays unless forced.
+    if (effect == v1::UPDATED && !args.force) {
+      line.result = "skipped: Larder has other infra for this project (--force overwrites)";
+    } else {
+      if (effect != v1::UNCHANGED) write = true;
+      *batch.add_upserts() = request.upserts(i);
+    }
+    report.push_back(line);
+  }
+  if (!request.project_uuid().empty()) {
+    ImportLine line{project, "project_uuid", project, "unchanged"};
+    if (extras->project_uuid.empty()) {
+      line.result =
+          absl::StrCat(EffectWord(v1::CREATED, args.dry_run), " ", request.project_uuid());
+      write = true;
+    } else if (extras->project_uuid != request.project_uuid()) {
+      // A project's UUID is its identity to Feast; an existing project keeps its own.
+      line.result = absl::StrCat("kept Larder's ", extras->project_uuid, " (the file has ",
+                                 request.project_uuid(), ")");
+    }
+    report.push_back(line);
+  }
+  for (const feast::core::FeatureViewVersionRecord& r : request.version_history()) {
+    ImportLine line{project, "feature_view_version",
+                    absl::StrCat(r.feature_view_name(), " v", r.version_number()), "unchanged"};
+    auto ours = extras->versions.find({r.feature_view_name(), r.version_number()});
+    if (ours == extras->versions.end()) {
+      line.result = EffectWord(v1::CREATED, args.dry_run);
+      write = true;
+    } else if (!SameVersion(ours->second, r)) {
+      // Saved versions are history: one Larder already holds is never replaced.
+      line.result = "kept Larder's (differs)";
+    }
+    report.push_back(line);
+  }
+  if (write) changes = true;
+  if (args.dry_run || !write) return absl::OkStatus();
   HoldBeforeWrite(args.hold);
   absl::StatusOr<v1::ApplyBatchResponse> applied = c.ApplyBatch(batch);
   if (!applied.ok()) {
@@ -158,10 +267,11 @@ CommandResult Import(Context& ctx, const ImportArgs& args) {
     projects = {args.project};
   }
   std::vector<ImportLine> report;
+  size_t objects = 0;  // registry objects (the report also lists infra, UUIDs and versions)
   bool changes = false;
   absl::Status failed;
   for (const std::string& project : projects) {
-    failed = ImportProject(**c, *file, project, args, report, changes);
+    failed = ImportProject(**c, *file, project, args, report, objects, changes);
     if (!failed.ok()) break;
   }
   if (*format == Format::kTable) {
@@ -170,7 +280,7 @@ CommandResult Import(Context& ctx, const ImportArgs& args) {
       table.AddRow({line.project, line.kind, line.name, line.result});
     if (!table.empty()) table.Print(ctx.out());
     if (failed.ok()) {
-      ctx.out() << (args.dry_run ? "Dry run: nothing was written. " : "") << report.size()
+      ctx.out() << (args.dry_run ? "Dry run: nothing was written. " : "") << objects
                 << " objects in " << projects.size()
                 << (projects.size() == 1 ? " project" : " projects")
                 << (changes ? "" : ", nothing to change") << ".\n";
@@ -193,6 +303,29 @@ CommandResult Import(Context& ctx, const ImportArgs& args) {
   return kExitOk;
 }
 
+// What a file registry holds besides the objects, for the projects in `out`: each project's
+// UUID (project_metadata), and unless `at_revision` (Larder keeps no history of them) the
+// saved feature-view versions and the infra. The file has one infra: with several projects,
+// the last one's (by name) that has any, as Feast's SQL registry's proto() picks one.
+absl::Status AddProjectExtras(client::RegistryClient& c, bool at_revision,
+                              feast::core::Registry& out) {
+  for (const std::string& project : ProjectsIn(out)) {
+    absl::StatusOr<ProjectExtras> extras = ReadProjectExtras(c, project);
+    if (!extras.ok()) return extras.status();
+    if (!extras->project_uuid.empty()) {
+      feast::core::ProjectMetadata* m = MutableProjectMetadataOf(out).Add();
+      m->set_project(project);
+      m->set_project_uuid(extras->project_uuid);
+    }
+    if (at_revision) continue;
+    if (extras->infra.has_value()) *out.mutable_infra() = *extras->infra;
+    for (auto& [key, record] : extras->versions) {
+      *out.mutable_feature_view_version_history()->add_records() = std::move(record);
+    }
+  }
+  return absl::OkStatus();
+}
+
 CommandResult Export(Context& ctx, const ExportArgs& args) {
   absl::StatusOr<client::RegistryClient*> c = ctx.Client();
   if (!c.ok()) return c.status();
@@ -203,6 +336,7 @@ CommandResult Export(Context& ctx, const ExportArgs& args) {
   feast::core::Registry out = FilterProject(*registry, args.project);
   // Feast's file registry is schema version "1"; it reads a file without one as well.
   if (out.registry_schema_version().empty()) out.set_registry_schema_version("1");
+  if (absl::Status s = AddProjectExtras(**c, args.at_revision.has_value(), out); !s.ok()) return s;
   std::string bytes;
   out.SerializeToString(&bytes);
   if (args.file == "-") {

@@ -22,9 +22,31 @@ feast::core::Registry FilterProject(const feast::core::Registry& registry,
       if (ProjectOf(*object) == project) AddObject(filtered, kind, *object);
     }
   }
-  // project_metadata (deprecated, one entry per project) is left to Feast, which rebuilds it.
+  MutableProjectMetadataOf(filtered).Clear();
+  for (const feast::core::ProjectMetadata& m : ProjectMetadataOf(registry)) {
+    if (m.project() == project) *MutableProjectMetadataOf(filtered).Add() = m;
+  }
+  filtered.clear_feature_view_version_history();
+  for (const auto& record : registry.feature_view_version_history().records()) {
+    if (record.project_id() == project) {
+      *filtered.mutable_feature_view_version_history()->add_records() = record;
+    }
+  }
   return filtered;
 }
+
+// The one place that touches the deprecated field.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+const google::protobuf::RepeatedPtrField<feast::core::ProjectMetadata>& ProjectMetadataOf(
+    const feast::core::Registry& registry) {
+  return registry.project_metadata();
+}
+google::protobuf::RepeatedPtrField<feast::core::ProjectMetadata>& MutableProjectMetadataOf(
+    feast::core::Registry& registry) {
+  return *registry.mutable_project_metadata();
+}
+#pragma GCC diagnostic pop
 
 std::set<std::string> ProjectsIn(const feast::core::Registry& registry) {
   std::set<std::string> projects;

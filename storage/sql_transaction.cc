@@ -216,7 +216,8 @@ absl::StatusOr<bool> SqlTransaction::InsertMetadataIfAbsent(absl::string_view pr
 absl::StatusOr<std::vector<VersionRecord>> SqlTransaction::ListVersions(
     absl::string_view project, absl::string_view view_name) {
   absl::StatusOr<SqlResult> result =
-      Exec(statements_.versions_list, {SqlParam(project), SqlParam(view_name)});
+      view_name.empty() ? Exec(statements_.versions_list_project, {SqlParam(project)})
+                        : Exec(statements_.versions_list, {SqlParam(project), SqlParam(view_name)});
   if (!result.ok()) return result.status();
   std::vector<VersionRecord> records;
   for (const auto& cells : result->rows) {

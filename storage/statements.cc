@@ -117,6 +117,13 @@ Statements::Statements(const Dialect& d) : materialization(d) {
                                 "description, version_id FROM feature_view_version_history "
                                 "WHERE project_id = ",
                                 p1, " AND feature_view_name = ", p2, " ORDER BY version_number")};
+  // versions_list_project(project): every view's, by name then number.
+  versions_list_project = {"versions.list_project",
+                           absl::StrCat("SELECT feature_view_name, project_id, version_number, "
+                                        "feature_view_type, feature_view_proto, created_timestamp, "
+                                        "description, version_id FROM feature_view_version_history "
+                                        "WHERE project_id = ",
+                                        p1, " ORDER BY feature_view_name, version_number")};
   // versions_insert(view, project, number, type, proto, created, description, version_id)
   versions_insert = {"versions.insert",
                      absl::StrCat("INSERT INTO feature_view_version_history (feature_view_name, "

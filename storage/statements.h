@@ -36,6 +36,7 @@ struct Statements {
   Statement metadata_insert_if_absent;
   Statement metadata_remove_project;
   Statement versions_list;
+  Statement versions_list_project;
   Statement versions_insert;
   Statement versions_remove;
   Statement versions_remove_project;

@@ -119,7 +119,9 @@ class Transaction {
                                                       absl::string_view value,
                                                       int64_t now_seconds) = 0;
 
-  // feature_view_version_history rows, ordered by version number.
+  // feature_view_version_history rows, ordered by version number; with `view_name` empty, every
+  // view's rows of the project, ordered by view name (collations may differ: callers that need
+  // byte order sort again), then version number.
   virtual absl::StatusOr<std::vector<VersionRecord>> ListVersions(absl::string_view project,
                                                                   absl::string_view view_name) = 0;
   // Returns ALREADY_EXISTS when that version number is taken.

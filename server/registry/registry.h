@@ -172,6 +172,10 @@ class Registry {
                            const WriteOptions& options = {});
   // The stored Infra, or an empty one.
   absl::StatusOr<feast::core::Infra> GetInfra(absl::string_view project);
+  // The project's feature_view_version_history rows (`view_name` empty: every view's), by view
+  // name in byte order, then version number.
+  absl::StatusOr<std::vector<storage::VersionRecord>> ListFeatureViewVersions(
+      absl::string_view project, absl::string_view view_name);
 
   // Brings the allow_cache snapshot up to date: one change-log query, nothing more when nothing
   // changed. Also what the server's poller calls.

@@ -1,4 +1,7 @@
 // Registry operations beyond single objects: project metadata, infra, the snapshot, Proto().
+#include <algorithm>
+#include <tuple>
+
 #include "feast/core/InfraObject.pb.h"
 #include "server/registry/registry.h"
 #include "server/registry/registry_internal.h"
@@ -60,6 +63,27 @@ absl::StatusOr<feast::core::Infra> Registry::GetInfra(absl::string_view project)
     return absl::DataLossError("stored infra cannot be decoded");
   }
   return infra;
+}
+
+absl::StatusOr<std::vector<storage::VersionRecord>> Registry::ListFeatureViewVersions(
+    absl::string_view project, absl::string_view view_name) {
+  if (absl::Status s = internal::ValidateName("project name", project); !s.ok()) return s;
+  if (absl::Status s = internal::ValidateName("name", view_name); !s.ok()) return s;
+  std::vector<storage::VersionRecord> records;
+  absl::Status status =
+      store_.Run(storage::TxMode::kReadOnly, [&](Transaction& tx) -> absl::Status {
+        absl::StatusOr<std::vector<storage::VersionRecord>> listed =
+            tx.ListVersions(project, view_name);
+        if (!listed.ok()) return listed.status();
+        records = *std::move(listed);
+        return absl::OkStatus();
+      });
+  if (!status.ok()) return status;
+  // The database's collation may order names differently.
+  std::stable_sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.view_name, a.version_number) < std::tie(b.view_name, b.version_number);
+  });
+  return records;
 }
 
 absl::StatusOr<std::vector<storage::ChangeRecord>> Registry::ListChanges(int64_t after_revision,

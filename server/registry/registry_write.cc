@@ -72,6 +72,27 @@ absl::StatusOr<google::protobuf::RepeatedPtrField<feast::core::FeatureSpecV2>> S
       absl::StrCat("Feature view '", name, "' not found in project '", project, "'"));
 }
 
+// preserve_meta: the client's timestamps stand; one it left unset is the stored object's (when
+// there is one), else now.
+template <typename Traits>
+void KeepClientTimestamps(typename Traits::Message& object, const typename Traits::Message* stored,
+                          const google::protobuf::Timestamp& now) {
+  if constexpr (Traits::kHasTimestamps) {
+    const google::protobuf::Timestamp* created = Traits::Created(object);
+    const google::protobuf::Timestamp* updated = Traits::LastUpdated(object);
+    if (created != nullptr && updated != nullptr) return;
+    const google::protobuf::Timestamp* stored_created =
+        stored != nullptr ? Traits::Created(*stored) : nullptr;
+    const google::protobuf::Timestamp* stored_updated =
+        stored != nullptr ? Traits::LastUpdated(*stored) : nullptr;
+    const google::protobuf::Timestamp c =
+        created != nullptr ? *created : (stored_created != nullptr ? *stored_created : now);
+    const google::protobuf::Timestamp u =
+        updated != nullptr ? *updated : (stored_updated != nullptr ? *stored_updated : now);
+    Traits::SetTimestamps(object, c, u);
+  }
+}
+
 }  // namespace
 
 absl::string_view EffectName(Effect effect) {
@@ -156,7 +177,9 @@ absl::StatusOr<WriteResult> RegistryWrite::Apply(absl::string_view project,
   if (!existing.ok()) return existing.status();
   const bool object_existed = existing->has_value();
 
-  absl::StatusOr<Message> prepared = PrepareFeatureService(key_project, incoming);
+  const bool preserve = options_.preserve_meta;
+  absl::StatusOr<Message> prepared =
+      preserve ? absl::StatusOr<Message>(incoming) : PrepareFeatureService(key_project, incoming);
   if (!prepared.ok()) return prepared.status();
   Message object = *std::move(prepared);
   Traits::SetProject(object, key_project);
@@ -181,6 +204,7 @@ absl::StatusOr<WriteResult> RegistryWrite::Apply(absl::string_view project,
   // A pinned apply decides here which definition is upserted (possibly a restored version).
   [[maybe_unused]] internal::VersionPlan versions;
   if constexpr (Traits::kVersioned) {
+    if (preserve) pinned.reset();  // the client's version number stands
     absl::StatusOr<internal::VersionPlan> plan = internal::PrepareVersion(
         tx_, key_project, pinned, stored.has_value() ? &*stored : nullptr, object);
     if (!plan.ok()) return plan.status();
@@ -191,15 +215,23 @@ absl::StatusOr<WriteResult> RegistryWrite::Apply(absl::string_view project,
   ChangeOp op = ChangeOp::kCreate;
   if (stored.has_value()) {
     const int64_t old_version = (*existing)->version;
-    Traits::InheritFromStored(object, *stored);
-    if (Traits::SameContent(*stored, object)) {
-      return Result(kind, key_project, name, Effect::kUnchanged, old_version, old_version);
+    if (preserve) {
+      KeepClientTimestamps<Traits>(object, &*stored, context_.now_proto());
+      if (DeterministicBytes(*stored) == DeterministicBytes(object)) {
+        return Result(kind, key_project, name, Effect::kUnchanged, old_version, old_version);
+      }
+    } else {
+      Traits::InheritFromStored(object, *stored);
+      if (Traits::SameContent(*stored, object)) {
+        return Result(kind, key_project, name, Effect::kUnchanged, old_version, old_version);
+      }
+      // Server-owned timestamps: creation time survives updates, whatever the client sent.
+      const google::protobuf::Timestamp* created = Traits::Created(*stored);
+      Traits::SetTimestamps(object, created != nullptr ? *created : context_.now_proto(),
+                            context_.now_proto());
     }
-    // Server-owned timestamps: creation time survives updates, whatever the client sent.
-    const google::protobuf::Timestamp* created = Traits::Created(*stored);
-    Traits::SetTimestamps(object, created != nullptr ? *created : context_.now_proto(),
-                          context_.now_proto());
     if constexpr (Traits::kVersioned) {
+      if (preserve) versions.restored = true;  // records nothing
       absl::Status s =
           internal::RecordVersion(tx_, context_, key_project, versions, &*stored, object);
       if (!s.ok()) return s;
@@ -217,8 +249,13 @@ absl::StatusOr<WriteResult> RegistryWrite::Apply(absl::string_view project,
       absl::Status unique = internal::CheckViewNameUnique(tx_, kind, key_project, name, new_type);
       if (!unique.ok()) return unique;
     }
-    Traits::SetTimestamps(object, context_.now_proto(), context_.now_proto());
+    if (preserve) {
+      KeepClientTimestamps<Traits>(object, nullptr, context_.now_proto());
+    } else {
+      Traits::SetTimestamps(object, context_.now_proto(), context_.now_proto());
+    }
     if constexpr (Traits::kVersioned) {
+      if (preserve) versions.restored = true;  // records nothing
       absl::Status s =
           internal::RecordVersion<Message>(tx_, context_, key_project, versions, nullptr, object);
       if (!s.ok()) return s;

@@ -54,6 +54,10 @@ class RegistryWrite {
   // Creates or updates `object` (any kind with ObjectTraits; for a Project, `project` is ignored).
   // Feature services whose projections list no (typed) features are filled from the stored
   // views first, as Feast's prepare_for_apply does.
+  // With WriteOptions::preserve_meta the object is stored as sent instead: no feature-service
+  // filling, no version numbering or pinning (current_version_number is the client's), no
+  // intervals kept from the stored view, the client's created/last-updated timestamps (one left
+  // unset is the stored one, else now), and UNCHANGED only when the whole message is the same.
   template <typename Message>
   absl::StatusOr<WriteResult> Apply(absl::string_view project, const Message& object);
   // Deletes the object; its kind's Feast not-found error when absent.

@@ -20,6 +20,9 @@ struct WriteOptions {
   std::string request_id;
   std::string actor;
   const Access* access = nullptr;
+  // Applies store objects as sent, client meta included, for copying a registry kept elsewhere
+  // (larder.v1 ApplyBatchRequest.preserve_meta; RegistryWrite::Apply says what changes).
+  bool preserve_meta = false;
 };
 
 // The per-transaction bookkeeping every registry write shares: the server-owned timestamp, the

@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "feast/core/FeatureViewVersion.pb.h"
 #include "larder/v1/registry.pb.h"
 #include "server/registry/access_control.h"
 #include "server/registry/kinds.h"
@@ -124,6 +125,105 @@ v1::ObjectResult ToProto(const WriteResult& r) {
   return out;
 }
 
+// The view kind a version record's feature_view_type names, and Feast's permission resource of
+// that view.
+absl::StatusOr<registry::Resource> VersionedViewResource(
+    const feast::core::FeatureViewVersionRecord& record) {
+  std::optional<ObjectKind> kind = storage::KindFromName(record.feature_view_type());
+  if (!kind.has_value() || !storage::IsFeatureViewKind(*kind)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "version ", record.version_number(), " of '", record.feature_view_name(),
+        "': feature_view_type '", record.feature_view_type(),
+        "' is not one of feature_view, stream_feature_view, on_demand_feature_view, label_view"));
+  }
+  registry::Resource resource{feast::core::PermissionSpec::FEATURE_VIEW,
+                              record.feature_view_name()};
+  registry::VisitKind(*kind, [&]<typename Message>() {
+    resource.type = registry::ObjectTraits<Message>::kPermissionType;
+  });
+  return resource;
+}
+
+// The checks a batch's version_history gets before anything is written: every record names a
+// view, a version number and a view kind of the batch's project, once.
+absl::Status ValidateVersionHistory(const v1::ApplyBatchRequest& q) {
+  if (q.version_history_size() == 0) return absl::OkStatus();
+  if (!q.preserve_meta()) {
+    return absl::InvalidArgumentError(
+        "version_history needs preserve_meta (Larder numbers the versions of ordinary applies)");
+  }
+  std::set<std::pair<std::string, int32_t>> seen;
+  for (const feast::core::FeatureViewVersionRecord& record : q.version_history()) {
+    if (record.feature_view_name().empty()) {
+      return absl::InvalidArgumentError("a version record names no feature view");
+    }
+    if (absl::Status s =
+            registry::internal::ValidateName("feature_view_name", record.feature_view_name());
+        !s.ok()) {
+      return s;
+    }
+    if (!record.project_id().empty() && record.project_id() != q.project()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "version ", record.version_number(), " of '", record.feature_view_name(),
+          "' belongs to project '", record.project_id(), "', not '", q.project(), "'"));
+    }
+    if (record.version_number() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "version numbers of '", record.feature_view_name(), "' must not be negative"));
+    }
+    if (record.version_id().size() > 36 || record.description().find('\0') != std::string::npos) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("version ", record.version_number(), " of '", record.feature_view_name(),
+                       "': version_id is longer than 36 characters or description holds NUL"));
+    }
+    if (absl::StatusOr<registry::Resource> resource = VersionedViewResource(record);
+        !resource.ok()) {
+      return resource.status();
+    }
+    if (!seen.insert({record.feature_view_name(), record.version_number()}).second) {
+      return absl::InvalidArgumentError(absl::StrCat("version ", record.version_number(), " of '",
+                                                     record.feature_view_name(),
+                                                     "' appears more than once in the batch"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// Writes the batch's saved versions that the project does not have yet, in `write`'s
+// transaction; a number already taken keeps what it holds. Writing a view's history takes what
+// creating the view does (CREATE).
+absl::Status WriteVersionHistory(RegistryWrite& write, const Call& call,
+                                 const v1::ApplyBatchRequest& q) {
+  storage::Transaction& tx = write.transaction();
+  std::map<std::string, std::set<int32_t>> taken;  // per view, read once
+  for (const feast::core::FeatureViewVersionRecord& record : q.version_history()) {
+    absl::StatusOr<registry::Resource> resource = VersionedViewResource(record);
+    if (!resource.ok()) return resource.status();
+    if (call.access.user() != nullptr) {
+      absl::Status allowed =
+          call.access.RequireIn(tx, q.project(), *resource, {feast::core::PermissionSpec::CREATE});
+      if (!allowed.ok()) return allowed;
+    }
+    auto it = taken.find(record.feature_view_name());
+    if (it == taken.end()) {
+      absl::StatusOr<std::vector<storage::VersionRecord>> rows =
+          tx.ListVersions(q.project(), record.feature_view_name());
+      if (!rows.ok()) return rows.status();
+      it = taken.emplace(record.feature_view_name(), std::set<int32_t>()).first;
+      for (const storage::VersionRecord& row : *rows) it->second.insert(row.version_number);
+    }
+    if (!it->second.insert(record.version_number()).second) continue;
+    absl::Status inserted = tx.InsertVersion(storage::VersionRecord{
+        q.project(), record.feature_view_name(), record.version_number(),
+        record.feature_view_type(), record.feature_view_proto(),
+        record.created_timestamp().seconds(), record.description(), record.version_id()});
+    // Saved meanwhile by a writer outside Larder: redo the batch, which then keeps that one.
+    if (absl::IsAlreadyExists(inserted)) return absl::AbortedError("version saved concurrently");
+    if (!inserted.ok()) return inserted;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
                                  const v1::ApplyBatchRequest& q) {
   const std::string& project = q.project();
@@ -131,6 +231,11 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
   if (q.owner().size() > 255) {
     return absl::InvalidArgumentError("owner is longer than 255 bytes");
   }
+  if (absl::Status s = registry::internal::ValidateName("project_uuid", q.project_uuid());
+      !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = ValidateVersionHistory(q); !s.ok()) return s;
   std::vector<UpsertItem> upserts;
   std::set<std::pair<ObjectKind, std::string>> named;  // every object the batch names
   for (const v1::Upsert& upsert : q.upserts()) {
@@ -169,7 +274,9 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
 
   v1::ApplyBatchResponse response;
   bool ran = false;
-  absl::Status status = r.Write(call.write, [&](RegistryWrite& write) -> absl::Status {
+  registry::WriteOptions options = call.write;
+  options.preserve_meta = q.preserve_meta();
+  absl::Status status = r.Write(options, [&](RegistryWrite& write) -> absl::Status {
     ran = true;
     response.clear_results();  // the body may run again after ABORTED
     storage::Transaction& tx = write.transaction();
@@ -224,6 +331,12 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       return conflict;
     };
     if (conflicts.conflicts_size() > 0) return refuse();
+    if (!q.project_uuid().empty()) {
+      // Before any upsert can create the project (and give it a random UUID).
+      absl::StatusOr<bool> inserted = tx.InsertMetadataIfAbsent(
+          project, "project_uuid", q.project_uuid(), write.context().now_seconds());
+      if (!inserted.ok()) return inserted.status();
+    }
     for (const UpsertItem& item : upserts) {
       absl::StatusOr<WriteResult> result = ApplyItem(write, project, item);
       if (!result.ok()) return result.status();
@@ -246,6 +359,7 @@ absl::StatusOr<Reply> ApplyBatch(registry::Registry& r, const Call& call,
       *response.add_results() = ToProto(*result);
     }
     if (conflicts.conflicts_size() > 0) return refuse();
+    if (absl::Status s = WriteVersionHistory(write, call, q); !s.ok()) return s;
     for (const auto& [kind, del] : deletes) {
       absl::StatusOr<WriteResult> result = DeleteItem(write, project, kind, del->name());
       if (!result.ok()) return result.status();
@@ -505,6 +619,48 @@ absl::StatusOr<Reply> DiffRevisions(registry::Registry& r, const Call& call,
   return MessageReply(std::move(response));
 }
 
+absl::StatusOr<Reply> ListFeatureViewVersions(registry::Registry& r, const Call& call,
+                                              const v1::ListFeatureViewVersionsRequest& q) {
+  if (q.project().empty()) {
+    return absl::InvalidArgumentError("ListFeatureViewVersions needs a project");
+  }
+  if (auto s = call.access.RequireDescribeProject(q.project(), false); !s.ok()) return s;
+  absl::StatusOr<std::vector<storage::VersionRecord>> rows =
+      r.ListFeatureViewVersions(q.project(), q.name());
+  if (!rows.ok()) return rows.status();
+  std::optional<registry::Visibility> visible;
+  if (call.access.user() != nullptr) {
+    absl::StatusOr<registry::Visibility> rules = call.access.Visible(q.project());
+    if (!rules.ok()) return rules.status();
+    visible = *std::move(rules);
+  }
+  v1::ListFeatureViewVersionsResponse response;
+  for (storage::VersionRecord& row : *rows) {
+    feast::core::FeatureViewVersionRecord record;
+    record.set_feature_view_name(std::move(row.view_name));
+    record.set_project_id(std::move(row.project));
+    record.set_version_number(row.version_number);
+    record.set_feature_view_type(std::move(row.view_type));
+    record.set_feature_view_proto(std::move(row.proto));
+    record.mutable_created_timestamp()->set_seconds(row.created_seconds);
+    record.set_description(std::move(row.description));
+    record.set_version_id(std::move(row.version_id));
+    if (visible.has_value()) {
+      absl::StatusOr<registry::Resource> resource = VersionedViewResource(record);
+      // A row of a type Larder does not know is judged as a plain feature view.
+      const registry::Resource judged =
+          resource.ok() ? *resource
+                        : registry::Resource{feast::core::PermissionSpec::FEATURE_VIEW,
+                                             record.feature_view_name()};
+      const bool keep = visible->Keep(judged);
+      if (!visible->status().ok()) return visible->status();
+      if (!keep) continue;
+    }
+    *response.add_records() = std::move(record);
+  }
+  return MessageReply(std::move(response));
+}
+
 absl::StatusOr<Reply> GetServerInfo(registry::Registry& r, const ServerInfo& info) {
   absl::StatusOr<int64_t> revision = r.CurrentRevision();
   if (!revision.ok()) return revision.status();
@@ -560,6 +716,11 @@ LarderRegistryService::LarderRegistryService(registry::Registry& registry, CallR
                                       [&r](const Call& call, const v1::DiffRevisionsRequest& q) {
                                         return DiffRevisions(r, call, q);
                                       });
+  AddMethod<v1::ListFeatureViewVersionsRequest>(
+      methods_, runner_, kServiceName, "ListFeatureViewVersions",
+      [&r](const Call& call, const v1::ListFeatureViewVersionsRequest& q) {
+        return ListFeatureViewVersions(r, call, q);
+      });
   AddMethod<v1::GetServerInfoRequest>(
       methods_, runner_, kServiceName, "GetServerInfo",
       [&r, this](const Call&, const v1::GetServerInfoRequest&) { return GetServerInfo(r, info_); });

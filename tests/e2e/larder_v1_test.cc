@@ -353,5 +353,115 @@ void ServerInfoExpectedRevisionAndOwners(ScratchDatabase& db) {
 LARDER_BACKEND_TEST("larder.v1: GetServerInfo, expected registry revision, owner-scoped prune",
                     ServerInfoExpectedRevisionAndOwners)
 
+// preserve_meta (what `larderctl import` sends): the client's timestamps and version number
+// stand, the batch's saved versions and project UUID are written; ordinary applies keep
+// Larder's server-owned timestamps and number versions after the imported ones.
+void PreserveMetaCopiesARegistry(ScratchDatabase& db) {
+  ApiServer api(db);
+  V1 v1api(api);
+  auto versions = [&](const std::string& name) {
+    grpc::ClientContext context;
+    v1::ListFeatureViewVersionsRequest request;
+    request.set_project("copy");
+    request.set_name(name);
+    v1::ListFeatureViewVersionsResponse response;
+    REQUIRE(Describe(v1api.stub->ListFeatureViewVersions(&context, request, &response)) == "OK");
+    return response;
+  };
+  const core::DataSource source = FileSource("trips", "s3://bucket/trips.parquet");
+  core::Entity driver = MakeEntity("driver", "driver_id");
+  *driver.mutable_meta()->mutable_created_timestamp() = Ts(1600000000, 123456000);
+  *driver.mutable_meta()->mutable_last_updated_timestamp() = Ts(1600003600, 5000);
+  core::FeatureView view =
+      MakeFeatureView("driver_stats", {"driver"}, {Field("rating", ValueType::DOUBLE)}, source);
+  *view.mutable_meta()->mutable_created_timestamp() = Ts(1600000000);
+  *view.mutable_meta()->mutable_last_updated_timestamp() = Ts(1600007200);
+  view.mutable_meta()->set_current_version_number(3);
+
+  v1::ApplyBatchRequest copy;
+  copy.set_project("copy");
+  copy.set_preserve_meta(true);
+  copy.set_project_uuid("0b5e2a9c-1111-4222-8333-444455556666");
+  *copy.add_upserts()->mutable_entity() = driver;
+  *copy.add_upserts()->mutable_data_source() = source;
+  *copy.add_upserts()->mutable_feature_view() = view;
+  for (int32_t number : {2, 3}) {
+    feast::core::FeatureViewVersionRecord* record = copy.add_version_history();
+    record->set_feature_view_name("driver_stats");
+    record->set_version_number(number);
+    record->set_feature_view_type("feature_view");
+    record->set_feature_view_proto(view.SerializeAsString());
+    *record->mutable_created_timestamp() = Ts(1600000000 + number);
+    record->set_version_id(absl::StrCat("00000000-0000-4000-8000-00000000000", number));
+  }
+
+  // Without preserve_meta, saved versions are refused: Larder numbers ordinary applies.
+  v1::ApplyBatchRequest unpreserved = copy;
+  unpreserved.set_preserve_meta(false);
+  v1::ApplyBatchResponse applied;
+  CHECK(v1api.Batch(unpreserved, &applied).error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+
+  REQUIRE(Describe(v1api.Batch(copy, &applied)) == "OK");
+  CHECK(Effects(applied) == std::vector<std::string>{"entity driver CREATED 0->1",
+                                                     "data_source trips CREATED 0->1",
+                                                     "feature_view driver_stats CREATED 0->1"});
+  const core::Entity stored =
+      api.Ok(&Stub::GetEntity, Named<reg::GetEntityRequest>("copy", "driver"));
+  CHECK(Bytes(stored.meta()) == Bytes(driver.meta()));
+  const core::FeatureView stored_view =
+      api.Ok(&Stub::GetFeatureView, Named<reg::GetFeatureViewRequest>("copy", "driver_stats"));
+  CHECK(Bytes(stored_view.meta()) == Bytes(view.meta()));
+  const v1::ListFeatureViewVersionsResponse saved = versions("driver_stats");
+  REQUIRE(saved.records_size() == 2);  // Larder saved no version of its own
+  CHECK(saved.records(0).version_number() == 2);
+  CHECK(saved.records(1).created_timestamp().seconds() == 1600000003);
+  CHECK(saved.records(1).project_id() == "copy");
+  reg::ListProjectMetadataRequest metadata;
+  metadata.set_project("copy");
+  const auto uuid = api.Ok(&Stub::ListProjectMetadata, metadata);
+  REQUIRE(uuid.project_metadata_size() == 1);
+  CHECK(uuid.project_metadata(0).project_uuid() == "0b5e2a9c-1111-4222-8333-444455556666");
+
+  // Sent again: nothing changes. A different definition of a saved version keeps the saved one.
+  const size_t changes = PeekChanges(api.db_url()).size();
+  v1::ApplyBatchRequest again = copy;
+  again.mutable_version_history(1)->set_description("another");
+  again.set_project_uuid("ffffffff-1111-4222-8333-444455556666");
+  REQUIRE(Describe(v1api.Batch(again, &applied)) == "OK");
+  CHECK(Effects(applied) == std::vector<std::string>{"entity driver UNCHANGED 1->1",
+                                                     "data_source trips UNCHANGED 1->1",
+                                                     "feature_view driver_stats UNCHANGED 1->1"});
+  CHECK(PeekChanges(api.db_url()).size() == changes);
+  CHECK(versions("driver_stats").records(1).description().empty());
+  CHECK(api.Ok(&Stub::ListProjectMetadata, metadata).project_metadata(0).project_uuid() ==
+        "0b5e2a9c-1111-4222-8333-444455556666");
+  // Only the meta differs: with preserve_meta that is a change.
+  core::Entity touched = driver;
+  *touched.mutable_meta()->mutable_last_updated_timestamp() = Ts(1600009999);
+  v1::ApplyBatchRequest touch;
+  touch.set_project("copy");
+  touch.set_preserve_meta(true);
+  *touch.add_upserts()->mutable_entity() = touched;
+  REQUIRE(Describe(v1api.Batch(touch, &applied)) == "OK");
+  CHECK(Effects(applied) == std::vector<std::string>{"entity driver UPDATED 1->2"});
+
+  // An ordinary apply: Larder's timestamps, and a schema change numbers after the saved ones.
+  core::FeatureView changed = view;
+  *changed.mutable_spec()->add_features() = Field("trips", ValueType::INT64);
+  v1::ApplyBatchRequest ordinary;
+  ordinary.set_project("copy");
+  *ordinary.add_upserts()->mutable_feature_view() = changed;
+  REQUIRE(Describe(v1api.Batch(ordinary, &applied)) == "OK");
+  const core::FeatureView after =
+      api.Ok(&Stub::GetFeatureView, Named<reg::GetFeatureViewRequest>("copy", "driver_stats"));
+  CHECK(after.meta().current_version_number() == 4);
+  CHECK(after.meta().created_timestamp().seconds() == 1600000000);      // creation survives
+  CHECK(after.meta().last_updated_timestamp().seconds() > 1700000000);  // Larder's now
+  CHECK(versions("driver_stats").records_size() == 3);
+  CHECK(versions("").records_size() == 3);
+}
+LARDER_BACKEND_TEST("larder.v1: preserve_meta keeps a copied registry's timestamps and versions",
+                    PreserveMetaCopiesARegistry)
+
 }  // namespace
 }  // namespace larder::testing

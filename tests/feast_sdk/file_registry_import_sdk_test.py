@@ -1,7 +1,7 @@
 """docs/cli.md "Moving from Feast's file registry", done with the unchanged Feast SDK (v0.66.0):
 `feast apply` and `feast materialize` into a file registry, `larderctl import --dry-run`, import,
-switch feature_store.yaml to `registry_type: remote`, and Feast then sees the same objects
-(modulo the server-owned fields docs/cli.md lists), materialization state included.
+switch feature_store.yaml to `registry_type: remote`, and Feast then sees the same registry
+(timestamps, infra and materialization state included; docs/cli.md lists the exceptions).
 
 Usage: file_registry_import_sdk_test.py LARDER_BINARY LARDERCTL_BINARY
 Runs on SQLite. Prints "SKIPPED: ..." and exits 0 when the Feast SDK cannot be imported.
@@ -46,19 +46,13 @@ DUMP = ("import json; from feast import FeatureStore; "
         "print(json.dumps(FeatureStore(repo_path='.').registry.to_dict('shop'), sort_keys=True))")
 
 
-def without_server_owned(dump: dict) -> dict:
-    """docs/cli.md: timestamps are Larder's, infra is Feast's to rewrite, projectMetadata is
-    only in the remote dump."""
-    dump = {k: v for k, v in dump.items() if k not in ("infra", "projectMetadata")}
-
-    def strip(node):
-        if isinstance(node, dict):
-            return {k: strip(v) for k, v in node.items()
-                    if k not in ("createdTimestamp", "lastUpdatedTimestamp")}
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-    return strip(dump)
+def comparable(dump: dict, before: dict) -> dict:
+    """docs/cli.md: everything survives the move, timestamps and infra included. The one
+    exception: when the file registry has no project_metadata for the project (what `feast
+    apply` on a file registry writes), Larder gives the project a UUID of its own."""
+    if not before.get("projectMetadata"):
+        return {k: v for k, v in dump.items() if k != "projectMetadata"}
+    return dump
 
 
 class FileRegistryMigration(unittest.TestCase):
@@ -130,8 +124,11 @@ class FileRegistryMigration(unittest.TestCase):
 
         r = self.ctl("import", self.file_registry, "--dry-run", "--detailed-exitcode")
         self.assertEqual(r.returncode, 2, r.stdout + r.stderr)
-        self.assertIn("shop     feature_view     driver_stats         would create", r.stdout)
+        self.assertIn("shop     feature_view          driver_stats         would create", r.stdout)
         self.assertIn("Dry run: nothing was written. 6 objects in 1 project.", r.stdout)
+        # Feast's infra (the online store's table) and the view's saved version 0 come along.
+        self.assertRegex(r.stdout, r"shop +infra +infra_obj +would create")
+        self.assertRegex(r.stdout, r"shop +feature_view_version +driver_stats v0 +would create")
         r = self.ctl("import", self.file_registry)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("6 objects in 1 project.", r.stdout)
@@ -140,7 +137,8 @@ class FileRegistryMigration(unittest.TestCase):
 
         self.write_yaml("registry_type: remote", f"path: {self.address}")
         after = json.loads(self.run_in_repo(sys.executable, "-P", "-c", DUMP))
-        self.assertEqual(without_server_owned(after), without_server_owned(before))
+        self.assertTrue(before["infra"], "the file registry has infra to carry over")
+        self.assertEqual(comparable(after, before), comparable(before, before))
         listed = self.run_in_repo("feast", "feature-views", "list")
         self.assertRegex(listed, r"driver_stats\s+\{'driver'\}\s+FeatureView\s+Yes\s+"
                                  r"AVAILABLE_ONLINE")
@@ -153,7 +151,9 @@ class FileRegistryMigration(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.write_yaml("registry_type: file", f"path: {exported}")
         back = json.loads(self.run_in_repo(sys.executable, "-P", "-c", DUMP))
-        self.assertEqual(without_server_owned(back), without_server_owned(before))
+        self.assertEqual(comparable(back, before), comparable(before, before))
+        # Larder's UUID (when it made one) goes back with the export.
+        self.assertEqual(back["projectMetadata"], after["projectMetadata"])
 
 
 if __name__ == "__main__":

@@ -103,7 +103,9 @@ class ModelTransaction : public storage::Transaction {
       absl::string_view project, absl::string_view view) override {
     std::vector<storage::VersionRecord> out;
     for (const auto& [key, record] : s_.versions) {
-      if (std::get<0>(key) == project && std::get<1>(key) == view) out.push_back(record);
+      if (std::get<0>(key) == project && (view.empty() || std::get<1>(key) == view)) {
+        out.push_back(record);
+      }
     }
     return out;
   }

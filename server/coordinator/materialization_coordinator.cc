@@ -18,6 +18,9 @@ using storage::MaterializationJobRow;
 using storage::MaterializationTaskRow;
 
 constexpr int kMaxLeaseBatch = 100;
+// How many leasable tasks one LeaseTasks may pass over (other projects' or jobs', or not the
+// caller's) before it answers with what it found; the rest wait for a later call.
+constexpr int kMaxPassedOver = 1000;
 constexpr absl::Duration kMaxLeaseTtl = absl::Hours(24);
 
 absl::Duration FromProto(const google::protobuf::Duration& d) {
@@ -89,65 +92,83 @@ absl::StatusOr<v1::LeaseTasksResponse> MaterializationCoordinator::Lease(
     response.Clear();
     storage::Transaction& tx = w.transaction();
     LedgerWrite ledger(tx, w.context().now(), options);
-    // More candidates than asked for: some may be filtered out or not the caller's to write.
-    absl::StatusOr<std::vector<MaterializationTaskRow>> candidates =
-        tx.LeasableMaterializationTasks(ledger.now_micros(), std::max(4 * max_tasks, 32));
-    if (!candidates.ok()) return candidates.status();
-    std::set<std::string> ended_jobs, running_jobs;
-    for (MaterializationTaskRow& task : *candidates) {
-      if (response.tasks_size() >= max_tasks) break;
-      if (!q.project().empty() && task.project != q.project()) continue;
-      if (!q.job_id().empty() && task.job_id != q.job_id()) continue;
-      if (ended_jobs.count(task.job_id) > 0) continue;  // cancelled by EndJob below
-      absl::Status allowed = ledger.RequireWriteView(task.project, task.view_kind, task.view_name);
-      std::string failure;
-      if (absl::IsNotFound(allowed)) {
-        failure = absl::StrCat("feature view ", task.view_name, " no longer exists");
-      } else if (absl::IsPermissionDenied(allowed)) {
-        continue;  // someone else's to run
-      } else if (!allowed.ok()) {
-        return allowed;
-      } else if (task.state == kLeased && task.attempts >= task.max_attempts) {
-        failure = absl::StrCat("lease of worker '", task.worker, "' expired on attempt ",
-                               task.attempts, " of ", task.max_attempts);
-      }
-      if (!failure.empty()) {
-        task.state = std::string(kFailed);
-        task.last_error = failure;
-        task.finished_at_micros = ledger.now_micros();
+    // Candidates come in pages of what is still wanted plus what was passed over: tasks of
+    // other projects or jobs, or not the caller's to run, stay leasable and so come back in the
+    // next page (skipped by id), while the ones leased or failed here drop out by themselves.
+    // A page reads and locks about what it returns, not the whole backlog.
+    std::set<std::string> ended_jobs, running_jobs, seen;
+    int passed_over = 0;
+    while (response.tasks_size() < max_tasks && passed_over < kMaxPassedOver) {
+      const int page = max_tasks - response.tasks_size() + passed_over;
+      absl::StatusOr<std::vector<MaterializationTaskRow>> candidates =
+          tx.LeasableMaterializationTasks(ledger.now_micros(), page);
+      if (!candidates.ok()) return candidates.status();
+      bool fresh = false;
+      for (MaterializationTaskRow& task : *candidates) {
+        if (response.tasks_size() >= max_tasks) break;
+        if (!seen.insert(task.task_id).second) continue;
+        fresh = true;
+        if ((!q.project().empty() && task.project != q.project()) ||
+            (!q.job_id().empty() && task.job_id != q.job_id()) ||
+            ended_jobs.count(task.job_id) > 0) {  // (ended: cancelled by EndJob below)
+          ++passed_over;
+          continue;
+        }
+        absl::Status allowed =
+            ledger.RequireWriteView(task.project, task.view_kind, task.view_name);
+        std::string failure;
+        if (absl::IsNotFound(allowed)) {
+          failure = absl::StrCat("feature view ", task.view_name, " no longer exists");
+        } else if (absl::IsPermissionDenied(allowed)) {
+          ++passed_over;  // someone else's to run
+          continue;
+        } else if (!allowed.ok()) {
+          return allowed;
+        } else if (task.state == kLeased && task.attempts >= task.max_attempts) {
+          failure = absl::StrCat("lease of worker '", task.worker, "' expired on attempt ",
+                                 task.attempts, " of ", task.max_attempts);
+        }
+        if (!failure.empty()) {
+          task.state = std::string(kFailed);
+          task.last_error = failure;
+          task.finished_at_micros = ledger.now_micros();
+          if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
+          absl::StatusOr<MaterializationJobRow> ended = ledger.EndJob(
+              task.job_id, kFailed,
+              absl::StrCat("task ", task.task_id, " (", Describe(task), ") failed: ", failure));
+          if (!ended.ok()) return ended.status();
+          ended_jobs.insert(task.job_id);
+          continue;
+        }
+        if (task.state == kLeased) {
+          task.last_error = absl::StrCat("lease of worker '", task.worker, "' expired");
+        }
+        task.state = std::string(kLeased);
+        task.attempts += 1;
+        task.worker = q.worker();
+        task.lease_id = registry::NewUuid4();
+        task.leased_at_micros = ledger.now_micros();
+        task.lease_expires_micros = absl::ToUnixMicros(ledger.now() + *ttl);
         if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
-        absl::StatusOr<MaterializationJobRow> ended = ledger.EndJob(
-            task.job_id, kFailed,
-            absl::StrCat("task ", task.task_id, " (", Describe(task), ") failed: ", failure));
-        if (!ended.ok()) return ended.status();
-        ended_jobs.insert(task.job_id);
-        continue;
-      }
-      if (task.state == kLeased) {
-        task.last_error = absl::StrCat("lease of worker '", task.worker, "' expired");
-      }
-      task.state = std::string(kLeased);
-      task.attempts += 1;
-      task.worker = q.worker();
-      task.lease_id = registry::NewUuid4();
-      task.leased_at_micros = ledger.now_micros();
-      task.lease_expires_micros = absl::ToUnixMicros(ledger.now() + *ttl);
-      if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
-      if (running_jobs.insert(task.job_id).second) {
-        absl::StatusOr<std::optional<MaterializationJobRow>> job =
-            tx.GetMaterializationJob(task.job_id);
-        if (!job.ok()) return job.status();
-        if (job->has_value() && (*job)->state == kPending) {
-          // Locked only for this one transition, after the task (the lock order).
-          job = tx.GetMaterializationJob(task.job_id, Lock::kForUpdate);
+        if (running_jobs.insert(task.job_id).second) {
+          absl::StatusOr<std::optional<MaterializationJobRow>> job =
+              tx.GetMaterializationJob(task.job_id);
           if (!job.ok()) return job.status();
           if (job->has_value() && (*job)->state == kPending) {
-            (*job)->state = std::string(kRunning);
-            if (absl::Status s = ledger.SaveJob(**job); !s.ok()) return s;
+            // Locked only for this one transition, after the task (the lock order).
+            job = tx.GetMaterializationJob(task.job_id, Lock::kForUpdate);
+            if (!job.ok()) return job.status();
+            if (job->has_value() && (*job)->state == kPending) {
+              (*job)->state = std::string(kRunning);
+              if (absl::Status s = ledger.SaveJob(**job); !s.ok()) return s;
+            }
           }
         }
+        *response.add_tasks() = TaskToProto(task);
       }
-      *response.add_tasks() = TaskToProto(task);
+      // A short page means the database has no more; a page of seen tasks, that this lease
+      // passed over everything it could reach.
+      if (!fresh || static_cast<int>(candidates->size()) < page) break;
     }
     return absl::OkStatus();
   });

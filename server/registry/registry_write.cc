@@ -419,13 +419,7 @@ absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
   }
   if (!any) return absl::OkStatus();
   absl::StatusOr<LockedView> locked = LockViewForAppend(tx_, project, view_name);
-  if (!locked.ok() && !CallersOwn(locked.status())) return locked.status();
-  if (!locked.ok()) {
-    for (size_t i = 0; i < appends.size(); ++i) {
-      if (appending[i]) appends[i].result = locked.status();
-    }
-    return absl::OkStatus();
-  }
+  if (!locked.ok()) return locked.status();
   feast::core::FeatureView* view = &locked->view;
   const google::protobuf::Timestamp now = context_.now_proto();
   const WriteOptions* last = nullptr;               // the last caller whose interval was appended

@@ -91,8 +91,8 @@ class RegistryWrite {
   // Transaction::RecordRequest), so a group costs about what one call does. A caller whose
   // request id is already committed, or earlier in the group, is answered OK without appending
   // again; a caller without permission gets its own error in `result` and the others go on.
-  // Callers' hooks run as AppendHooks says; a missing view is the error of the callers that
-  // would append. The returned error (a database error) is every caller's.
+  // Callers' hooks run as AppendHooks says. The returned error (a missing view, a database
+  // error) is every caller's.
   absl::Status ApplyMaterializations(absl::string_view project, absl::string_view view_name,
                                      absl::Span<IntervalAppend> appends);
   absl::StatusOr<WriteResult> UpdateInfra(absl::string_view project,

@@ -74,13 +74,18 @@ MaterializationStatements::MaterializationStatements(const Dialect& d) {
       "mat.tasks_active_of_view",
       absl::StrCat("SELECT ", kTaskColumns, tasks, " WHERE project_id = ", p1, " AND view_name = ",
                    p2, " AND state IN ('pending', 'leased') ORDER BY start_micros")};
-  tasks_leasable = {"mat.tasks_leasable",
-                    absl::StrCat("SELECT ", kTaskColumns, tasks, " WHERE (state = 'pending' AND ",
-                                 "not_before_micros <= ", p1, ") OR (state = 'leased' AND ",
-                                 "lease_expires_micros <= ", p2,
-                                 ") ORDER BY not_before_micros, job_id, "
-                                 "task_index LIMIT ",
-                                 p3, d.skip_locked_suffix)};
+  // Two queries rather than one with an OR, so that each is one index range read in order and
+  // stops after `limit` rows (an OR of the two made the database read and sort every due task).
+  tasks_pending_due = {"mat.tasks_pending_due",
+                       absl::StrCat("SELECT ", kTaskColumns, tasks,
+                                    " WHERE state = 'pending' AND not_before_micros <= ", p1,
+                                    " ORDER BY not_before_micros, job_id, task_index LIMIT ", p2,
+                                    d.skip_locked_suffix)};
+  tasks_lease_expired = {
+      "mat.tasks_lease_expired",
+      absl::StrCat("SELECT ", kTaskColumns, tasks,
+                   " WHERE state = 'leased' AND lease_expires_micros <= ", p1,
+                   " ORDER BY lease_expires_micros LIMIT ", p2, d.skip_locked_suffix)};
 }
 
 }  // namespace larder::storage

@@ -28,7 +28,10 @@ struct MaterializationStatements {
   Statement tasks_of_job;             // (job_id)
   Statement tasks_of_job_for_update;  // (job_id)
   Statement tasks_active_of_view;     // (project, view)
-  Statement tasks_leasable;           // (now, now, limit)
+  // Leasable tasks, each kind by its own index in order (idx_larder_mat_tasks_lease_order,
+  // idx_larder_mat_tasks_expiry), locked, skipping rows other transactions hold where possible.
+  Statement tasks_pending_due;    // (now, limit): pending, due, by (not_before, job, index)
+  Statement tasks_lease_expired;  // (now, limit): leased with an expired lease, by expiry
 };
 
 }  // namespace larder::storage

@@ -1,4 +1,8 @@
 // SqlTransaction's materialization-ledger operations (larder_materialization_jobs / _tasks).
+#include <algorithm>
+#include <iterator>
+#include <tuple>
+
 #include "absl/strings/numbers.h"
 #include "storage/sql_transaction.h"
 
@@ -186,10 +190,27 @@ absl::StatusOr<std::vector<MaterializationTaskRow>> SqlTransaction::ActiveMateri
 
 absl::StatusOr<std::vector<MaterializationTaskRow>> SqlTransaction::LeasableMaterializationTasks(
     int64_t now_micros, int limit) {
-  return All<MaterializationTaskRow>(
-      Exec(statements_.materialization.tasks_leasable,
-           {SqlParam(now_micros), SqlParam(now_micros), SqlParam(int64_t{limit})}),
-      ToTask);
+  const MaterializationStatements& m = statements_.materialization;
+  const std::vector<SqlParam> params = {SqlParam(now_micros), SqlParam(int64_t{limit})};
+  // Expired leases are rare (a worker died), so this read usually finds nothing at the head of
+  // its index; the pending read below is the one that returns rows.
+  absl::StatusOr<std::vector<MaterializationTaskRow>> expired =
+      All<MaterializationTaskRow>(Exec(m.tasks_lease_expired, params), ToTask);
+  if (!expired.ok()) return expired.status();
+  absl::StatusOr<std::vector<MaterializationTaskRow>> due =
+      All<MaterializationTaskRow>(Exec(m.tasks_pending_due, params), ToTask);
+  if (!due.ok()) return due.status();
+  if (expired->empty()) return due;
+  // Both in due order, then the first `limit`. Rows cut here stay locked until this transaction
+  // ends (other leasers skip them meanwhile); there are at most `limit` of them.
+  std::vector<MaterializationTaskRow> all = *std::move(expired);
+  all.insert(all.end(), std::make_move_iterator(due->begin()), std::make_move_iterator(due->end()));
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.not_before_micros, a.job_id, a.task_index) <
+           std::tie(b.not_before_micros, b.job_id, b.task_index);
+  });
+  if (all.size() > static_cast<size_t>(limit)) all.resize(limit);
+  return all;
 }
 
 }  // namespace larder::storage

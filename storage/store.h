@@ -165,10 +165,10 @@ class Transaction {
   // Tasks of the view still pending or leased (ranges in flight), of any job.
   virtual absl::StatusOr<std::vector<MaterializationTaskRow>> ActiveMaterializationTasks(
       absl::string_view project, absl::string_view view_name) = 0;
-  // Up to `limit` tasks a worker may take at `now_micros` (pending and due, or leased with an
-  // expired lease), oldest due first, each locked until the end of the transaction. Rows
-  // another transaction holds locked are skipped rather than waited for where the database can
-  // (PostgreSQL, MySQL/MariaDB), so concurrent leasers take different tasks.
+  // Up to `limit` tasks a worker may take at `now_micros`: the first `limit` pending and due (by
+  // not_before, job, index) and the first `limit` expired leases (by expiry), merged in due order
+  // and cut to `limit`; reads about `limit` rows, each locked to the end of the transaction, and
+  // skips rows others hold locked where the database can (PostgreSQL, MySQL/MariaDB).
   virtual absl::StatusOr<std::vector<MaterializationTaskRow>> LeasableMaterializationTasks(
       int64_t now_micros, int limit) = 0;
 

@@ -3,6 +3,7 @@
 #include "server/coordinator/materialization_coordinator.h"
 
 #include <algorithm>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -18,6 +19,9 @@ using storage::MaterializationJobRow;
 using storage::MaterializationTaskRow;
 
 constexpr int kMaxLeaseBatch = 100;
+// How many leasable tasks one LeaseTasks may pass over (other projects' or jobs', or not the
+// caller's) before it answers with what it found; the rest wait for a later call.
+constexpr int kMaxPassedOver = 1000;
 constexpr absl::Duration kMaxLeaseTtl = absl::Hours(24);
 
 absl::Duration FromProto(const google::protobuf::Duration& d) {
@@ -89,65 +93,83 @@ absl::StatusOr<v1::LeaseTasksResponse> MaterializationCoordinator::Lease(
     response.Clear();
     storage::Transaction& tx = w.transaction();
     LedgerWrite ledger(tx, w.context().now(), options);
-    // More candidates than asked for: some may be filtered out or not the caller's to write.
-    absl::StatusOr<std::vector<MaterializationTaskRow>> candidates =
-        tx.LeasableMaterializationTasks(ledger.now_micros(), std::max(4 * max_tasks, 32));
-    if (!candidates.ok()) return candidates.status();
-    std::set<std::string> ended_jobs, running_jobs;
-    for (MaterializationTaskRow& task : *candidates) {
-      if (response.tasks_size() >= max_tasks) break;
-      if (!q.project().empty() && task.project != q.project()) continue;
-      if (!q.job_id().empty() && task.job_id != q.job_id()) continue;
-      if (ended_jobs.count(task.job_id) > 0) continue;  // cancelled by EndJob below
-      absl::Status allowed = ledger.RequireWriteView(task.project, task.view_kind, task.view_name);
-      std::string failure;
-      if (absl::IsNotFound(allowed)) {
-        failure = absl::StrCat("feature view ", task.view_name, " no longer exists");
-      } else if (absl::IsPermissionDenied(allowed)) {
-        continue;  // someone else's to run
-      } else if (!allowed.ok()) {
-        return allowed;
-      } else if (task.state == kLeased && task.attempts >= task.max_attempts) {
-        failure = absl::StrCat("lease of worker '", task.worker, "' expired on attempt ",
-                               task.attempts, " of ", task.max_attempts);
-      }
-      if (!failure.empty()) {
-        task.state = std::string(kFailed);
-        task.last_error = failure;
-        task.finished_at_micros = ledger.now_micros();
+    // Candidates come in pages of what is still wanted plus what was passed over: tasks of
+    // other projects or jobs, or not the caller's to run, stay leasable and so come back in the
+    // next page (skipped by id), while the ones leased or failed here drop out by themselves.
+    // A page reads and locks about what it returns, not the whole backlog.
+    std::set<std::string> ended_jobs, running_jobs, seen;
+    int passed_over = 0;
+    while (response.tasks_size() < max_tasks && passed_over < kMaxPassedOver) {
+      const int page = max_tasks - response.tasks_size() + passed_over;
+      absl::StatusOr<std::vector<MaterializationTaskRow>> candidates =
+          tx.LeasableMaterializationTasks(ledger.now_micros(), page);
+      if (!candidates.ok()) return candidates.status();
+      bool fresh = false;
+      for (MaterializationTaskRow& task : *candidates) {
+        if (response.tasks_size() >= max_tasks) break;
+        if (!seen.insert(task.task_id).second) continue;
+        fresh = true;
+        if ((!q.project().empty() && task.project != q.project()) ||
+            (!q.job_id().empty() && task.job_id != q.job_id()) ||
+            ended_jobs.count(task.job_id) > 0) {  // (ended: cancelled by EndJob below)
+          ++passed_over;
+          continue;
+        }
+        absl::Status allowed =
+            ledger.RequireWriteView(task.project, task.view_kind, task.view_name);
+        std::string failure;
+        if (absl::IsNotFound(allowed)) {
+          failure = absl::StrCat("feature view ", task.view_name, " no longer exists");
+        } else if (absl::IsPermissionDenied(allowed)) {
+          ++passed_over;  // someone else's to run
+          continue;
+        } else if (!allowed.ok()) {
+          return allowed;
+        } else if (task.state == kLeased && task.attempts >= task.max_attempts) {
+          failure = absl::StrCat("lease of worker '", task.worker, "' expired on attempt ",
+                                 task.attempts, " of ", task.max_attempts);
+        }
+        if (!failure.empty()) {
+          task.state = std::string(kFailed);
+          task.last_error = failure;
+          task.finished_at_micros = ledger.now_micros();
+          if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
+          absl::StatusOr<MaterializationJobRow> ended = ledger.EndJob(
+              task.job_id, kFailed,
+              absl::StrCat("task ", task.task_id, " (", Describe(task), ") failed: ", failure));
+          if (!ended.ok()) return ended.status();
+          ended_jobs.insert(task.job_id);
+          continue;
+        }
+        if (task.state == kLeased) {
+          task.last_error = absl::StrCat("lease of worker '", task.worker, "' expired");
+        }
+        task.state = std::string(kLeased);
+        task.attempts += 1;
+        task.worker = q.worker();
+        task.lease_id = registry::NewUuid4();
+        task.leased_at_micros = ledger.now_micros();
+        task.lease_expires_micros = absl::ToUnixMicros(ledger.now() + *ttl);
         if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
-        absl::StatusOr<MaterializationJobRow> ended = ledger.EndJob(
-            task.job_id, kFailed,
-            absl::StrCat("task ", task.task_id, " (", Describe(task), ") failed: ", failure));
-        if (!ended.ok()) return ended.status();
-        ended_jobs.insert(task.job_id);
-        continue;
-      }
-      if (task.state == kLeased) {
-        task.last_error = absl::StrCat("lease of worker '", task.worker, "' expired");
-      }
-      task.state = std::string(kLeased);
-      task.attempts += 1;
-      task.worker = q.worker();
-      task.lease_id = registry::NewUuid4();
-      task.leased_at_micros = ledger.now_micros();
-      task.lease_expires_micros = absl::ToUnixMicros(ledger.now() + *ttl);
-      if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
-      if (running_jobs.insert(task.job_id).second) {
-        absl::StatusOr<std::optional<MaterializationJobRow>> job =
-            tx.GetMaterializationJob(task.job_id);
-        if (!job.ok()) return job.status();
-        if (job->has_value() && (*job)->state == kPending) {
-          // Locked only for this one transition, after the task (the lock order).
-          job = tx.GetMaterializationJob(task.job_id, Lock::kForUpdate);
+        if (running_jobs.insert(task.job_id).second) {
+          absl::StatusOr<std::optional<MaterializationJobRow>> job =
+              tx.GetMaterializationJob(task.job_id);
           if (!job.ok()) return job.status();
           if (job->has_value() && (*job)->state == kPending) {
-            (*job)->state = std::string(kRunning);
-            if (absl::Status s = ledger.SaveJob(**job); !s.ok()) return s;
+            // Locked only for this one transition, after the task (the lock order).
+            job = tx.GetMaterializationJob(task.job_id, Lock::kForUpdate);
+            if (!job.ok()) return job.status();
+            if (job->has_value() && (*job)->state == kPending) {
+              (*job)->state = std::string(kRunning);
+              if (absl::Status s = ledger.SaveJob(**job); !s.ok()) return s;
+            }
           }
         }
+        *response.add_tasks() = TaskToProto(task);
       }
-      *response.add_tasks() = TaskToProto(task);
+      // A short page means the database has no more; a page of seen tasks, that this lease
+      // passed over everything it could reach.
+      if (!fresh || static_cast<int>(candidates->size()) < page) break;
     }
     return absl::OkStatus();
   });
@@ -182,33 +204,115 @@ absl::StatusOr<v1::HeartbeatResponse> MaterializationCoordinator::Heartbeat(
   return response;
 }
 
+namespace {
+
+// A completion's checks, with its task locked: whether to record it now (false: the retry of a
+// completion that committed, answered in `response`), or why not.
+absl::StatusOr<bool> CheckCompletion(storage::Transaction& tx, LedgerWrite& ledger,
+                                     const MaterializationTaskRow& task,
+                                     v1::CompleteTaskResponse& response) {
+  if (task.state == kSucceeded) {
+    // A retry of a completion that committed (its reply was lost): recorded once already.
+    absl::StatusOr<std::optional<MaterializationJobRow>> job =
+        tx.GetMaterializationJob(task.job_id);
+    if (!job.ok()) return job.status();
+    response.set_already_completed(true);
+    if (job->has_value()) response.set_job_state(JobStateOf((*job)->state));
+    return false;
+  }
+  if (task.state != kLeased) return NotLeased(task);
+  if (absl::Status s = ledger.RequireWriteView(task.project, task.view_kind, task.view_name);
+      !s.ok()) {
+    return s;
+  }
+  return true;
+}
+
+// Closes the task, its range recorded, and counts it on its job (locked last).
+absl::Status FinishCompletion(storage::Transaction& tx, LedgerWrite& ledger,
+                              MaterializationTaskRow& task, v1::CompleteTaskResponse& response) {
+  task.state = std::string(kSucceeded);
+  task.finished_at_micros = ledger.now_micros();
+  task.lease_expires_micros = 0;
+  if (absl::Status s = ledger.SaveTask(task); !s.ok()) return s;
+  absl::StatusOr<std::optional<MaterializationJobRow>> job =
+      tx.GetMaterializationJob(task.job_id, Lock::kForUpdate);
+  if (!job.ok()) return job.status();
+  if (!job->has_value()) return absl::InternalError("materialization task without its job");
+  MaterializationJobRow& row = **job;
+  row.succeeded_count += 1;
+  const bool done = row.succeeded_count == row.task_count && !JobFinished(row.state);
+  if (done) {
+    row.state = std::string(kSucceeded);
+    row.finished_at_micros = ledger.now_micros();
+  }
+  if (absl::Status s = ledger.SaveJob(row, /*log=*/done); !s.ok()) return s;
+  response.set_job_state(JobStateOf(row.state));
+  return absl::OkStatus();
+}
+
+bool IsFeatureView(const MaterializationTaskRow& task) {
+  return task.view_kind == storage::TableOf(storage::ObjectKind::kFeatureView).kind_name;
+}
+
+}  // namespace
+
 absl::StatusOr<v1::CompleteTaskResponse> MaterializationCoordinator::Complete(
     const registry::WriteOptions& who, const v1::CompleteTaskRequest& q) {
   registry::WriteOptions options = who;
   options.request_id.clear();
   v1::CompleteTaskResponse response;
+
+  // A plain feature view's completion joins the others of its view (the task's view and range
+  // never change, so an unlocked read says which group); the group's transaction locks the task
+  // and checks the lease again.
+  std::optional<MaterializationTaskRow> peeked;
+  if (!q.task_id().empty() && !q.lease_id().empty()) {
+    absl::Status read =
+        store_.Run(storage::TxMode::kReadOnly, [&](storage::Transaction& tx) -> absl::Status {
+          absl::StatusOr<std::optional<MaterializationTaskRow>> task =
+              tx.GetMaterializationTask(q.task_id());
+          if (!task.ok()) return task.status();
+          peeked = *std::move(task);
+          return absl::OkStatus();
+        });
+    if (!read.ok()) return read;
+  }
+  if (peeked.has_value() && IsFeatureView(*peeked)) {
+    MaterializationTaskRow task;
+    registry::AppendHooks hooks;
+    hooks.check = [&](registry::RegistryWrite& w) -> absl::StatusOr<bool> {
+      response.Clear();
+      LedgerWrite ledger(w.transaction(), w.context().now(), options);
+      absl::StatusOr<MaterializationTaskRow> held =
+          HeldTask(w.transaction(), q.task_id(), q.lease_id());
+      if (!held.ok()) return held.status();
+      task = *std::move(held);
+      return CheckCompletion(w.transaction(), ledger, task, response);
+    };
+    hooks.then = [&](registry::RegistryWrite& w) -> absl::Status {
+      LedgerWrite ledger(w.transaction(), w.context().now(), options);
+      return FinishCompletion(w.transaction(), ledger, task, response);
+    };
+    absl::Status status = appends_.Append(
+        peeked->project, peeked->view_name,
+        registry::ToProto(absl::FromUnixMicros(peeked->start_micros)),
+        registry::ToProto(absl::FromUnixMicros(peeked->end_micros)), options, &hooks);
+    if (!status.ok()) return status;
+    return response;
+  }
+
+  // Other kinds record no interval; a task that is not there gets HeldTask's answer.
   absl::Status status = registry_.Write(options, [&](registry::RegistryWrite& w) -> absl::Status {
     response.Clear();
     storage::Transaction& tx = w.transaction();
     LedgerWrite ledger(tx, w.context().now(), options);
     absl::StatusOr<MaterializationTaskRow> task = HeldTask(tx, q.task_id(), q.lease_id());
     if (!task.ok()) return task.status();
-    if (task->state == kSucceeded) {
-      // A retry of a completion that committed (its reply was lost): recorded once already.
-      absl::StatusOr<std::optional<MaterializationJobRow>> job =
-          tx.GetMaterializationJob(task->job_id);
-      if (!job.ok()) return job.status();
-      response.set_already_completed(true);
-      if (job->has_value()) response.set_job_state(JobStateOf((*job)->state));
-      return absl::OkStatus();
-    }
-    if (task->state != kLeased) return NotLeased(*task);
-    if (absl::Status s = ledger.RequireWriteView(task->project, task->view_kind, task->view_name);
-        !s.ok()) {
-      return s;
-    }
-    if (task->view_kind == storage::TableOf(storage::ObjectKind::kFeatureView).kind_name) {
-      // Feast's place for it, through the view's own write path (row lock, change log).
+    absl::StatusOr<bool> record = CheckCompletion(tx, ledger, *task, response);
+    if (!record.ok() || !*record) return record.status();
+    if (IsFeatureView(*task)) {
+      // Only when the task appeared between the read above and this transaction.
       absl::Status recorded =
           w.ApplyMaterialization(task->project, task->view_name,
                                  registry::ToProto(absl::FromUnixMicros(task->start_micros)),
@@ -216,24 +320,7 @@ absl::StatusOr<v1::CompleteTaskResponse> MaterializationCoordinator::Complete(
               .status();
       if (!recorded.ok()) return recorded;
     }
-    task->state = std::string(kSucceeded);
-    task->finished_at_micros = ledger.now_micros();
-    task->lease_expires_micros = 0;
-    if (absl::Status s = ledger.SaveTask(*task); !s.ok()) return s;
-    absl::StatusOr<std::optional<MaterializationJobRow>> job =
-        tx.GetMaterializationJob(task->job_id, Lock::kForUpdate);
-    if (!job.ok()) return job.status();
-    if (!job->has_value()) return absl::InternalError("materialization task without its job");
-    MaterializationJobRow& row = **job;
-    row.succeeded_count += 1;
-    const bool done = row.succeeded_count == row.task_count && !JobFinished(row.state);
-    if (done) {
-      row.state = std::string(kSucceeded);
-      row.finished_at_micros = ledger.now_micros();
-    }
-    if (absl::Status s = ledger.SaveJob(row, /*log=*/done); !s.ok()) return s;
-    response.set_job_state(JobStateOf(row.state));
-    return absl::OkStatus();
+    return FinishCompletion(tx, ledger, *task, response);
   });
   if (!status.ok()) return status;
   return response;

@@ -4,6 +4,7 @@
 #include "absl/time/time.h"
 #include "larder/v1/materialization.pb.h"
 #include "server/registry/clock.h"
+#include "server/registry/coalesced_appends.h"
 #include "server/registry/registry.h"
 #include "storage/store.h"
 
@@ -21,10 +22,12 @@ struct CoordinatorOptions {
 // Plans materialization jobs, leases their tasks to workers and records completed ranges: the
 // larder.v1.Materialization operations, without transport. Every operation is one database
 // transaction through Registry::Write (so completion appends the interval with the view's own
-// write path, in the transaction that closes the task) or a read-only Store::Run. Rows are locked
-// in one order everywhere (tasks, then the view, then the job) so concurrent calls do not
-// deadlock each other. Job and task transitions go to the change log (kinds
-// materialization_job / materialization_task). Time comes from `clock`.
+// write path, in the transaction that closes the task) or a read-only Store::Run. Completions of
+// tasks of one feature view that arrive together share one transaction (CoalescedAppends): one
+// rewrite of the view for all of them, each task closed in it. Rows are locked in one order
+// everywhere (tasks, then the view, then the job) so concurrent calls do not deadlock each other.
+// Job and task transitions go to the change log (kinds materialization_job / materialization_task).
+// Time comes from `clock`.
 //
 // `who` carries the caller's permissions (nullptr access: auth off) and actor; its request_id
 // is ignored (plans carry their own). Permission checks: WRITE_ONLINE on the view for planning,
@@ -40,7 +43,7 @@ class MaterializationCoordinator {
   // `registry`, `store` and `clock` are not owned and must outlive the coordinator.
   MaterializationCoordinator(registry::Registry& registry, storage::Store& store,
                              registry::Clock& clock, CoordinatorOptions options = {})
-      : registry_(registry), store_(store), clock_(clock), options_(options) {}
+      : registry_(registry), store_(store), clock_(clock), options_(options), appends_(registry) {}
   MaterializationCoordinator(const MaterializationCoordinator&) = delete;
   MaterializationCoordinator& operator=(const MaterializationCoordinator&) = delete;
 
@@ -70,6 +73,8 @@ class MaterializationCoordinator {
   storage::Store& store_;
   registry::Clock& clock_;
   const CoordinatorOptions options_;
+  // Completions of tasks of one feature view, merged into shared transactions.
+  registry::CoalescedAppends appends_;
 };
 
 }  // namespace larder::coordinator

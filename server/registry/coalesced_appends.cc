@@ -7,12 +7,13 @@ namespace larder::registry {
 absl::Status CoalescedAppends::Append(absl::string_view project, absl::string_view view_name,
                                       const google::protobuf::Timestamp& start,
                                       const google::protobuf::Timestamp& end,
-                                      const WriteOptions& options) {
+                                      const WriteOptions& options, const AppendHooks* hooks) {
   ViewKey key(project, view_name);
   Waiter me;
   me.append.start = start;
   me.append.end = end;
   me.append.options = &options;
+  me.append.hooks = hooks;
   std::vector<Waiter*> group;
   {
     absl::MutexLock lock(&mu_);

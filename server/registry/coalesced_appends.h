@@ -40,10 +40,12 @@ class CoalescedAppends {
 
   // Appends [start, end) to the view as `options`' caller, in a group with concurrent appends to
   // the same view. Returns once the interval is durable (or this caller's error): exactly what
-  // Registry::ApplyMaterialization returns for the same call.
+  // Registry::ApplyMaterialization returns for the same call. `hooks` (not owned; may be null)
+  // is the caller's own work that commits in the group's transaction (AppendHooks).
   absl::Status Append(absl::string_view project, absl::string_view view_name,
                       const google::protobuf::Timestamp& start,
-                      const google::protobuf::Timestamp& end, const WriteOptions& options);
+                      const google::protobuf::Timestamp& end, const WriteOptions& options,
+                      const AppendHooks* hooks = nullptr);
 
   // How many transactions ran and how many appends they carried (for tests and benchmarks).
   std::pair<int64_t, int64_t> groups_and_appends() const ABSL_LOCKS_EXCLUDED(mu_);

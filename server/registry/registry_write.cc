@@ -4,6 +4,7 @@
 #include <optional>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "server/registry/access_control.h"
@@ -424,17 +425,46 @@ absl::StatusOr<WriteResult> RegistryWrite::ApplyMaterialization(
                 old_version + 1);
 }
 
+namespace {
+
+// A hook's answer that belongs to its caller alone, rather than to the group's transaction.
+bool CallersOwn(const absl::Status& status) {
+  return absl::IsInvalidArgument(status) || absl::IsNotFound(status) ||
+         absl::IsFailedPrecondition(status) || absl::IsPermissionDenied(status);
+}
+
+}  // namespace
+
 absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
                                                   absl::string_view view_name,
                                                   absl::Span<IntervalAppend> appends) {
+  // Callers' checks first: the rows they lock come before the view in the lock order.
+  std::vector<bool> appending(appends.size(), true);
+  bool any = false;
+  for (size_t i = 0; i < appends.size(); ++i) {
+    IntervalAppend& append = appends[i];
+    append.result = absl::OkStatus();  // Store::Run may run this body again
+    if (append.hooks == nullptr || !append.hooks->check) {
+      any = true;
+      continue;
+    }
+    absl::StatusOr<bool> go = append.hooks->check(*this);
+    if (!go.ok() && !CallersOwn(go.status())) return go.status();
+    if (!go.ok()) append.result = go.status();
+    appending[i] = go.ok() && *go;
+    any = any || appending[i];
+  }
+  if (!any) return absl::OkStatus();
   absl::StatusOr<LockedView> locked = LockViewForAppend(tx_, project, view_name);
   if (!locked.ok()) return locked.status();
   feast::core::FeatureView* view = &locked->view;
   const google::protobuf::Timestamp now = context_.now_proto();
   const WriteOptions* last = nullptr;               // the last caller whose interval was appended
   absl::flat_hash_set<absl::string_view> requests;  // request ids seen earlier in the group
-  for (IntervalAppend& append : appends) {
-    append.result = absl::OkStatus();  // Store::Run may run this body again
+  for (size_t i = 0; i < appends.size(); ++i) {
+    IntervalAppend& append = appends[i];
+    if (!appending[i]) continue;
+    appending[i] = false;  // until its interval is appended below
     const WriteOptions& options = *append.options;
     if (!options.request_id.empty()) {
       if (!requests.insert(options.request_id).second) continue;  // the same call, retried
@@ -449,6 +479,7 @@ absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
       continue;
     }
     AppendInterval(*view, append.start, append.end, now);
+    appending[i] = true;
     // Every appended caller but the last is remembered by request id only; the last one's
     // id goes on the group's change-log entry.
     if (last != nullptr && !last->request_id.empty()) {
@@ -461,9 +492,18 @@ absl::Status RegistryWrite::ApplyMaterializations(absl::string_view project,
   ObjectRow row{std::string(project), std::string(view_name), view->SerializeAsString(),
                 context_.now_seconds(), version};
   if (absl::Status s = tx_.UpdateObject(ObjectKind::kFeatureView, row); !s.ok()) return s;
-  return WriteContext(tx_, context_.now(), *last)
-      .Committed(ObjectKind::kFeatureView, project, view_name, ChangeOp::kUpdate, version,
-                 std::move(row.proto));
+  if (absl::Status s = WriteContext(tx_, context_.now(), *last)
+                           .Committed(ObjectKind::kFeatureView, project, view_name,
+                                      ChangeOp::kUpdate, version, std::move(row.proto));
+      !s.ok()) {
+    return s;
+  }
+  for (size_t i = 0; i < appends.size(); ++i) {
+    const IntervalAppend& append = appends[i];
+    if (!appending[i] || append.hooks == nullptr || !append.hooks->then) continue;
+    if (absl::Status s = append.hooks->then(*this); !s.ok()) return s;
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<WriteResult> RegistryWrite::UpdateInfra(absl::string_view project,

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -27,11 +28,26 @@ struct WriteResult {
   int64_t new_version = 0;  // 0: does not exist afterwards
 };
 
+class RegistryWrite;
+
+// A caller's own work that must commit in the same transaction as its interval (closing the
+// materialization task that produced it), run by the group (RegistryWrite::ApplyMaterializations).
+// `check` runs before the view is locked, so rows it locks come first in the lock order; it
+// writes nothing, and returns whether to append the interval (false: the caller is answered OK
+// without one), or the caller's own refusal (INVALID_ARGUMENT, NOT_FOUND, FAILED_PRECONDITION,
+// PERMISSION_DENIED). Any other error (the database's) fails the whole group. `then` runs after
+// the view is written, for callers whose interval was appended; its error fails the group.
+struct AppendHooks {
+  std::function<absl::StatusOr<bool>(RegistryWrite&)> check;
+  std::function<absl::Status(RegistryWrite&)> then;
+};
+
 // One caller's interval in a group of appends to one view (RegistryWrite::ApplyMaterializations).
 struct IntervalAppend {
   google::protobuf::Timestamp start;
   google::protobuf::Timestamp end;
   const WriteOptions* options = nullptr;  // this caller's request id, actor and permissions
+  const AppendHooks* hooks = nullptr;     // this caller's own work, if any
   absl::Status result;                    // this caller's own outcome, set by the group
 };
 
@@ -78,8 +94,9 @@ class RegistryWrite {
   // appended caller's request id and actor; the other callers' request ids are recorded with
   // Transaction::RecordRequest), so a group costs about what one call does. A caller whose
   // request id is already committed, or earlier in the group, is answered OK without appending
-  // again; a caller without permission gets its own error in `result` and the others go on. The
-  // returned error (a missing view, a database error) is every caller's.
+  // again; a caller without permission gets its own error in `result` and the others go on.
+  // Callers' hooks run as AppendHooks says. The returned error (a missing view, a database
+  // error) is every caller's.
   absl::Status ApplyMaterializations(absl::string_view project, absl::string_view view_name,
                                      absl::Span<IntervalAppend> appends);
   absl::StatusOr<WriteResult> UpdateInfra(absl::string_view project,

@@ -6,10 +6,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <fstream>
 #include <map>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "client/registry_client.h"
@@ -320,6 +322,61 @@ LARDER_BACKEND_TEST(
     "materialization: expired leases are re-offered, a stale holder is refused, "
     "a retried completion records once",
     LeasesExpireAndCompleteOnce)
+
+// Completions of one view that arrive together share a transaction on the server; each must
+// still close its own task and record its own range exactly once.
+void ConcurrentCompletionsOfOneView(ScratchDatabase& db) {
+  MatServer s(db);
+  ApplyDemo(s.api);
+  REQUIRE_OK(s.api.Apply("p", View("v", 86400)));
+  client::RegistryClient& c = *s.client;
+  constexpr int kTasks = 64, kWorkers = 8;
+  v1::MaterializationJob job = Plan(c, Range(kT0 - kTasks * kHour, kT0, {"v"}, 3600));
+  REQUIRE(job.tasks_size() == kTasks);
+  // One lease call takes them all, oldest first.
+  absl::StatusOr<v1::LeaseTasksResponse> leased = c.LeaseTasks("w", kTasks, absl::Seconds(300));
+  REQUIRE(leased.ok());
+  REQUIRE(leased->tasks_size() == kTasks);
+  for (int i = 0; i < kTasks; ++i) CHECK(leased->tasks(i).task_id() == job.tasks(i).task_id());
+
+  std::vector<std::unique_ptr<client::RegistryClient>> clients;
+  for (int w = 0; w < kWorkers; ++w) clients.push_back(s.MakeClient(""));
+  std::atomic<int> failed{0}, repeated{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < kWorkers; ++w) {
+    workers.emplace_back([&, w] {
+      for (int i = w; i < kTasks; i += kWorkers) {
+        absl::StatusOr<v1::CompleteTaskResponse> done = clients[w]->CompleteTask(leased->tasks(i));
+        if (!done.ok()) ++failed;
+        if (done.ok() && done->already_completed()) ++repeated;
+      }
+    });
+  }
+  for (std::thread& t : workers) t.join();
+  CHECK(failed == 0);
+  CHECK(repeated == 0);
+
+  std::vector<std::pair<int64_t, int64_t>> expected;
+  for (int i = 0; i < kTasks; ++i) {
+    expected.emplace_back(kT0 - (kTasks - i) * kHour, kT0 - (kTasks - i - 1) * kHour);
+  }
+  auto intervals = IntervalsOf(c, "v");
+  std::sort(intervals.begin(), intervals.end());
+  CHECK(intervals == expected);
+  absl::StatusOr<v1::MaterializationJob> finished = c.GetJob(job.job_id(), true);
+  REQUIRE(finished.ok());
+  CHECK(finished->state() == v1::JOB_SUCCEEDED);
+  CHECK(finished->progress().succeeded() == kTasks);
+  for (const auto& t : finished->tasks()) CHECK(t.state() == v1::TASK_SUCCEEDED);
+  // Completed again by the same lease: answered, nothing recorded twice.
+  absl::StatusOr<v1::CompleteTaskResponse> again = c.CompleteTask(leased->tasks(0));
+  REQUIRE(again.ok());
+  CHECK(again->already_completed());
+  CHECK(IntervalsOf(c, "v").size() == static_cast<size_t>(kTasks));
+}
+LARDER_BACKEND_TEST(
+    "materialization: 8 workers completing one view's tasks at once record every range once",
+    ConcurrentCompletionsOfOneView)
 
 void RetriesAndFailureLimit(ScratchDatabase& db) {
   MatServer s(db);

@@ -1,0 +1,9 @@
+-- LeaseTasks takes the oldest due pending tasks in (not_before_micros, job_id, task_index) order.
+-- With only (state, not_before_micros) indexed, the database read every due task and sorted them
+-- to return a few (and, in a locking read, locked every one it read); with the whole order in the
+-- index it reads the first rows and stops, so a lease costs what it returns, not the size of the
+-- backlog. The old index is a prefix of this one. Expired leases are taken by their own query, on
+-- idx_larder_mat_tasks_expiry. One ALTER, so the step either happens whole or not at all.
+ALTER TABLE larder_materialization_tasks
+  ADD INDEX idx_larder_mat_tasks_lease_order (state, not_before_micros, job_id, task_index),
+  DROP INDEX idx_larder_mat_tasks_due;

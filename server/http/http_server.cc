@@ -161,7 +161,7 @@ absl::Status HttpServer::Start() {
   server_->set_keep_alive_timeout(options_.read_timeout_s);
   server_->set_keep_alive_max_count(1000);
   // Only POST routes read a body (a materialization plan: a few hundred bytes); anything over
-  // this is refused with 413 before it is read.
+  // this is refused with 413 and never handed to a route (httplib discards it as it arrives).
   server_->set_payload_max_length(kMaxBodyBytes);
   // httplib writes a response's headers and body separately; with Nagle's algorithm on, the
   // second write waits for the client's delayed ACK (~40 ms) on every keep-alive request.

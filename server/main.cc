@@ -314,7 +314,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2))) {
       if (config.materialization_job_retention > absl::ZeroDuration() &&
           absl::Now() >= next_job_sweep) {
-        next_job_sweep = absl::Now() + absl::Seconds(config.materialization_job_sweep_interval_s);
+        const absl::Time started = absl::Now();
+        next_job_sweep = started + absl::Seconds(config.materialization_job_sweep_interval_s);
         absl::StatusOr<int64_t> swept =
             job_retention.Sweep(clock.Now() - config.materialization_job_retention);
         if (!swept.ok()) {
@@ -322,8 +323,8 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                     << swept.status().message() << std::endl;
         } else if (*swept > 0) {
           std::cout << "larder: removed " << *swept << " materialization jobs finished over "
-                    << absl::FormatDuration(config.materialization_job_retention) << " ago"
-                    << std::endl;
+                    << absl::FormatDuration(config.materialization_job_retention) << " ago (in "
+                    << absl::FormatDuration(absl::Now() - started) << ")" << std::endl;
         }
       }
       if (config.history_retention > absl::ZeroDuration() && absl::Now() >= next_compaction) {

@@ -11,6 +11,7 @@ namespace larder {
 void LogStartupConfig(const observability::Logger& logger, const ServerConfig& config) {
   const std::string db = observability::RedactUrl(config.db_url);
   const std::string retention = absl::FormatDuration(config.history_retention);
+  const std::string job_retention = absl::FormatDuration(config.materialization_job_retention);
   logger.Log(observability::LogLevel::kInfo, "configuration",
              {{"db", db},
               {"addr", config.listen_address},
@@ -21,6 +22,7 @@ void LogStartupConfig(const observability::Logger& logger, const ServerConfig& c
               {"staged_apply", config.staged_apply},
               {"staged_apply_timeout_s", config.staged_apply_timeout_s},
               {"history_retention", retention},
+              {"materialization_job_retention", job_retention},
               {"auth_tokens_file", config.auth_tokens_file},
               {"auth_jwks_file", config.auth_jwks_file},
               {"auth_issuer", config.auth_issuer},

@@ -25,6 +25,7 @@
 #include "server/auth/jwt_authenticator.h"
 #include "server/auth/static_tokens.h"
 #include "server/config_log.h"
+#include "server/coordinator/job_retention.h"
 #include "server/coordinator/materialization_coordinator.h"
 #include "server/file_clock.h"
 #include "server/grpc/feast/feast_grpc_service.h"
@@ -36,6 +37,7 @@
 #include "server/http/feast_rest_api.h"
 #include "server/http/http_server.h"
 #include "server/http/larder_rest_api.h"
+#include "server/http/materialization_rest_api.h"
 #include "server/http/rest_call.h"
 #include "server/http/router.h"
 #include "server/http/static_files.h"
@@ -185,6 +187,7 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                                                  .staged = &staged_writes});
   coordinator::MaterializationCoordinator materialization(registry, **store, clock);
   service::MaterializationService materialization_service(materialization, runner);
+  coordinator::JobRetention job_retention(registry);
   // As many workers as database connections: more would only queue on the connection pool.
   // Declared after the services they call into, so it is joined before they go.
   grpc_edge::WorkerPool workers(config.max_db_connections);
@@ -256,6 +259,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   // Larder's own history and change feed (the web UI's History tab and Changes page).
   http::RestCaller larder_rest_caller(larder_service, registry);
   http::AddLarderRestApi(http_routes, larder_rest_caller);
+  // Materialization jobs: list, show, plan and cancel (workers lease over gRPC).
+  http::RestCaller materialization_rest_caller(materialization_service, registry);
+  http::AddMaterializationRestApi(http_routes, materialization_rest_caller);
   const std::string ui_dir = config.ui_dir.empty() ? LARDER_UI_DEFAULT_DIR : config.ui_dir;
   std::optional<http::StaticFiles> ui = http::StaticFiles::Open(ui_dir);
   if (!ui.has_value() && !config.ui_dir.empty()) {
@@ -299,11 +305,28 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   if (config.cache_poll_ms > 0) follower.Start();
 
   // Housekeeping: discards what clients staged (commit=false) and will never commit (their
-  // connection closed, or they went idle past the timeout), and applies history retention.
+  // connection closed, or they went idle past the timeout), and applies history retention of
+  // the change log and of finished materialization jobs.
   absl::Notification stopping;
   std::thread housekeeping([&] {
     absl::Time next_compaction = absl::Now();
+    absl::Time next_job_sweep = absl::Now();
     while (!stopping.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+      if (config.materialization_job_retention > absl::ZeroDuration() &&
+          absl::Now() >= next_job_sweep) {
+        const absl::Time started = absl::Now();
+        next_job_sweep = started + absl::Seconds(config.materialization_job_sweep_interval_s);
+        absl::StatusOr<int64_t> swept =
+            job_retention.Sweep(clock.Now() - config.materialization_job_retention);
+        if (!swept.ok()) {
+          std::cerr << "larder: materialization job retention failed (will retry): "
+                    << swept.status().message() << std::endl;
+        } else if (*swept > 0) {
+          std::cout << "larder: removed " << *swept << " materialization jobs finished over "
+                    << absl::FormatDuration(config.materialization_job_retention) << " ago (in "
+                    << absl::FormatDuration(absl::Now() - started) << ")" << std::endl;
+        }
+      }
       if (config.history_retention > absl::ZeroDuration() && absl::Now() >= next_compaction) {
         next_compaction = absl::Now() + absl::Seconds(config.history_compact_interval_s);
         absl::StatusOr<registry::Registry::Compaction> compacted =

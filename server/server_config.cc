@@ -51,6 +51,10 @@ flags:
   --history-retention=DUR  compact change-log entries older than DUR (e.g. 2160h); as-of
                            reads inside the window stay exact (default 0: keep everything)
   --history-compact-interval-s=N  how often to compact when retention is set (default 600)
+  --materialization-job-retention=DUR  remove materialization jobs (and their tasks) this
+                           long after they finished, e.g. 30d or 72h (default 30d; 0: keep
+                           all); the intervals they recorded on feature views stay
+  --materialization-job-sweep-interval-s=N  how often to remove them (default 600)
   --auth-tokens=FILE       require a bearer token from FILE on every call (docs/auth.md)
   --auth-jwks=FILE         require an OIDC RS256 JWT signed by a key in this JWKS file
   --auth-issuer=ISS        JWTs must carry this `iss` (default: not checked)
@@ -102,6 +106,21 @@ int* CountFlag(ServerConfig& config, absl::string_view flag) {
   if (flag == "--shutdown-grace-seconds") return &config.shutdown_grace_seconds;
   if (flag == "--tls-reload-interval-s") return &config.tls_reload_interval_s;
   return nullptr;
+}
+
+// A retention period: "30d" (whole days, what operators think in) or any absl duration
+// ("720h", "90m", "0"). False for anything else or a negative one.
+bool ParseRetention(absl::string_view text, absl::Duration& out) {
+  int64_t days = 0;
+  if (absl::EndsWith(text, "d") && absl::SimpleAtoi(text.substr(0, text.size() - 1), &days)) {
+    if (days < 0 || days > 100 * 365) return false;
+    out = absl::Hours(24 * days);
+    return true;
+  }
+  absl::Duration parsed;
+  if (!absl::ParseDuration(text, &parsed) || parsed < absl::ZeroDuration()) return false;
+  out = parsed;
+  return true;
 }
 }  // namespace
 
@@ -207,6 +226,21 @@ absl::StatusOr<ServerConfig> ParseServerConfig(const std::vector<std::string>& a
       } else if (!absl::SimpleAtoi(*v, &config.history_compact_interval_s) ||
                  config.history_compact_interval_s <= 0) {
         return absl::InvalidArgumentError("--history-compact-interval-s must be a positive number");
+      }
+    } else if (flag == "--materialization-job-retention" ||
+               flag == "--materialization-job-sweep-interval-s") {
+      absl::StatusOr<std::string> v = take_value();
+      if (!v.ok()) return v.status();
+      if (flag == "--materialization-job-retention") {
+        if (!ParseRetention(*v, config.materialization_job_retention)) {
+          return absl::InvalidArgumentError(
+              "--materialization-job-retention must be a duration such as 30d or 72h (0: keep "
+              "all jobs)");
+        }
+      } else if (!absl::SimpleAtoi(*v, &config.materialization_job_sweep_interval_s) ||
+                 config.materialization_job_sweep_interval_s <= 0) {
+        return absl::InvalidArgumentError(
+            "--materialization-job-sweep-interval-s must be a positive number");
       }
     } else if (flag == "--revision-order") {
       absl::StatusOr<std::string> v = take_value();

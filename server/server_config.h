@@ -48,6 +48,13 @@ struct ServerConfig {
   // --history-compact-interval-s: how often a replica compacts (when retention is set).
   int history_compact_interval_s = 600;
 
+  // --materialization-job-retention=DURATION: finished materialization jobs (and their tasks)
+  // are removed this long after they finished (docs/materialization.md, "Job history"). Zero:
+  // keep all. Accepts days ("30d") besides Go-style durations.
+  absl::Duration materialization_job_retention = absl::Hours(30 * 24);
+  // --materialization-job-sweep-interval-s: how often a replica removes them.
+  int materialization_job_sweep_interval_s = 600;
+
   // --http-addr (env LARDER_HTTP_ADDR): the HTTP listener for Feast's REST API, the web UI,
   // /metrics, /healthz and /readyz (docs/http.md); Feast's REST registry port. Empty: no HTTP.
   std::string http_address = "0.0.0.0:6572";

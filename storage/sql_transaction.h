@@ -69,6 +69,10 @@ class SqlTransaction : public Transaction {
       absl::string_view project, absl::string_view view_name) override;
   absl::StatusOr<std::vector<MaterializationTaskRow>> LeasableMaterializationTasks(
       int64_t now_micros, int limit) override;
+  // Job retention (sql_materialization_retention.cc).
+  absl::StatusOr<std::vector<MaterializationJobRow>> FinishedMaterializationJobs(
+      int64_t finished_before_micros, int limit) override;
+  absl::StatusOr<bool> DeleteFinishedMaterializationJob(absl::string_view job_id) override;
 
   void RecordChange(ChangeRecord change) override { pending_changes_.push_back(std::move(change)); }
   void RecordRequest(std::string request_id, int64_t micros) override {

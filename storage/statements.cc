@@ -81,7 +81,7 @@ KindStatements BuildKind(const Dialect& d, const KindTable& t) {
 
 }  // namespace
 
-Statements::Statements(const Dialect& d) : materialization(d) {
+Statements::Statements(const Dialect& d) : materialization(d), materialization_retention(d) {
   for (const KindTable& t : AllKindTables()) {
     per_kind[static_cast<size_t>(t.kind)] = BuildKind(d, t);
   }

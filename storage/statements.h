@@ -4,6 +4,7 @@
 
 #include "storage/connection.h"
 #include "storage/dialect.h"
+#include "storage/materialization_retention.h"
 #include "storage/materialization_statements.h"
 #include "storage/object_kind.h"
 
@@ -77,6 +78,7 @@ struct Statements {
   Statement owner_remove_project;
   Statement owned_by;
   MaterializationStatements materialization;
+  MaterializationRetentionStatements materialization_retention;
 };
 
 }  // namespace larder::storage

@@ -171,6 +171,13 @@ class Transaction {
   // skips rows others hold locked where the database can (PostgreSQL, MySQL/MariaDB).
   virtual absl::StatusOr<std::vector<MaterializationTaskRow>> LeasableMaterializationTasks(
       int64_t now_micros, int limit) = 0;
+  // Job retention: up to `limit` finished jobs (succeeded, failed or cancelled) whose
+  // finished_at is before `finished_before_micros`, oldest first.
+  virtual absl::StatusOr<std::vector<MaterializationJobRow>> FinishedMaterializationJobs(
+      int64_t finished_before_micros, int limit) = 0;
+  // Deletes the job and its tasks when the job is finished; a job in any other state (or gone)
+  // is left alone and false returned.
+  virtual absl::StatusOr<bool> DeleteFinishedMaterializationJob(absl::string_view job_id) = 0;
 
   // Queues a change-log entry; it is written, with its revision, when the transaction commits.
   virtual void RecordChange(ChangeRecord change) = 0;

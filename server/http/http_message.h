@@ -11,12 +11,13 @@ namespace larder::http {
 // One HTTP request as the router and the handlers see it: transport-neutral (no library types),
 // so handlers are tested without sockets. Header names are lower-case.
 struct HttpRequest {
-  std::string method;  // "GET", "HEAD", ...
+  std::string method;  // "GET", "HEAD", "POST", ...
   std::string path;    // percent-decoded, without the query string
   // Query parameters in arrival order; a name may repeat (?tags=a:1&tags=b:2).
   std::vector<std::pair<std::string, std::string>> query;
   std::map<std::string, std::string> headers;
   std::string peer;  // the client's address as the socket saw it ("ip:port"), for logs
+  std::string body;  // as received (POST routes); at most HttpServer::kMaxBodyBytes
   // The `{name}` segments of the route that matched, filled by Router.
   std::map<std::string, std::string> path_params;
 

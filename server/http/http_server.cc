@@ -9,6 +9,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "httplib.h"
@@ -60,24 +61,32 @@ HttpServer::~HttpServer() { Stop(); }
 HttpResponse HttpServer::Handle(HttpRequest& request) const {
   HttpResponse response;
   const bool read = request.method == "GET" || request.method == "HEAD";
+  std::vector<std::string> allowed;
   if (request.method == "OPTIONS") {
     response.status = 204;  // CORS preflight; the CORS headers are added below
     response.content_type.clear();
-  } else if (!read) {
-    response = JsonError(405, "Larder's REST API is read-only: write through the gRPC API");
-  } else if (request.path == "/healthz") {
+  } else if (read && request.path == "/healthz") {
     response.content_type = "text/plain";
     response.body = "ok\n";
-  } else if (request.path == "/readyz") {
+  } else if (read && request.path == "/readyz") {
     const bool ready = !options_.ready || options_.ready();
     response.status = ready ? 200 : 503;
     response.content_type = "text/plain";
     response.body = ready ? "ready\n" : "not ready\n";
-  } else if (request.path == "/metrics") {
+  } else if (read && request.path == "/metrics") {
     response.content_type = "text/plain; version=0.0.4";
     if (options_.metrics_text) response.body = options_.metrics_text();
-  } else if (const Router::Handler* handler = router_.Match(request); handler != nullptr) {
+  } else if (const Router::Handler* handler = router_.Match(request, &allowed);
+             handler != nullptr) {
     response = (*handler)(request);
+  } else if (!allowed.empty()) {
+    response = JsonError(405, absl::StrCat("Method Not Allowed: ", request.path, " takes ",
+                                           absl::StrJoin(allowed, ", ")));
+    response.headers.emplace_back("Allow", absl::StrJoin(allowed, ", "));
+  } else if (!read) {
+    // Only the few POST routes change state (materialization jobs); registry objects are
+    // written through gRPC.
+    response = JsonError(405, "Larder's REST API is read-only: write through the gRPC API");
   } else {
     response = JsonError(404, "Not Found");
   }
@@ -101,9 +110,9 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     if (!origin.empty() && (any || listed)) {
       response.headers.emplace_back("Access-Control-Allow-Origin", any ? "*" : origin);
       response.headers.emplace_back("Vary", "Origin");
-      response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+      response.headers.emplace_back("Access-Control-Allow-Methods", "GET, HEAD, POST, OPTIONS");
       response.headers.emplace_back("Access-Control-Allow-Headers",
-                                    "Authorization, Content-Type, If-None-Match");
+                                    "Authorization, Content-Type, If-None-Match, X-Request-Id");
       response.headers.emplace_back("Access-Control-Expose-Headers", "ETag");
     }
   }
@@ -151,7 +160,9 @@ absl::Status HttpServer::Start() {
   server_->set_write_timeout(options_.read_timeout_s, 0);
   server_->set_keep_alive_timeout(options_.read_timeout_s);
   server_->set_keep_alive_max_count(1000);
-  server_->set_payload_max_length(1 << 20);  // nothing here takes a body
+  // Only POST routes read a body (a materialization plan: a few hundred bytes); anything over
+  // this is refused with 413 and never handed to a route (httplib discards it as it arrives).
+  server_->set_payload_max_length(kMaxBodyBytes);
   // httplib writes a response's headers and body separately; with Nagle's algorithm on, the
   // second write waits for the client's delayed ACK (~40 ms) on every keep-alive request.
   server_->set_tcp_nodelay(true);
@@ -161,6 +172,7 @@ absl::Status HttpServer::Start() {
     request.method = in.method;
     request.path = in.path;
     request.peer = absl::StrCat(in.remote_addr, ":", in.remote_port);
+    request.body = in.body;
     for (const auto& [name, value] : in.params) request.query.emplace_back(name, value);
     for (const auto& [name, value] : in.headers) {
       request.headers[absl::AsciiStrToLower(name)] = value;

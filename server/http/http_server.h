@@ -23,6 +23,9 @@ namespace larder::http {
 // at most the read timeout. Thread-safe; Start once, Stop once (the destructor stops).
 class HttpServer {
  public:
+  // Request bodies over this are refused with 413.
+  static constexpr size_t kMaxBodyBytes = 1 << 20;
+
   struct Options {
     std::string address = "0.0.0.0:6572";  // HOST:PORT; port 0 picks a free one
     int threads = 64;                      // connections served at once

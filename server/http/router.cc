@@ -1,5 +1,6 @@
 #include "server/http/router.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/match.h"
@@ -20,11 +21,18 @@ bool IsCapture(absl::string_view segment) {
 }  // namespace
 
 void Router::Get(std::string pattern, Handler handler) {
-  routes_.push_back({Segments(pattern), std::move(handler)});
+  routes_.push_back({"GET", Segments(pattern), std::move(handler)});
 }
 
-const Router::Handler* Router::Match(HttpRequest& request) const {
+void Router::Post(std::string pattern, Handler handler) {
+  routes_.push_back({"POST", Segments(pattern), std::move(handler)});
+}
+
+const Router::Handler* Router::Match(HttpRequest& request,
+                                     std::vector<std::string>* allowed) const {
   const std::vector<std::string> segments = Segments(request.path);
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  const std::string method = read ? std::string("GET") : request.method;
   for (const Route& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
@@ -38,10 +46,18 @@ const Router::Handler* Router::Match(HttpRequest& request) const {
       }
     }
     if (!matched) continue;
+    if (route.method != method) {
+      if (allowed != nullptr &&
+          std::find(allowed->begin(), allowed->end(), route.method) == allowed->end()) {
+        allowed->push_back(route.method);
+      }
+      continue;
+    }
     request.path_params = std::move(params);
     return &route.handler;
   }
-  return fallback_ ? &fallback_ : nullptr;
+  if (allowed != nullptr && !allowed->empty()) return nullptr;
+  return read && fallback_ ? &fallback_ : nullptr;
 }
 
 }  // namespace larder::http

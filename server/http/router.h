@@ -8,26 +8,31 @@
 
 namespace larder::http {
 
-// Routes GET requests by path pattern: "/api/v1/entities/{name}" matches one segment per
+// Routes requests by method and path pattern: "/api/v1/entities/{name}" matches one segment per
 // `{...}` (captured into HttpRequest::path_params). Routes are tried in the order they were
 // added, so a literal route ("/entities/all") added before a captured one wins. Not thread-safe
-// while routes are added; Route() is thread-safe afterwards.
+// while routes are added; Match() is thread-safe afterwards.
 class Router {
  public:
   using Handler = std::function<HttpResponse(const HttpRequest&)>;
 
   // Adds a route for GET (and HEAD) requests on `pattern`.
   void Get(std::string pattern, Handler handler);
+  // Adds a route for POST requests on `pattern` (the few calls the REST API takes that change
+  // state; their handlers read HttpRequest::body).
+  void Post(std::string pattern, Handler handler);
 
   // Answers GET requests no route matches (the web UI's files); none: 404.
   void SetFallback(Handler handler) { fallback_ = std::move(handler); }
 
-  // The handler for `request` (its path_params filled): the matching route's, else the
-  // fallback, else nullptr.
-  const Handler* Match(HttpRequest& request) const;
+  // The handler for `request` (its path_params filled): the route matching its method and path,
+  // else for GET/HEAD the fallback, else nullptr. When routes match the path but not the method,
+  // `allowed` (if given) receives their methods ("GET", "POST"), for a 405's Allow header.
+  const Handler* Match(HttpRequest& request, std::vector<std::string>* allowed = nullptr) const;
 
  private:
   struct Route {
+    std::string method;                 // "GET" (also serves HEAD) or "POST"
     std::vector<std::string> segments;  // "{name}" captures
     Handler handler;
   };

@@ -24,6 +24,17 @@ Json HttpResult::json() const { return Json::parse(body, nullptr, false); }
 
 HttpResult HttpRequestOf(int port, const std::string& method, const std::string& path_and_query,
                          const std::vector<std::pair<std::string, std::string>>& headers) {
+  return HttpSend(port, method, path_and_query, "", "", headers);
+}
+
+HttpResult HttpPostJson(int port, const std::string& path_and_query, const std::string& json,
+                        const std::vector<std::pair<std::string, std::string>>& headers) {
+  return HttpSend(port, "POST", path_and_query, json, "application/json", headers);
+}
+
+HttpResult HttpSend(int port, const std::string& method, const std::string& path_and_query,
+                    const std::string& body, const std::string& content_type,
+                    const std::vector<std::pair<std::string, std::string>>& headers) {
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(10, 0);
   client.set_read_timeout(30, 0);
@@ -35,6 +46,8 @@ HttpResult HttpRequestOf(int port, const std::string& method, const std::string&
   request.method = method;
   request.path = path_and_query;
   request.headers = sent;
+  if (!content_type.empty()) request.headers.emplace("Content-Type", content_type);
+  request.body = body;
   HttpResult result;
   httplib::Result response = client.send(request);
   if (!response) return result;

@@ -30,6 +30,13 @@ HttpResult HttpGet(int port, const std::string& path_and_query,
 // Any method, no body.
 HttpResult HttpRequestOf(int port, const std::string& method, const std::string& path_and_query,
                          const std::vector<std::pair<std::string, std::string>>& headers = {});
+// Any method with `body`, sent with Content-Type `content_type` (empty: no Content-Type).
+HttpResult HttpSend(int port, const std::string& method, const std::string& path_and_query,
+                    const std::string& body, const std::string& content_type,
+                    const std::vector<std::pair<std::string, std::string>>& headers = {});
+// POST `json` as application/json.
+HttpResult HttpPostJson(int port, const std::string& path_and_query, const std::string& json,
+                        const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // Sends `bytes` on a fresh connection, optionally in pieces `delay_ms` apart, and returns what
 // the server answered before it closed the connection or `timeout_ms` passed (raw text).

@@ -16,6 +16,10 @@ class ModelTransaction : public storage::Transaction {
  public:
   explicit ModelTransaction(ModelStore::State& state) : s_(state) {}
 
+  static bool Finished(absl::string_view state) {
+    return state == "succeeded" || state == "failed" || state == "cancelled";
+  }
+
   static std::string Key(ObjectKind kind, absl::string_view project, absl::string_view name) {
     return std::string(kind == ObjectKind::kProject ? name : project);
   }
@@ -236,6 +240,27 @@ class ModelTransaction : public storage::Transaction {
     });
     if (static_cast<int>(out.size()) > limit) out.resize(limit);
     return out;
+  }
+  absl::StatusOr<std::vector<storage::MaterializationJobRow>> FinishedMaterializationJobs(
+      int64_t before, int limit) override {
+    std::vector<storage::MaterializationJobRow> out;
+    for (const auto& [id, job] : s_.jobs) {
+      if (Finished(job.state) && job.finished_at_micros > 0 && job.finished_at_micros < before) {
+        out.push_back(job);
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tie(a.finished_at_micros, a.job_id) < std::tie(b.finished_at_micros, b.job_id);
+    });
+    if (static_cast<int>(out.size()) > limit) out.resize(limit);
+    return out;
+  }
+  absl::StatusOr<bool> DeleteFinishedMaterializationJob(absl::string_view job_id) override {
+    auto it = s_.jobs.find(std::string(job_id));
+    if (it == s_.jobs.end() || !Finished(it->second.state)) return false;
+    s_.jobs.erase(it);
+    std::erase_if(s_.tasks, [&](const auto& e) { return e.second.job_id == job_id; });
+    return true;
   }
   void RecordChange(storage::ChangeRecord change) override {
     pending_.push_back(std::move(change));

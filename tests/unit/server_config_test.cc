@@ -56,6 +56,32 @@ TEST_CASE("Bad arguments are rejected with the offending argument named", "[conf
   CHECK_FALSE(ParseServerConfig({"--max-message-bytes=-1"}, NoEnv).ok());
 }
 
+TEST_CASE("Materialization job retention defaults to 30 days and takes days or durations",
+          "[config]") {
+  auto defaults = ParseServerConfig({}, NoEnv);
+  REQUIRE(defaults.ok());
+  CHECK(defaults->materialization_job_retention == absl::Hours(30 * 24));
+  CHECK(defaults->materialization_job_sweep_interval_s == 600);
+  auto days = ParseServerConfig({"--materialization-job-retention=7d"}, NoEnv);
+  REQUIRE(days.ok());
+  CHECK(days->materialization_job_retention == absl::Hours(7 * 24));
+  auto hours = ParseServerConfig(
+      {"--materialization-job-retention", "90m", "--materialization-job-sweep-interval-s=5"},
+      NoEnv);
+  REQUIRE(hours.ok());
+  CHECK(hours->materialization_job_retention == absl::Minutes(90));
+  CHECK(hours->materialization_job_sweep_interval_s == 5);
+  auto keep_all = ParseServerConfig({"--materialization-job-retention=0"}, NoEnv);
+  REQUIRE(keep_all.ok());
+  CHECK(keep_all->materialization_job_retention == absl::ZeroDuration());
+  for (const char* bad :
+       {"--materialization-job-retention=-1d", "--materialization-job-retention=x",
+        "--materialization-job-retention=3 days", "--materialization-job-sweep-interval-s=0"}) {
+    INFO(bad);
+    CHECK(absl::IsInvalidArgument(ParseServerConfig({bad}, NoEnv).status()));
+  }
+}
+
 TEST_CASE("The HTTP listener defaults to Feast's REST port and turns off when empty", "[config]") {
   auto defaults = ParseServerConfig({}, NoEnv);
   REQUIRE(defaults.ok());

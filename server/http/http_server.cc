@@ -64,7 +64,10 @@ HttpResponse HttpServer::Handle(HttpRequest& request) const {
     response.status = 204;  // CORS preflight; the CORS headers are added below
     response.content_type.clear();
   } else if (!read) {
-    response = JsonError(405, "Larder's REST API is read-only: write through the gRPC API");
+    const Router::Handler* handler = router_.Match(request);
+    response = handler != nullptr
+                   ? (*handler)(request)
+                   : JsonError(405, "Larder's REST API is read-only: write through the gRPC API");
   } else if (request.path == "/healthz") {
     response.content_type = "text/plain";
     response.body = "ok\n";

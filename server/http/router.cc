@@ -20,13 +20,20 @@ bool IsCapture(absl::string_view segment) {
 }  // namespace
 
 void Router::Get(std::string pattern, Handler handler) {
-  routes_.push_back({Segments(pattern), std::move(handler)});
+  routes_.push_back({false, Segments(pattern), std::move(handler)});
+}
+
+void Router::Post(std::string pattern, Handler handler) {
+  routes_.push_back({true, Segments(pattern), std::move(handler)});
 }
 
 const Router::Handler* Router::Match(HttpRequest& request) const {
   const std::vector<std::string> segments = Segments(request.path);
+  const bool read = request.method == "GET" || request.method == "HEAD";
+  const bool post = request.method == "POST";
+  if (!read && !post) return nullptr;
   for (const Route& route : routes_) {
-    if (route.segments.size() != segments.size()) continue;
+    if (route.post != post || route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
     bool matched = true;
     for (size_t i = 0; i < segments.size() && matched; ++i) {
@@ -41,7 +48,7 @@ const Router::Handler* Router::Match(HttpRequest& request) const {
     request.path_params = std::move(params);
     return &route.handler;
   }
-  return fallback_ ? &fallback_ : nullptr;
+  return read && fallback_ ? &fallback_ : nullptr;
 }
 
 }  // namespace larder::http

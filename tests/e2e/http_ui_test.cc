@@ -41,6 +41,9 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
   CHECK(deep.body == index.body);
   CHECK(HttpGet(port, "/changes").body == index.body);  // Larder's Changes page
   CHECK(HttpGet(port, "/changes/x").status == 404);
+  // Larder's History page, for every kind.
+  CHECK(HttpGet(port, "/history?project=p&kind=permission&name=readers").body == index.body);
+  CHECK(HttpGet(port, "/history/x").status == 404);
   HttpResult script = HttpGet(port, "/assets/app-1234.js");
   CHECK(script.status == 200);
   CHECK(script.Header("content-type") == "application/javascript");
@@ -84,6 +87,15 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
         Json{{"runs", Json::array()}, {"mlflow_uri", nullptr}});
   CHECK(HttpGet(port, "/api/mlflow-feature-models").json() ==
         Json{{"feature_models", Json::object()}});
+  // Its label-data reads (POSTs the label view page sends) need Feast's stores: 501 saying so,
+  // while other POSTs stay the read-only API's 405 and a GET there is no route.
+  HttpResult labels = HttpRequestOf(port, "POST", "/api/v1/list-labels");
+  CHECK(labels.status == 501);
+  CHECK(labels.json()["detail"].get<std::string>().find("offline") != std::string::npos);
+  CHECK(HttpRequestOf(port, "POST", "/api/v1/label-quality").status == 501);
+  CHECK(HttpRequestOf(port, "POST", "/api/v1/push").status == 405);
+  CHECK(HttpRequestOf(port, "POST", "/").status == 405);
+  CHECK(HttpGet(port, "/api/v1/list-labels").status == 404);
 }
 
 TEST_CASE("http: without a UI folder / says how to get one; a bad --ui-dir fails start-up",

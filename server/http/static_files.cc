@@ -85,10 +85,10 @@ HttpResponse StaticFiles::Serve(const std::string& path) const {
     if (segment == ".." || segment == ".") return JsonError(400, "Bad path");
     segments.emplace_back(segment);
   }
-  // The app's own routes (deep links: Feast's /p/..., Larder's /changes) load the app, which
-  // routes them in the browser.
+  // The app's own routes (deep links: Feast's /p/..., Larder's /changes and /history) load the
+  // app, which routes them in the browser.
   if (segments.empty() || segments.front() == "p" ||
-      (segments.size() == 1 && segments.front() == "changes")) {
+      (segments.size() == 1 && (segments.front() == "changes" || segments.front() == "history"))) {
     std::optional<HttpResponse> index = File("index.html");
     return index.has_value() ? *index : JsonError(404, "Not Found");
   }

@@ -74,6 +74,19 @@ void AddUiRoutes(Router& router, const RestCaller& caller, const StaticFiles* ui
   router.Get("/api/mlflow-feature-usage",
              fixed({{"feature_usage", Json::object()}, {"mlflow_enabled", false}}));
   router.Get("/api/mlflow-feature-models", fixed({{"feature_models", Json::object()}}));
+  // Feast's UI server also answers the label view page's reads of label rows (POSTs under
+  // /api/v1) from the feature store's offline and online stores, which Larder does not have:
+  // 501 saying so, which the page shows, rather than the 405 of a write.
+  const auto no_label_data = [](const HttpRequest&) {
+    return JsonError(501,
+                     "Larder serves the registry only: label data is read from Feast's offline "
+                     "and online stores (Feast's UI server, feast ui, answers this)");
+  };
+  for (const char* path :
+       {"/api/v1/list-labels", "/api/v1/label-quality", "/api/v1/get-online-labels",
+        "/api/v1/active-learning/candidates", "/api/v1/training-dataset/export"}) {
+    router.Post(path, no_label_data);
+  }
   router.SetFallback([ui](const HttpRequest& http) {
     if (absl::StartsWith(http.path, "/api/")) return JsonError(404, "Not Found");
     if (ui == nullptr) {

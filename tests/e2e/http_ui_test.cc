@@ -23,6 +23,11 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
   mkdir((ui + "/assets").c_str(), 0755);
   Write(ui + "/index.html", "<html>feast ui</html>");
   Write(ui + "/assets/app-1234.js", "console.log('app')");
+  std::string big_script;
+  for (int i = 0; big_script.size() < (1 << 20); ++i) {
+    big_script += "console.log('line " + std::to_string(i) + "');\n";
+  }
+  Write(ui + "/assets/big-5678.js", big_script);
   Write(dir.File("secret.txt"), "TOP-SECRET");
   REQUIRE(symlink(dir.File("secret.txt").c_str(), (ui + "/leak.txt").c_str()) == 0);
 
@@ -41,11 +46,22 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
   CHECK(deep.body == index.body);
   CHECK(HttpGet(port, "/changes").body == index.body);  // Larder's Changes page
   CHECK(HttpGet(port, "/changes/x").status == 404);
+  // Larder's History page, for every kind.
+  CHECK(HttpGet(port, "/history?project=p&kind=permission&name=readers").body == index.body);
+  CHECK(HttpGet(port, "/history/x").status == 404);
   HttpResult script = HttpGet(port, "/assets/app-1234.js");
   CHECK(script.status == 200);
   CHECK(script.Header("content-type") == "application/javascript");
   CHECK(script.Header("cache-control").find("immutable") != std::string::npos);
   CHECK(HttpGet(port, "/assets/missing.js").status == 404);
+  // A browser accepts Brotli too, but gets gzip (httplib's Brotli takes seconds per megabyte).
+  HttpResult zipped =
+      HttpGet(port, "/assets/big-5678.js", {{"Accept-Encoding", "gzip, deflate, br"}});
+  CHECK(zipped.status == 200);
+  CHECK(zipped.Header("content-encoding") == "gzip");
+  CHECK(zipped.body == big_script);
+  CHECK(HttpGet(port, "/api/v1/projects", {{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}})
+            .Header("content-encoding") == "gzip");
   // API paths never fall through to the UI.
   CHECK(HttpGet(port, "/api/v1/nothing").json()["detail"] == "Not Found");
 
@@ -84,6 +100,15 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
         Json{{"runs", Json::array()}, {"mlflow_uri", nullptr}});
   CHECK(HttpGet(port, "/api/mlflow-feature-models").json() ==
         Json{{"feature_models", Json::object()}});
+  // Its label-data reads (POSTs the label view page sends) need Feast's stores: 501 saying so,
+  // while other POSTs stay the read-only API's 405 and a GET there is no route.
+  HttpResult labels = HttpRequestOf(port, "POST", "/api/v1/list-labels");
+  CHECK(labels.status == 501);
+  CHECK(labels.json()["detail"].get<std::string>().find("offline") != std::string::npos);
+  CHECK(HttpRequestOf(port, "POST", "/api/v1/label-quality").status == 501);
+  CHECK(HttpRequestOf(port, "POST", "/api/v1/push").status == 405);
+  CHECK(HttpRequestOf(port, "POST", "/").status == 405);
+  CHECK(HttpGet(port, "/api/v1/list-labels").status == 404);
 }
 
 TEST_CASE("http: without a UI folder / says how to get one; a bad --ui-dir fails start-up",

@@ -15,7 +15,7 @@ import {
   EuiSpacer,
   EuiText,
 } from "@elastic/eui";
-import { fetchChanges, formatTime, objectPage } from "./larderApi";
+import { fetchChanges, formatTime, historyPage, kindTitles, objectPage } from "./larderApi";
 
 const kRefreshMs = 3000;
 
@@ -89,6 +89,16 @@ export function ChangesPage() {
               { field: "operation", name: "Operation" },
               { field: "version", name: "Version" },
               { field: "actor", name: "Actor", render: (a) => a || "(anonymous)" },
+              {
+                // Every kind the History page knows, also those without a Feast page
+                // (permissions, validation references) or deleted since.
+                field: "kind",
+                name: "",
+                render: (kind, row) =>
+                  kindTitles[kind] ? (
+                    <EuiLink href={historyPage(row.project, kind, row.name)}>History</EuiLink>
+                  ) : null,
+              },
             ]}
           />
           <EuiSpacer size="m" />

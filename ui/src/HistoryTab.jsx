@@ -1,4 +1,4 @@
-// The History tab on object pages: every version of the object (newest first) with its time,
+// The History tab on object pages (and the body of Larder's History page): every version of the object (newest first) with its time,
 // actor and revision, and the field-by-field diff of a chosen version against the one before.
 import React, { useEffect, useState } from "react";
 import {
@@ -56,8 +56,8 @@ function VersionDiff({ project, kind, name, version }) {
   );
 }
 
-export function HistoryTab({ kind, id }) {
-  const project = currentProject();
+// `project` defaults to the one of the Feast page showing the tab (/p/<project>/...).
+export function HistoryTab({ kind, id, project = currentProject() }) {
   const [history, setHistory] = useState(null);
   const [error, setError] = useState(null);
   const [selected, setSelected] = useState(null);

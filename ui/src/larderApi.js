@@ -17,9 +17,10 @@ export function fetchDiff(project, kind, name, from, to) {
   return getJson(`/api/v1/larder/history/${kind}/${encodeURIComponent(name)}/diff?${q}`);
 }
 
-export function fetchChanges({ project, before, limit = 50 } = {}) {
+export function fetchChanges({ project, kind, before, limit = 50 } = {}) {
   const q = new URLSearchParams({ limit: String(limit) });
   if (project) q.set("project", project);
+  if (kind) q.set("kind", kind);
   if (before) q.set("before", String(before));
   return getJson(`/api/v1/larder/changes?${q}`);
 }
@@ -39,6 +40,29 @@ export function objectPage(project, kind, name) {
   const page = pages[kind];
   return page ? `/p/${encodeURIComponent(project)}/${page}/${encodeURIComponent(name)}` : null;
 }
+
+// Larder's History page (HistoryPage.jsx) of one object, or of every object of a kind when
+// `name` is left out: it serves every kind, also those Feast's UI has no History tab for.
+export function historyPage(project, kind, name) {
+  const q = new URLSearchParams({ project, kind });
+  if (name) q.set("name", name);
+  return `/history?${q}`;
+}
+
+// The change log's kinds (docs/http.md), as the History page names them.
+export const kindTitles = {
+  entity: "entity",
+  data_source: "data source",
+  feature_view: "feature view",
+  stream_feature_view: "stream feature view",
+  on_demand_feature_view: "on-demand feature view",
+  label_view: "label view",
+  feature_service: "feature service",
+  saved_dataset: "saved dataset",
+  validation_reference: "validation reference",
+  permission: "permission",
+  project: "project",
+};
 
 // The project of the page being shown (/p/<project>/...).
 export function currentProject() {

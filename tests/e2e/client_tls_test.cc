@@ -4,11 +4,15 @@
 // Certificates are made with the openssl command line; the tests skip without it.
 #include <catch2/catch.hpp>
 
+#include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "client/registry_client.h"
 #include "tests/e2e/server_process.h"
@@ -18,7 +22,8 @@ namespace larder::testing {
 namespace {
 
 bool Run(const std::string& command) {
-  return std::system((command + " >/dev/null 2>&1").c_str()) == 0;
+  // In a subshell, so a redirection inside `command` still writes its file.
+  return std::system(("(" + command + ") >/dev/null 2>&1").c_str()) == 0;
 }
 
 // A CA and, signed by it, a server certificate for 127.0.0.1 and localhost and a client
@@ -51,6 +56,34 @@ struct Pki {
   bool ok = false;
 };
 
+// Sets TMPDIR for the servers this test starts, restoring it afterwards.
+class TmpdirFor {
+ public:
+  explicit TmpdirFor(const std::string& dir) {
+    if (const char* old = std::getenv("TMPDIR")) old_ = old;
+    setenv("TMPDIR", dir.c_str(), 1);
+  }
+  ~TmpdirFor() {
+    if (old_.has_value()) {
+      setenv("TMPDIR", old_->c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+// The server's private copies of the TLS files under `dir` (docs/observability.md).
+std::vector<std::filesystem::path> StagingDirs(const std::string& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().filename().string().rfind("larder-tls-", 0) == 0) out.push_back(entry.path());
+  }
+  return out;
+}
+
 client::ClientOptions Options(const ServerProcess& server) {
   client::ClientOptions options;
   options.addresses = {server.address()};
@@ -74,10 +107,17 @@ TEST_CASE("C++ client: TLS with ca_file, the environment, server_name and clear 
     WARN("SKIPPED: openssl cannot make certificates");
     return;
   }
+  TempDir scratch;
+  TmpdirFor tmpdir(scratch.path());
   ServerProcess server({"serve", "--addr=127.0.0.1:0", "--db=sqlite:///" + dir.File("r.db"),
                         "--tls-cert=" + pki.File("server.pem"),
                         "--tls-key=" + pki.File("server.key")});
   REQUIRE(server.Start());
+  // The copy gRPC reads is private to the server's user.
+  std::vector<std::filesystem::path> staged = StagingDirs(scratch.path());
+  REQUIRE(staged.size() == 1);
+  CHECK((std::filesystem::status(staged[0]).permissions() & std::filesystem::perms::all) ==
+        std::filesystem::perms::owner_all);
 
   client::ClientOptions with_ca = Options(server);
   with_ca.ca_file = pki.File("ca.pem");  // implies tls
@@ -137,6 +177,10 @@ TEST_CASE("C++ client: TLS with ca_file, the environment, server_name and clear 
   absl::Status no_key = ServerInfo(half);
   CHECK(absl::IsInvalidArgument(no_key));
   CHECK_THAT(std::string(no_key.message()), Catch::Matchers::Contains("key_file"));
+
+  // A clean stop removes the private copy.
+  CHECK(server.Stop(SIGINT) == 0);
+  CHECK(StagingDirs(scratch.path()).empty());
 }
 
 TEST_CASE("C++ client: mutual TLS with cert_file and key_file", "[e2e][tls]") {

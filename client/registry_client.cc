@@ -72,23 +72,24 @@ absl::StatusOr<std::unique_ptr<RegistryClient>> RegistryClient::Create(ClientOpt
     return absl::InvalidArgumentError("RegistryClient needs at least one address");
   }
   if (options.max_attempts < 1) options.max_attempts = 1;
+  if (absl::Status tls = ResolveTlsFiles(options); !tls.ok()) return tls;
   return std::unique_ptr<RegistryClient>(new RegistryClient(std::move(options)));
 }
 
 RegistryClient::RegistryClient(ClientOptions options) : options_(std::move(options)) {
   std::shared_ptr<grpc::ChannelCredentials> credentials;
-  if (options_.use_tls) {
+  if (options_.tls) {
     grpc::SslCredentialsOptions ssl;
-    ssl.pem_root_certs = options_.root_certificates_pem;
-    ssl.pem_cert_chain = options_.client_certificate_pem;
-    ssl.pem_private_key = options_.client_private_key_pem;
+    ssl.pem_root_certs = options_.ca_pem;
+    ssl.pem_cert_chain = options_.cert_pem;
+    ssl.pem_private_key = options_.key_pem;
     credentials = grpc::SslCredentials(ssl);
   } else {
     credentials = grpc::InsecureChannelCredentials();
   }
   grpc::ChannelArguments arguments;
-  if (!options_.authority_override.empty()) {
-    arguments.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options_.authority_override);
+  if (!options_.server_name.empty()) {
+    arguments.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options_.server_name);
   }
   // Unbounded message sizes on the client: Proto() of a large registry can be big.
   arguments.SetMaxReceiveMessageSize(-1);

@@ -10,36 +10,12 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "client/client_options.h"
 #include "feast/registry/RegistryServer.grpc.pb.h"
 #include "larder/v1/materialization.grpc.pb.h"
 #include "larder/v1/registry.grpc.pb.h"
 
 namespace larder::client {
-
-// How a RegistryClient reaches and talks to Larder (or any Feast registry server).
-struct ClientOptions {
-  // One or more replicas; calls go to one at a time and move to the next after UNAVAILABLE.
-  std::vector<std::string> addresses;
-  // Deadline of each attempt.
-  absl::Duration deadline = absl::Seconds(10);
-  // Attempts per call (1 = no retries), with jittered exponential backoff between them.
-  int max_attempts = 6;
-  absl::Duration initial_backoff = absl::Milliseconds(20);
-  absl::Duration max_backoff = absl::Seconds(1);
-  // Called before every attempt; a non-empty result is sent as `authorization: Bearer <token>`.
-  std::function<std::string()> token_provider;
-  // TLS: off by default (plaintext, as Feast's default registry server).
-  bool use_tls = false;
-  std::string root_certificates_pem;   // empty: the system roots
-  std::string client_certificate_pem;  // both set: mutual TLS
-  std::string client_private_key_pem;
-  std::string authority_override;  // for certificates issued to another name
-  // Every call carries a random request id (metadata x-larder-request-id), the same on each of
-  // its attempts. Larder records it with the change and answers a retry of a request that
-  // already committed without applying it again, so with this on, ApplyMaterialization is
-  // retried after UNAVAILABLE too. Feast's Python server ignores the header: turn it off there.
-  bool server_deduplicates_requests = true;
-};
 
 // Whether a call may be repeated after an outcome that leaves it unknown whether it took
 // effect (UNAVAILABLE: the request may have committed before the connection dropped).
@@ -55,7 +31,8 @@ enum class Idempotency { kIdempotent, kNotIdempotent };
 // Thread-safe: share one client between threads.
 class RegistryClient {
  public:
-  // INVALID_ARGUMENT when no address is given.
+  // INVALID_ARGUMENT when no address is given or the TLS options do not resolve
+  // (ResolveTlsFiles: a file that cannot be read, a certificate without its key).
   static absl::StatusOr<std::unique_ptr<RegistryClient>> Create(ClientOptions options);
 
   // Calls `method` (a member of feast.registry.RegistryServer's or larder.v1.Registry's Stub)

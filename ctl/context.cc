@@ -43,21 +43,12 @@ absl::StatusOr<client::RegistryClient*> Context::Client() {
     token = std::string(absl::StripAsciiWhitespace(*read));
   }
   if (!token.empty()) options.token_provider = [token] { return token; };
-  options.use_tls = options_.tls || !options_.ca_file.empty() || !options_.cert_file.empty();
-  if (!options_.ca_file.empty()) {
-    absl::StatusOr<std::string> read = ReadFile(options_.ca_file, "CA file");
-    if (!read.ok()) return read.status();
-    options.root_certificates_pem = *read;
-  }
-  if (!options_.cert_file.empty() || !options_.key_file.empty()) {
-    absl::StatusOr<std::string> cert = ReadFile(options_.cert_file, "certificate file");
-    if (!cert.ok()) return cert.status();
-    absl::StatusOr<std::string> key = ReadFile(options_.key_file, "key file");
-    if (!key.ok()) return key.status();
-    options.client_certificate_pem = *cert;
-    options.client_private_key_pem = *key;
-  }
-  options.authority_override = options_.tls_server_name;
+  // The client reads the files (and names a missing one); the flags have the options' names.
+  options.tls = options_.tls;
+  options.ca_file = options_.ca_file;
+  options.cert_file = options_.cert_file;
+  options.key_file = options_.key_file;
+  options.server_name = options_.server_name;
   absl::StatusOr<std::unique_ptr<client::RegistryClient>> made =
       client::RegistryClient::Create(std::move(options));
   if (!made.ok()) return made.status();

@@ -25,11 +25,12 @@ struct GlobalOptions {
   std::string token;
   std::string token_file;
   std::string output = "table";
+  // TLS: the client's options under the same names (client/client_options.h).
   bool tls = false;
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
-  std::string tls_server_name;
+  std::string server_name;
   double timeout_s = 30;
 };
 

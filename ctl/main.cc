@@ -22,13 +22,21 @@ int main(int argc, char** argv) {
   app.add_option("--token-file", options.token_file, "file holding the bearer token");
   app.add_option("-o,--output", options.output, "output format: table, json or yaml")
       ->capture_default_str();
-  app.add_flag("--tls", options.tls, "connect with TLS (system roots unless --ca-file)");
+  // The TLS options have the C++ client's and the Python package's names, and read the same
+  // environment variables (docs/auth.md).
+  app.add_flag("--tls", options.tls, "connect with TLS (system roots unless --ca-file)")
+      ->envname(larder::client::kTlsEnv);
   app.add_option("--ca-file", options.ca_file,
-                 "PEM roots to verify the server with (implies --tls)");
-  app.add_option("--cert-file", options.cert_file, "PEM client certificate (mutual TLS)");
-  app.add_option("--key-file", options.key_file, "PEM client key (mutual TLS)");
-  app.add_option("--tls-server-name", options.tls_server_name,
-                 "name to verify the server certificate against");
+                 "PEM roots to verify the server with (implies --tls)")
+      ->envname(larder::client::kCaFileEnv);
+  app.add_option("--cert-file", options.cert_file, "PEM client certificate (mutual TLS)")
+      ->envname(larder::client::kCertFileEnv);
+  app.add_option("--key-file", options.key_file, "PEM client key (mutual TLS)")
+      ->envname(larder::client::kKeyFileEnv);
+  // --tls-server-name: the name before the options were made the same in every client.
+  app.add_option("--server-name,--tls-server-name", options.server_name,
+                 "name the server certificate must carry, when not the address")
+      ->envname(larder::client::kServerNameEnv);
   app.add_option("--timeout", options.timeout_s, "seconds each call may take")
       ->capture_default_str();
 

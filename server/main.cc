@@ -53,6 +53,7 @@
 #include "server/service/larder_registry_service.h"
 #include "server/service/materialization_service.h"
 #include "server/service/serving_state.h"
+#include "server/tls/tls_reloader.h"
 #include "storage/change_listener.h"
 #include "storage/open_store.h"
 
@@ -104,19 +105,16 @@ int Migrate(const ServerConfig& config) {
 
 // Blocks until SIGINT or SIGTERM arrives. The signals are blocked in every thread (the mask is
 // set before any thread starts), so this sigwait is the only place they are delivered. SIGHUP
-// runs `on_hangup` (the HTTPS listener re-reads its certificate at once) and is noted in the
-// log; the gRPC listener re-reads the TLS files on its own schedule (--tls-reload-interval-s),
-// which gRPC's file watcher offers no way to hurry.
+// runs `on_hangup` (the TLS files are re-read at once; the reloader logs what it serves) and is
+// noted in the log.
 int WaitForTerminationSignal(const sigset_t& signals, const observability::Logger& logger,
                              const ServerConfig& config, const std::function<void()>& on_hangup) {
   while (true) {
     int received = 0;
     sigwait(&signals, &received);
     if (received != SIGHUP) return received;
+    logger.Log(observability::LogLevel::kInfo, "SIGHUP received", {{"tls", config.tls_enabled()}});
     if (on_hangup) on_hangup();
-    logger.Log(
-        observability::LogLevel::kInfo, "SIGHUP received",
-        {{"tls", config.tls_enabled()}, {"tls_reload_interval_s", config.tls_reload_interval_s}});
   }
 }
 
@@ -211,19 +209,25 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
                                         .version = LARDER_VERSION,
                                         .backend = std::string((*store)->backend_name())});
 
+  // One reloader serves the TLS files to both listeners (and outlives them both).
+  std::shared_ptr<tls::TlsReloader> tls_files;
+  if (config.tls_enabled()) {
+    absl::StatusOr<std::unique_ptr<tls::TlsReloader>> started =
+        tls::TlsReloader::Start({.files = {.certificate_chain = config.tls_cert_file,
+                                           .private_key = config.tls_key_file,
+                                           .client_ca = config.tls_client_ca_file},
+                                 .check_interval = absl::Seconds(config.tls_reload_interval_s),
+                                 .logger = &logger});
+    if (!started.ok()) return Fail(started.status().message());
+    tls_files = *std::move(started);
+  }
+
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
-  if (config.tls_enabled()) {
-    absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> tls = grpc_edge::TlsServerCredentials(
-        {.certificate_chain = config.tls_cert_file,
-         .private_key = config.tls_key_file,
-         .client_ca = config.tls_client_ca_file,
-         .reload_interval_s = static_cast<unsigned>(config.tls_reload_interval_s)});
-    if (!tls.ok()) return Fail(tls.status().message());
-    credentials = *std::move(tls);
-  }
+  std::shared_ptr<grpc::ServerCredentials> credentials =
+      tls_files != nullptr ? grpc_edge::TlsServerCredentials(*tls_files)
+                           : grpc::InsecureServerCredentials();
   builder.AddListeningPort(config.listen_address, credentials, &port);
   // Without this gRPC binds with SO_REUSEPORT, and a second server on a taken port would
   // silently share it instead of failing.
@@ -272,18 +276,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
   std::shared_ptr<http::TlsCertificates> http_tls;
   if (!config.http_address.empty()) {
     http::HttpServer::Options http_options;
-    if (config.tls_enabled()) {
+    if (tls_files != nullptr) {
       // The same files as the gRPC listener: one certificate for both ports.
-      absl::StatusOr<std::shared_ptr<http::TlsCertificates>> tls = http::TlsCertificates::Load(
-          {.certificate_chain = config.tls_cert_file,
-           .private_key = config.tls_key_file,
-           .client_ca = config.tls_client_ca_file,
-           .reload_interval = absl::Seconds(config.tls_reload_interval_s)});
-      if (!tls.ok()) {
-        server->Shutdown();
-        return Fail(tls.status().message());
-      }
-      http_tls = *std::move(tls);
+      http_tls = std::make_shared<http::TlsCertificates>(tls_files);
       http_options.tls = http_tls;
     }
     http_options.address = config.http_address;
@@ -352,8 +347,9 @@ int Serve(const ServerConfig& config, const sigset_t& signals) {
     }
   });
 
-  const int signal_number = WaitForTerminationSignal(signals, logger, config, [&http_tls] {
-    if (http_tls != nullptr) http_tls->Reload();
+  const int signal_number = WaitForTerminationSignal(signals, logger, config, [&tls_files] {
+    // The reloader logs what it loaded, or why it kept the previous certificate.
+    if (tls_files != nullptr) tls_files->Reload("SIGHUP").IgnoreError();
   });
   std::cout << "larder: received signal " << signal_number << ", shutting down" << std::endl;
   // Drain: report NOT_SERVING (health, readiness) but keep answering, so load balancers and

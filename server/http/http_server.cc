@@ -155,9 +155,7 @@ absl::Status HttpServer::Start() {
     auto secure = std::make_unique<httplib::SSLServer>(
         [tls](SSL_CTX& context) { return tls->Configure(context); });
     if (!secure->is_valid()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("cannot set up TLS on the HTTP listener with --tls-client-ca ",
-                       "(not a PEM certificate file?)"));
+      return absl::InvalidArgumentError("cannot set up TLS on the HTTP listener");
     }
     server_ = std::move(secure);
   } else {

@@ -201,6 +201,7 @@ class TlsTest(unittest.TestCase):
             self.key = f.read()
         with open(cert, "rb") as f:
             self.cert = f.read()
+        self.cert_file = cert
         self.registry = ScriptedRegistry()
         self.server, self.address = serve(
             self.registry, grpc.ssl_server_credentials([(self.key, self.cert)]))
@@ -209,14 +210,23 @@ class TlsTest(unittest.TestCase):
         self.server.stop(None)
         shutil.rmtree(self.work, ignore_errors=True)
 
-    def test_root_certificate_and_authority_override(self):
-        with larder.LarderClient(self.address, tls=True, root_certificates=self.cert,
-                                 authority_override="registry.example.test") as c:
+    def test_ca_file_and_server_name(self):
+        with larder.LarderClient(self.address, ca_file=self.cert_file,
+                                 server_name="registry.example.test") as c:
             self.assertEqual(c.get_server_info().backend, "scripted")
+
+    def test_deprecated_root_certificates_and_authority_override(self):
+        with self.assertWarns(DeprecationWarning):
+            c = larder.LarderClient(self.address, tls=True, root_certificates=self.cert,
+                                    authority_override="registry.example.test")
+        with c:
+            self.assertEqual(c.get_server_info().backend, "scripted")
+        with self.assertRaisesRegex(ValueError, "ca_file or root_certificates"):
+            larder.LarderClient(self.address, ca_file=self.cert_file, root_certificates=self.cert)
 
     def test_untrusted_server_is_refused(self):
         with larder.LarderClient(self.address, tls=True, max_attempts=1,
-                                 authority_override="registry.example.test") as c:
+                                 server_name="registry.example.test") as c:
             with self.assertRaises(larder.Unavailable):
                 c.get_server_info()  # the system roots do not know this certificate
         self.assertEqual(self.registry.attempts, [])

@@ -50,6 +50,24 @@ def ctl(address, *args):
                           capture_output=True, text=True, timeout=60)
 
 
+class environment:
+    """Sets environment variables for a `with` block, restoring them afterwards."""
+
+    def __init__(self, **variables):
+        self.variables = variables
+
+    def __enter__(self):
+        self.saved = {k: os.environ.get(k) for k in self.variables}
+        os.environ.update(self.variables)
+
+    def __exit__(self, *exc):
+        for k, v in self.saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def project(name):
     from larder.protos.feast.core import Project_pb2
     p = Project_pb2.Project()
@@ -116,7 +134,7 @@ class ServerTlsTest(TlsCase):
                                  "--tls-reload-interval-s=1")
 
     def test_python_client_and_larderctl_connect(self):
-        with self.client(self.server.address, root_certificates=read(self.ca)) as c:
+        with self.client(self.server.address, ca_file=self.ca) as c:
             self.assertEqual(c.get_server_info().backend, "sqlite")
         status = ctl(self.server.address, f"--ca-file={self.ca}", "-o", "json", "status")
         self.assertEqual(status.returncode, 0, status.stderr)
@@ -126,8 +144,60 @@ class ServerTlsTest(TlsCase):
         status = ctl(f"localhost:{port}", f"--ca-file={self.ca}", "status")
         self.assertEqual(status.returncode, 0, status.stderr)
 
+    def test_same_options_from_the_environment(self):
+        """LARDER_CA_FILE (and LARDER_SERVER_NAME) reach the Python package and larderctl."""
+        port = self.server.address.rsplit(":", 1)[1]
+        environment = {"LARDER_CA_FILE": self.ca, "LARDER_SERVER_NAME": "localhost"}
+        saved = {k: os.environ.get(k) for k in environment}
+        os.environ.update(environment)
+        try:
+            with larder.LarderClient(self.server.address, max_attempts=1, deadline=5) as c:
+                self.assertEqual(c.get_server_info().backend, "sqlite")
+            status = subprocess.run([LARDERCTL, f"--addr=127.0.0.1:{port}", "--timeout=5",
+                                     "status"], capture_output=True, text=True, timeout=60,
+                                    env=dict(os.environ))
+            self.assertEqual(status.returncode, 0, status.stderr)
+            # A name the certificate does not carry is refused: the variable was used.
+            os.environ["LARDER_SERVER_NAME"] = "registry.example.test"
+            with larder.LarderClient(self.server.address, max_attempts=1, deadline=5) as c:
+                with self.assertRaises(larder.Unavailable):
+                    c.get_server_info()
+            status = subprocess.run([LARDERCTL, f"--addr=127.0.0.1:{port}", "--timeout=5",
+                                     "status"], capture_output=True, text=True, timeout=60,
+                                    env=dict(os.environ))
+            self.assertNotEqual(status.returncode, 0)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def test_server_name_option(self):
+        with self.client(self.server.address, ca_file=self.ca, server_name="localhost") as c:
+            self.assertEqual(c.get_server_info().backend, "sqlite")
+        status = ctl(self.server.address, f"--ca-file={self.ca}", "--server-name=localhost",
+                     "status")
+        self.assertEqual(status.returncode, 0, status.stderr)
+        status = ctl(self.server.address, f"--ca-file={self.ca}",
+                     "--server-name=registry.example.test", "status")
+        self.assertNotEqual(status.returncode, 0)
+
+    def test_deprecated_keywords_still_connect(self):
+        with self.assertWarns(DeprecationWarning):
+            c = self.client(self.server.address, root_certificates=read(self.ca))
+        with c:
+            self.assertEqual(c.get_server_info().backend, "sqlite")
+
+    def test_unreadable_ca_file_is_a_clear_error(self):
+        with self.assertRaisesRegex(ValueError, "ca_file .*nope.pem"):
+            self.client(self.server.address, ca_file=os.path.join(self.work, "nope.pem"))
+        status = ctl(self.server.address, f"--ca-file={self.work}/nope.pem", "status")
+        self.assertNotEqual(status.returncode, 0)
+        self.assertIn("nope.pem", status.stderr)
+
     def test_wrong_ca_is_refused(self):
-        with self.client(self.server.address, root_certificates=read(self.other_ca)) as c:
+        with self.client(self.server.address, ca_file=self.other_ca) as c:
             with self.assertRaises(larder.Unavailable) as raised:
                 c.get_server_info()
         self.assertRegex(str(raised.exception), r"(?i)certificate[ _]verify[ _]failed")
@@ -156,7 +226,7 @@ class ServerTlsTest(TlsCase):
             served = served_certificate(self.server.address)
         self.assertEqual(served, pem_fingerprint(new_cert))
         self.assertIsNone(self.server.proc.poll())  # the same process
-        with self.client(self.server.address, root_certificates=read(self.ca)) as c:
+        with self.client(self.server.address, ca_file=self.ca) as c:
             self.assertEqual(c.get_server_info().backend, "sqlite")
 
     def test_sighup_keeps_serving_and_is_logged(self):
@@ -165,7 +235,7 @@ class ServerTlsTest(TlsCase):
         while "SIGHUP received" not in self.server_log(self.server):
             self.assertLess(time.monotonic(), deadline, self.server_log(self.server))
             time.sleep(0.1)
-        with self.client(self.server.address, root_certificates=read(self.ca)) as c:
+        with self.client(self.server.address, ca_file=self.ca) as c:
             self.assertEqual(c.get_server_info().backend, "sqlite")
 
 
@@ -262,12 +332,135 @@ class HttpsTest(TlsCase):
                       key=self.stranger_key)
 
 
+def replace_file(path, content):
+    """Writes `content` to `path` as rotation tools do: a complete file renamed into place."""
+    with open(path + ".tmp", "wb") as f:
+        f.write(content)
+    os.replace(path + ".tmp", path)
+
+
+class SighupReloadTest(TlsCase):
+    """SIGHUP reloads the certificate of both listeners at once (gRPC within about a second,
+    its file watcher's interval), and files that do not load never replace a served one."""
+
+    def setUp(self):
+        super().setUp()
+        self.live_cert, self.live_key = (os.path.join(self.work, n)
+                                         for n in ("live.pem", "live.key"))
+        shutil.copy(self.cert, self.live_cert)
+        shutil.copy(self.key, self.live_key)
+        self.http = f"127.0.0.1:{free_port()}"
+
+    def start(self, interval):
+        self.server = self.serve(f"--tls-cert={self.live_cert}", f"--tls-key={self.live_key}",
+                                 f"--http-addr={self.http}", f"--tls-reload-interval-s={interval}")
+        wait_for_http(self.http)
+
+    def served(self):
+        return served_certificate(self.server.address), served_certificate(self.http)
+
+    def wait_for_log(self, text, count=1, timeout=10):
+        deadline = time.monotonic() + timeout
+        while self.server_log(self.server).count(text) < count:
+            self.assertLess(time.monotonic(), deadline, self.server_log(self.server))
+            time.sleep(0.05)
+
+    def test_sighup_serves_a_new_certificate_on_both_listeners_within_two_seconds(self):
+        # An interval far beyond the test: only SIGHUP can bring the new certificate.
+        self.start(3600)
+        old = pem_fingerprint(self.cert)
+        self.assertEqual(self.served(), (old, old))
+        # A new CA, so a client that trusts only it proves the new chain is what is served.
+        new_ca, _ = self.pki.ca("ca2")
+        new_cert, new_key = self.pki.issue("ca2", "server-ca2", "localhost", "server")
+        new = pem_fingerprint(new_cert)
+        replace_file(self.live_key, read(new_key))
+        replace_file(self.live_cert, read(new_cert))
+        self.assertEqual(self.served(), (old, old))  # nothing re-read yet
+        sent = time.monotonic()
+        self.server.proc.send_signal(signal.SIGHUP)
+        grpc_after = https_after = None
+        while grpc_after is None or https_after is None:
+            grpc_now, https_now = self.served()
+            elapsed = time.monotonic() - sent
+            if grpc_after is None and grpc_now == new:
+                grpc_after = elapsed
+            if https_after is None and https_now == new:
+                https_after = elapsed
+            self.assertLess(elapsed, 2.0, f"gRPC {grpc_now == new}, HTTPS {https_now == new}")
+            time.sleep(0.02)
+        print(f"new certificate served {grpc_after:.2f}s (gRPC) and {https_after:.2f}s (HTTPS) "
+              "after SIGHUP", file=sys.stderr)
+        self.wait_for_log("TLS certificate loaded", count=2)  # start-up, then SIGHUP
+        log = self.server_log(self.server)
+        self.assertIn("TLS certificate loaded", log)
+        self.assertIn("SIGHUP", log)
+        serial = subprocess.run(["openssl", "x509", "-noout", "-serial", "-in", new_cert],
+                                capture_output=True, text=True).stdout.strip().split("=")[1]
+        self.assertIn(serial.lstrip("0").upper(), log.upper())
+        with self.client(self.server.address, ca_file=new_ca) as c:
+            self.assertEqual(c.get_server_info().backend, "sqlite")
+        self.assertEqual(https_get(self.http, "/healthz", ca=new_ca)[0], 200)
+        self.assertIsNone(self.server.proc.poll())
+
+    def test_bad_files_and_sighup_keep_the_served_certificate(self):
+        self.start(3600)
+        old = pem_fingerprint(self.cert)
+        other_cert, other_key = self.pki.issue("ca", "server3", "localhost", "server")
+        bad_sets = [
+            ("a certificate file that is not PEM", b"not a certificate\n", read(self.key)),
+            ("a key that does not match", read(self.cert), read(other_key)),
+            ("an empty key file", read(self.cert), b""),
+            ("a certificate with the previous key", read(other_cert), read(self.key)),
+        ]
+        for n, (what, cert, key) in enumerate(bad_sets, start=1):
+            replace_file(self.live_cert, cert)
+            replace_file(self.live_key, key)
+            self.server.proc.send_signal(signal.SIGHUP)
+            self.wait_for_log("still serving the previous certificate", count=n)
+            # Past gRPC's watch interval: the staged copy was never touched.
+            time.sleep(1.5)
+            self.assertEqual(self.served(), (old, old), what)
+            with self.client(self.server.address, ca_file=self.ca) as c:
+                self.assertEqual(c.get_server_info().backend, "sqlite", what)
+            self.assertEqual(https_get(self.http, "/healthz", ca=self.ca)[0], 200, what)
+        # A missing file too.
+        os.remove(self.live_key)
+        self.server.proc.send_signal(signal.SIGHUP)
+        self.wait_for_log("still serving the previous certificate", count=len(bad_sets) + 1)
+        self.assertIn("cannot read --tls-key", self.server_log(self.server))
+        time.sleep(1.5)
+        self.assertEqual(self.served(), (old, old))
+        # Good files again: served at once.
+        replace_file(self.live_key, read(other_key))
+        replace_file(self.live_cert, read(other_cert))
+        self.server.proc.send_signal(signal.SIGHUP)
+        new = pem_fingerprint(other_cert)
+        deadline = time.monotonic() + 2
+        while self.served() != (new, new):
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.05)
+        self.assertIsNone(self.server.proc.poll())
+
+    def test_bad_files_found_by_the_periodic_check_are_logged_once_and_not_served(self):
+        self.start(1)
+        old = pem_fingerprint(self.cert)
+        replace_file(self.live_cert, b"-----BEGIN CERTIFICATE-----\ngarbage\n")
+        self.wait_for_log("still serving the previous certificate")
+        time.sleep(3)  # three more checks and three gRPC watches
+        self.assertEqual(self.served(), (old, old))
+        self.assertEqual(
+            self.server_log(self.server).count("still serving the previous certificate"), 1)
+        with self.client(self.server.address, ca_file=self.ca) as c:
+            self.assertEqual(c.get_server_info().backend, "sqlite")
+
+
 class ExpiredCertificateTest(TlsCase):
     def test_expired_server_certificate_is_refused(self):
         cert, key = self.pki.issue("ca", "expired", "localhost", "server", "20200101000000Z",
                                    "20200102000000Z")
         server = self.serve(f"--tls-cert={cert}", f"--tls-key={key}")
-        with self.client(server.address, root_certificates=read(self.ca)) as c:
+        with self.client(server.address, ca_file=self.ca) as c:
             with self.assertRaises(larder.Unavailable) as raised:
                 c.get_server_info()
         self.assertRegex(str(raised.exception), r"(?i)certificate[ _]verify[ _]failed|expired")
@@ -286,8 +479,7 @@ class MutualTlsTest(TlsCase):
                                  f"--tls-client-ca={self.ca}", f"--auth-tokens={tokens}")
 
     def with_certificate(self, cert, key, **kwargs):
-        return self.client(self.server.address, root_certificates=read(self.ca),
-                           client_certificate=read(cert), client_private_key=read(key),
+        return self.client(self.server.address, ca_file=self.ca, cert_file=cert, key_file=key,
                            **kwargs)
 
     def test_client_certificate_connects_and_its_subject_is_the_caller(self):
@@ -306,11 +498,21 @@ class MutualTlsTest(TlsCase):
         self.assertEqual(status.returncode, 0, status.stderr)
         self.assertIn("ci-client", status.stdout)
 
+    def test_mutual_tls_from_the_environment(self):
+        """LARDER_CA_FILE, LARDER_CERT_FILE and LARDER_KEY_FILE: Python package and larderctl."""
+        with environment(LARDER_CA_FILE=self.ca, LARDER_CERT_FILE=self.client_cert,
+                         LARDER_KEY_FILE=self.client_key):
+            with larder.LarderClient(self.server.address, max_attempts=1, deadline=5) as c:
+                self.assertEqual(c.get_server_info().backend, "sqlite")
+            status = subprocess.run([LARDERCTL, f"--addr={self.server.address}", "--timeout=5",
+                                     "status"], capture_output=True, text=True, timeout=60)
+            self.assertEqual(status.returncode, 0, status.stderr)
+
     def test_missing_client_certificate_is_refused(self):
-        with self.client(self.server.address, root_certificates=read(self.ca)) as c:
+        with self.client(self.server.address, ca_file=self.ca) as c:
             with self.assertRaises(larder.Unavailable) as raised:
                 c.get_server_info()
-        self.assertIn("give client_certificate and client_private_key", str(raised.exception))
+        self.assertIn("give cert_file and key_file", str(raised.exception))
         status = ctl(self.server.address, f"--ca-file={self.ca}", "status")
         self.assertNotEqual(status.returncode, 0)
         self.assertIn("give --cert-file and --key-file", status.stderr)
@@ -341,4 +543,5 @@ if __name__ == "__main__":
         sys.exit("usage: tls_test.py LARDER_BINARY LARDERCTL_BINARY")
     LARDERCTL = os.path.abspath(sys.argv[2])
     servers.run_suite([], sys.argv[:2],
-                      once=[ServerTlsTest, HttpsTest, ExpiredCertificateTest, MutualTlsTest])
+                      once=[ServerTlsTest, HttpsTest, SighupReloadTest, ExpiredCertificateTest,
+                            MutualTlsTest])

@@ -13,7 +13,7 @@ import time
 
 import grpc
 
-from larder import errors
+from larder import _tls, errors
 from larder._request_id import new_request_id
 from larder.protos.feast.core import Registry_pb2
 from larder.protos.feast.registry import RegistryServer_pb2_grpc
@@ -75,19 +75,24 @@ class LarderClient:
     token / token_provider: a bearer token, or a callable returning one before every attempt.
     deadline: seconds per attempt. max_attempts: attempts per call (1 = no retries), with
       jittered exponential backoff from initial_backoff to max_backoff seconds.
-    tls: use TLS; root_certificates (PEM bytes; None: the system roots), client_certificate and
-      client_private_key (both: mutual TLS), authority_override (a certificate for another
-      name).
+    tls: use TLS (verified with the system roots unless ca_file); ca_file: PEM roots to verify
+      the server with; cert_file and key_file: a PEM client certificate and its key (mutual
+      TLS); server_name: the name the server certificate must carry, when not the address.
+      ca_file or cert_file turn TLS on. Paths, the names larderctl and the C++ client use; an
+      option left None is read from LARDER_TLS, LARDER_CA_FILE, LARDER_CERT_FILE,
+      LARDER_KEY_FILE or LARDER_SERVER_NAME. Deprecated, still accepted: root_certificates,
+      client_certificate and client_private_key (PEM bytes) and authority_override.
     server_deduplicates_requests: Larder answers a retried ApplyBatch whose request id already
       committed with already_applied instead of applying it again, so ApplyBatch is retried
       after UNAVAILABLE / DEADLINE_EXCEEDED too. Turn off only for a server that does not.
     """
 
     def __init__(self, addresses, *, token=None, token_provider=None, deadline=10.0,
-                 max_attempts=6, initial_backoff=0.02, max_backoff=1.0, tls=False,
+                 max_attempts=6, initial_backoff=0.02, max_backoff=1.0, tls=None,
+                 ca_file=None, cert_file=None, key_file=None, server_name=None,
+                 server_deduplicates_requests=True, channel_options=(),
                  root_certificates=None, client_certificate=None, client_private_key=None,
-                 authority_override=None, server_deduplicates_requests=True,
-                 channel_options=()):
+                 authority_override=None):
         if isinstance(addresses, str):
             addresses = [a for a in addresses.split(",") if a]
         if not addresses:
@@ -101,15 +106,21 @@ class LarderClient:
         self.initial_backoff = initial_backoff
         self.max_backoff = max_backoff
         self.server_deduplicates_requests = server_deduplicates_requests
+        settings = _tls.resolve(
+            tls, ca_file, cert_file, key_file, server_name,
+            deprecated={"root_certificates": root_certificates,
+                        "client_certificate": client_certificate,
+                        "client_private_key": client_private_key,
+                        "authority_override": authority_override})
         options = list(channel_options)
-        if authority_override:
-            options.append(("grpc.ssl_target_name_override", authority_override))
-            options.append(("grpc.default_authority", authority_override))
-        self._tls_without_client_certificate = tls and not client_certificate
-        if tls:
+        if settings.server_name:
+            options.append(("grpc.ssl_target_name_override", settings.server_name))
+            options.append(("grpc.default_authority", settings.server_name))
+        self._tls_without_client_certificate = settings.enabled and settings.cert is None
+        if settings.enabled:
             credentials = grpc.ssl_channel_credentials(
-                root_certificates=root_certificates, private_key=client_private_key,
-                certificate_chain=client_certificate)
+                root_certificates=settings.ca, private_key=settings.key,
+                certificate_chain=settings.cert)
             self._channels = [grpc.secure_channel(a, credentials, options=options)
                               for a in self._addresses]
         else:
@@ -188,7 +199,7 @@ class LarderClient:
         if (self._tls_without_client_certificate and isinstance(error, errors.Unavailable)
                 and "Socket closed" in (error.message or "")):
             error.message += (" (a server that requires a client certificate closes the "
-                              "connection: give client_certificate and client_private_key)")
+                              "connection: give cert_file and key_file)")
             error.args = (f"{error.code.name}: {error.message}",)
         return error
 

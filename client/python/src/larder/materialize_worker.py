@@ -200,7 +200,14 @@ def _parser():
     p.add_argument("--larder", default=env("LARDER_ADDRESS", "localhost:6570"),
                    help="host:port of Larder (comma-separated replicas; env LARDER_ADDRESS)")
     p.add_argument("--token", default=env("LARDER_TOKEN"), help="bearer token (env LARDER_TOKEN)")
-    p.add_argument("--tls", action="store_true", help="connect with TLS (system roots)")
+    # larderctl's TLS flags; unset ones come from LARDER_TLS, LARDER_CA_FILE, ... (LarderClient).
+    p.add_argument("--tls", action="store_true", default=None,
+                   help="connect with TLS (system roots unless --ca-file; env LARDER_TLS)")
+    p.add_argument("--ca-file", help="PEM roots to verify Larder with (env LARDER_CA_FILE)")
+    p.add_argument("--cert-file", help="PEM client certificate, mutual TLS (env LARDER_CERT_FILE)")
+    p.add_argument("--key-file", help="its PEM key (env LARDER_KEY_FILE)")
+    p.add_argument("--server-name", help="name Larder's certificate carries, when not the "
+                   "address (env LARDER_SERVER_NAME)")
     p.add_argument("--worker-id", default=env("LARDER_WORKER_ID"),
                    help="name in leases and job progress (default: hostname-pid)")
     p.add_argument("--max-tasks", type=int, default=1, help="tasks per lease (default 1)")
@@ -225,7 +232,9 @@ def main(argv=None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     function = load_function(args.function) if args.function else FeastMaterializer(
         args.repo_path)
-    client = MaterializationClient(args.larder, token=args.token, tls=args.tls)
+    client = MaterializationClient(args.larder, token=args.token, tls=args.tls,
+                                   ca_file=args.ca_file, cert_file=args.cert_file,
+                                   key_file=args.key_file, server_name=args.server_name)
     worker = Worker(client, function, worker_id=args.worker_id, max_tasks=args.max_tasks,
                     lease_ttl=args.lease_ttl, heartbeat_interval=args.heartbeat_interval,
                     poll_interval=args.poll_interval, once=args.once, idle_exit=args.idle_exit,

@@ -274,8 +274,9 @@ def wait_for_http(address):
             time.sleep(0.1)
 
 
-class HttpsTest(TlsCase):
-    """The HTTP listener (probes, /metrics, REST) serves the same certificate files."""
+class LiveCertCase(TlsCase):
+    """A server certificate and key in files of their own, which a test replaces while the
+    server runs, and a free port for the HTTP listener."""
 
     def setUp(self):
         super().setUp()
@@ -284,6 +285,10 @@ class HttpsTest(TlsCase):
         shutil.copy(self.cert, self.live_cert)
         shutil.copy(self.key, self.live_key)
         self.http = f"127.0.0.1:{free_port()}"
+
+
+class HttpsTest(LiveCertCase):
+    """The HTTP listener (probes, /metrics, REST) serves the same certificate files."""
 
     def test_https_probes_metrics_and_sighup_rotation(self):
         # A reload interval far beyond the test: only SIGHUP can bring the new certificate.
@@ -339,17 +344,9 @@ def replace_file(path, content):
     os.replace(path + ".tmp", path)
 
 
-class SighupReloadTest(TlsCase):
+class SighupReloadTest(LiveCertCase):
     """SIGHUP reloads the certificate of both listeners at once (gRPC within about a second,
     its file watcher's interval), and files that do not load never replace a served one."""
-
-    def setUp(self):
-        super().setUp()
-        self.live_cert, self.live_key = (os.path.join(self.work, n)
-                                         for n in ("live.pem", "live.key"))
-        shutil.copy(self.cert, self.live_cert)
-        shutil.copy(self.key, self.live_key)
-        self.http = f"127.0.0.1:{free_port()}"
 
     def start(self, interval):
         self.server = self.serve(f"--tls-cert={self.live_cert}", f"--tls-key={self.live_key}",

@@ -17,8 +17,8 @@ if [[ "${1:-}" == "--full" ]]; then
 else
   # Storms under chaos run long enough that the kill or restart lands in the middle.
   writers=8 calls=20 apply_writers=8 chaos_calls=80 chaos_after_ms=150
-  # Each round of the staged-apply scenario restarts a replica: 2 rounds per kill point.
-  staged_rounds=8
+  # Each round of the staged-apply scenario restarts a replica: one round per kill point.
+  staged_rounds=4
 fi
 torture_work_prefix=larder-torture
 # The scratch folder, cleanup, run, start_replica, start_three_replicas, fresh_database.

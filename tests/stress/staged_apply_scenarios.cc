@@ -335,14 +335,17 @@ ScenarioResult StagedApplyKill(const TortureConfig& config) {
       revisions_of[log[i].project].push_back(log[i].revision);
     }
   }
-  // An apply's changes: none, or all of them in one unbroken run of revisions.
+  // An apply's changes: none or all of them. PostgreSQL numbers the log after the commit
+  // (docs/consistency.md), so writes committing at the same moment can take revisions between
+  // an apply's; they become visible together all the same. Counted, not a violation.
+  long interleaved = 0;
   auto check_apply = [&](const std::string& project, bool cli, bool acknowledged) {
     const std::vector<int64_t>& revisions = revisions_of[project];
     const long n = static_cast<long>(revisions.size());
     if (n != 0 && n != whole_changes[cli]) {
       note(absl::StrCat(project, ": ", n, " of ", whole_changes[cli], " changes logged"));
     } else if (n != 0 && revisions.back() - revisions.front() + 1 != n) {
-      note(absl::StrCat(project, ": its changes interleave with others"));
+      ++interleaved;
     }
     if (acknowledged) {
       ++result.acknowledged;
@@ -372,8 +375,9 @@ ScenarioResult StagedApplyKill(const TortureConfig& config) {
       killed_applies.size(), " applies killed (", killed_committed,
       " committed; during the commit ", during_committed, " acknowledged, ", during_not, " not), ",
       bystander_applies.size(), " bystander applies (", bystanders_committed, " acknowledged), ",
-      acked_writes.size(), " single writes; commit ", static_cast<long>(commit_ms), " ms",
-      problem.empty() ? "" : "; ", problem);
+      acked_writes.size(), " single writes; ", interleaved,
+      " applies interleaved with other writes in revision order; commit ",
+      static_cast<long>(commit_ms), " ms", problem.empty() ? "" : "; ", problem);
   return result;
 }
 

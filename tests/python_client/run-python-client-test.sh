@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs a test of the Python client package (client/python) against the real larder binary.
 # Usage: run-python-client-test.sh SCRIPT ARGS...
-# The stubs are generated from proto/ into a temporary copy of the package (the source tree
-# stays clean). Without Debian's python3-grpcio / python3-protobuf, or without protoc and
+# It runs the package the build generated (LARDER_PYTHON_PACKAGE, set by CTest: the
+# larder_python_client target); without one, the stubs are generated from proto/ into a
+# temporary copy of the package (the source tree stays clean). Without Debian's python3-grpcio / python3-protobuf, or without protoc and
 # grpc_python_plugin (or grpcio-tools), it prints "SKIPPED: ..." (CTest counts it as skipped).
 # LARDER_PYTHON picks another interpreter (default /usr/bin/python3).
 set -euo pipefail
@@ -18,13 +19,19 @@ if ! { command -v protoc && command -v grpc_python_plugin; } >/dev/null 2>&1 &&
   echo "SKIPPED: no protoc + grpc_python_plugin (protobuf-compiler, protobuf-compiler-grpc) or grpcio-tools"
   exit 0
 fi
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/larder-pyclient.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-mkdir "$tmp/pkg"
-cp -r "$root/client/python/src/larder" "$tmp/pkg/larder"
-rm -rf "$tmp/pkg/larder/protos"
-"$python" "$root/client/python/gen_protos.py" --proto-root "$root/proto" --out "$tmp/pkg"
+# The package the build made (client/python/CMakeLists.txt; CTest names it), else a copy with
+# stubs generated here.
+package=${LARDER_PYTHON_PACKAGE:-}
+if [[ -z "$package" || ! -f "$package/larder.stamp" ]]; then
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/larder-pyclient.XXXXXX")
+  trap 'rm -rf "$tmp"' EXIT
+  package="$tmp/pkg"
+  mkdir "$package"
+  cp -r "$root/client/python/src/larder" "$package/larder"
+  rm -rf "$package/larder/protos"
+  "$python" "$root/client/python/gen_protos.py" --proto-root "$root/proto" --out "$package"
+fi
 status=0
-LARDER_REPO_ROOT="$root" PYTHONPATH="$tmp/pkg${PYTHONPATH:+:$PYTHONPATH}" \
+LARDER_REPO_ROOT="$root" PYTHONPATH="$package${PYTHONPATH:+:$PYTHONPATH}" \
   "$python" "$@" || status=$?
 exit "$status"

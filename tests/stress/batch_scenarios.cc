@@ -147,9 +147,16 @@ ScenarioResult ConflictingBatches(const TortureConfig& config) {
           ++conflicted;
           std::lock_guard<std::mutex> lock(mu);
           refused.insert(tag);
-          // Nothing of a refused batch is applied (checked in the log below); the list may be
-          // short when the winner commits while the loser is part-way through its checks.
-          if (static_cast<size_t>(conflicts->conflicts_size()) != kObjects) ++short_lists;
+          // Nothing of a refused batch is applied (checked in the log below), and the refusal
+          // lists every object: the winner changed them all.
+          if (static_cast<size_t>(conflicts->conflicts_size()) != kObjects) {
+            ++short_lists;
+            ++result.violations;
+            if (problem.empty()) {
+              problem = absl::StrCat("pair ", p, " round ", round, ": a refusal lists ",
+                                     conflicts->conflicts_size(), " of ", kObjects, " conflicts");
+            }
+          }
         } else {
           ++unsure;  // e.g. UNAVAILABLE during chaos: the log decides
         }
@@ -335,6 +342,11 @@ ScenarioResult WatchersAcrossReplicas(const TortureConfig& config) {
             return t < 0 || c.revision() < t;
           },
           [&] {
+            // Checked after every event (heartbeats included): a watcher that delivered the
+            // last change before the target was known stops at its next heartbeat instead of
+            // waiting out the deadline.
+            const int64_t t = target.load();
+            if (t >= 0 && !delivered[w].empty() && delivered[w].back() >= t) return true;
             return writes_done.load() &&
                    std::chrono::steady_clock::now() - writes_end > deadline_after_writes;
           });

@@ -5,6 +5,10 @@ work=$(mktemp -d "/tmp/${torture_work_prefix}.XXXXXX")
 pids=()
 cleanup() {
   for pid in "${pids[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  # Replicas a scenario started again (start_victim) are known by their pid files only.
+  for file in "$work"/*.pid; do
+    if [[ -f "$file" ]]; then kill -9 "$(cat "$file")" 2>/dev/null || true; fi
+  done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -28,6 +32,34 @@ start_three_replicas() {
     replica_pids+=("$pid")
     addresses="${addresses:+$addresses,}$address"
   done
+}
+
+# start_victim URL NAME: starts a replica on a fixed address that a scenario kills with kill -9
+# and starts again: $work/NAME.restart starts it (again) at that address and returns once it
+# serves; $work/NAME.pid holds its process id. Sets `victim_address`.
+start_victim() {
+  local url=$1 name=$2
+  victim_address="127.0.0.1:$("$build/tests/larder_free_port")"
+  cat >"$work/$name.restart" <<RESTART
+#!/usr/bin/env bash
+set -u
+old=\$(cat "$work/$name.pid" 2>/dev/null || true)
+# The killed process must be gone (reaped or a zombie) before its address is taken again.
+while [[ -n "\$old" && "\$(ps -o stat= -p "\$old" 2>/dev/null)" =~ ^[^Z] ]]; do sleep 0.01; done
+served=\$(grep -c "schema version" "$work/$name.log" 2>/dev/null || true)
+"$larder" serve --addr=$victim_address --http-addr= --drain-seconds=0 --db="$url" \\
+  >>"$work/$name.log" 2>&1 </dev/null &
+echo \$! >"$work/$name.pid"
+for _ in \$(seq 1 400); do
+  [[ \$(grep -c "schema version" "$work/$name.log") -gt \${served:-0} ]] && exit 0
+  kill -0 \$! 2>/dev/null || break
+  sleep 0.02
+done
+echo "replica $name failed to start" >&2
+exit 1
+RESTART
+  chmod +x "$work/$name.restart"
+  "$work/$name.restart"
 }
 
 # start_replica URL LOG -> prints "PID ADDRESS" once the replica serves.

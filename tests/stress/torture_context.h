@@ -24,6 +24,11 @@ struct TortureConfig {
   // Chaos: run this shell command once, `chaos_after_ms` into each storm scenario.
   std::string chaos_command;
   int chaos_after_ms = 0;
+  // staged_apply_kill: the file holding the process id of the replica at addresses[0] (the one
+  // it kills), and the shell command that starts that replica again at the same address,
+  // returning once it serves (and writing its new process id to the file).
+  std::string victim_pid_file;
+  std::string victim_restart_command;
   // The coordinated worker (client/examples/coordinated_worker.cc) for coordinated_workers.
   std::string worker_binary;
 };
@@ -111,6 +116,9 @@ ScenarioResult CoordinatedWorkers(const TortureConfig& config);
 ScenarioResult ConflictingBatches(const TortureConfig& config);
 ScenarioResult ReaderDuringBatches(const TortureConfig& config);
 ScenarioResult WatchersAcrossReplicas(const TortureConfig& config);
+// `feast apply`'s staged writes and commit on a replica killed with kill -9 at every point of
+// the apply (staged_apply_scenarios.cc).
+ScenarioResult StagedApplyKill(const TortureConfig& config);
 // Feast's file registry under the materialization and apply storms, for contrast.
 std::vector<ScenarioResult> FileRegistryBaseline(const TortureConfig& config,
                                                  const std::string& path);

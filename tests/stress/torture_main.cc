@@ -4,6 +4,7 @@
 // Usage: larder-torture --addresses=HOST:PORT[,HOST:PORT...] --db=URL [--backend=LABEL]
 //          [--writers=N] [--calls=N] [--scenarios=a,b,...] [--chaos-command=CMD
 //          --chaos-after-ms=N] [--baseline-file=PATH] [--worker-binary=PATH]
+//          [--victim-pid-file=PATH --victim-restart-command=CMD]
 // Exits 0 when every scenario holds its invariants, 1 otherwise.
 #include <unistd.h>
 
@@ -45,7 +46,9 @@ int main(int argc, char** argv) {
         TakeFlag(argv[i], "--backend", config.backend) ||
         TakeFlag(argv[i], "--scenarios", scenarios) ||
         TakeFlag(argv[i], "--chaos-command", config.chaos_command) ||
-        TakeFlag(argv[i], "--baseline-file", baseline)) {
+        TakeFlag(argv[i], "--baseline-file", baseline) ||
+        TakeFlag(argv[i], "--victim-pid-file", config.victim_pid_file) ||
+        TakeFlag(argv[i], "--victim-restart-command", config.victim_restart_command)) {
       continue;
     }
     if (TakeFlag(argv[i], "--writers", value)) {
@@ -76,12 +79,17 @@ int main(int argc, char** argv) {
              {"coordinated_workers", CoordinatedWorkers},
              {"conflicting_batches", ConflictingBatches},
              {"reader_during_batches", ReaderDuringBatches},
-             {"watchers_across_replicas", WatchersAcrossReplicas}};
+             {"watchers_across_replicas", WatchersAcrossReplicas},
+             {"staged_apply_kill", StagedApplyKill}};
   PrintHeader();
   bool ok = true;
   if (!config.addresses.empty()) {
     for (const auto& [name, run] : all) {
       if (scenarios != "all" && absl::StrContains(scenarios, name) == false) continue;
+      // It kills and restarts a replica, so it runs only when the caller says which and how.
+      if (name == "staged_apply_kill" && config.victim_pid_file.empty() && scenarios == "all") {
+        continue;
+      }
       ScenarioResult r = run(config);
       PrintRow(r);
       ok &= r.ok();

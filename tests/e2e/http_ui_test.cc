@@ -101,14 +101,16 @@ TEST_CASE("http: the UI folder is served, deep links load the app, nothing outsi
   CHECK(HttpGet(port, "/api/mlflow-feature-models").json() ==
         Json{{"feature_models", Json::object()}});
   // Its label-data reads (POSTs the label view page sends) need Feast's stores: 501 saying so,
-  // while other POSTs stay the read-only API's 405 and a GET there is no route.
+  // while other POSTs stay the read-only API's 405, and a GET there is told the path takes POST.
   HttpResult labels = HttpRequestOf(port, "POST", "/api/v1/list-labels");
   CHECK(labels.status == 501);
   CHECK(labels.json()["detail"].get<std::string>().find("offline") != std::string::npos);
   CHECK(HttpRequestOf(port, "POST", "/api/v1/label-quality").status == 501);
   CHECK(HttpRequestOf(port, "POST", "/api/v1/push").status == 405);
   CHECK(HttpRequestOf(port, "POST", "/").status == 405);
-  CHECK(HttpGet(port, "/api/v1/list-labels").status == 404);
+  HttpResult get_labels = HttpGet(port, "/api/v1/list-labels");
+  CHECK(get_labels.status == 405);
+  CHECK(get_labels.Header("allow") == "POST");
 }
 
 TEST_CASE("http: without a UI folder / says how to get one; a bad --ui-dir fails start-up",

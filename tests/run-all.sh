@@ -120,7 +120,7 @@ if (($# == 0)) && [[ "${LARDER_TEST_SANITIZE:-}" == 1 ]]; then
   LARDER_BUILD_DIR="$asan_dir" LARDER_BUILD_TYPE=RelWithDebInfo \
     LARDER_BUILD_TARGETS="larder larderctl larder_free_port registry_test e2e_test http_e2e_test larderctl_test" \
     "$root/deploy/build.sh" -DLARDER_SANITIZE=ON || status=1
-  (cd "$asan_dir" && ASAN_OPTIONS=detect_leaks=0 ctest --output-on-failure -j2 -L 'unit|e2e' \
+  (cd "$asan_dir" && ctest --output-on-failure -j2 -L 'unit|e2e' \
     -E '^(python_client|feast_sdk|deploy_files)') || status=1
 fi
 

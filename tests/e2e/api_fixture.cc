@@ -402,6 +402,31 @@ core::Project MakeProject(const std::string& name, const std::string& descriptio
   return p;
 }
 
+void ApplyReaderAndAdminPolicy(ApiServer& api) {
+  REQUIRE_OK(api.Apply(MakeProject("demo")));
+  REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
+  REQUIRE_OK(api.Apply("demo", MakeEntity("secret", "secret_id")));
+  core::Permission readers;
+  readers.mutable_spec()->set_name("readers");
+  readers.mutable_spec()->add_types(core::PermissionSpec::ENTITY);
+  readers.mutable_spec()->add_name_patterns("driver.*");
+  readers.mutable_spec()->add_actions(core::PermissionSpec::DESCRIBE);
+  readers.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("reader");
+  core::Permission admins;
+  admins.mutable_spec()->set_name("admins");
+  for (auto type : {core::PermissionSpec::ENTITY, core::PermissionSpec::PROJECT,
+                    core::PermissionSpec::PERMISSION}) {
+    admins.mutable_spec()->add_types(type);
+  }
+  for (auto action : {core::PermissionSpec::CREATE, core::PermissionSpec::DESCRIBE,
+                      core::PermissionSpec::UPDATE, core::PermissionSpec::DELETE}) {
+    admins.mutable_spec()->add_actions(action);
+  }
+  admins.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("admin");
+  REQUIRE_OK(api.Apply("demo", admins));
+  REQUIRE_OK(api.Apply("demo", readers));
+}
+
 core::Infra SqliteInfra(const std::string& project, std::vector<std::string> views) {
   core::Infra infra;
   for (const std::string& view : views) {

@@ -196,6 +196,11 @@ core::Permission MakePermission(const std::string& name);
 core::Project MakeProject(const std::string& name, const std::string& description = "");
 core::Infra SqliteInfra(const std::string& project, std::vector<std::string> views);
 
+// Project "demo" with entities "driver" and "secret" and two permissions: role "reader" may
+// DESCRIBE entities named driver* only, role "admin" may do everything to entities, projects and
+// permissions. `api` must call with an admin's token (the auth tests' tokens file gives them).
+void ApplyReaderAndAdminPolicy(ApiServer& api);
+
 // --- The example repository of spec §6 (project "demo").
 struct DemoRepo {
   std::string project = "demo";

@@ -63,28 +63,7 @@ void CachedAnswersArePerCallerWithAuth(ScratchDatabase& db) {
   ApiServer api(db, {"--auth-tokens=" + tokens, "--default-project=demo"});
   const int port = api.process().http_port();
   api.set_authorization("Bearer tok-admin");
-  REQUIRE_OK(api.Apply(MakeProject("demo")));
-  REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
-  REQUIRE_OK(api.Apply("demo", MakeEntity("secret", "secret_id")));
-  core::Permission readers;
-  readers.mutable_spec()->set_name("readers");
-  readers.mutable_spec()->add_types(core::PermissionSpec::ENTITY);
-  readers.mutable_spec()->add_name_patterns("driver.*");
-  readers.mutable_spec()->add_actions(core::PermissionSpec::DESCRIBE);
-  readers.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("reader");
-  core::Permission admins;
-  admins.mutable_spec()->set_name("admins");
-  for (auto type : {core::PermissionSpec::ENTITY, core::PermissionSpec::PROJECT,
-                    core::PermissionSpec::PERMISSION}) {
-    admins.mutable_spec()->add_types(type);
-  }
-  for (auto action : {core::PermissionSpec::CREATE, core::PermissionSpec::DESCRIBE,
-                      core::PermissionSpec::UPDATE, core::PermissionSpec::DELETE}) {
-    admins.mutable_spec()->add_actions(action);
-  }
-  admins.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("admin");
-  REQUIRE_OK(api.Apply("demo", admins));
-  REQUIRE_OK(api.Apply("demo", readers));
+  ApplyReaderAndAdminPolicy(api);
 
   // The same cached requests by two callers, each twice, in both orders: the admin's answers
   // must never reach the reader (whose list Feast refuses whole, and who may not see "secret").

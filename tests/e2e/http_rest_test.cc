@@ -385,29 +385,7 @@ void Auth(ScratchDatabase& db) {
   ApiServer api(db, {"--auth-tokens=" + tokens, "--default-project=demo"});
   const int port = api.process().http_port();
   api.set_authorization("Bearer tok-admin");
-  REQUIRE_OK(api.Apply(MakeProject("demo")));
-  REQUIRE_OK(api.Apply("demo", MakeEntity("driver", "driver_id")));
-  REQUIRE_OK(api.Apply("demo", MakeEntity("secret", "secret_id")));
-  // Readers may describe entities named driver* only; admins everything.
-  core::Permission readers;
-  readers.mutable_spec()->set_name("readers");
-  readers.mutable_spec()->add_types(core::PermissionSpec::ENTITY);
-  readers.mutable_spec()->add_name_patterns("driver.*");
-  readers.mutable_spec()->add_actions(core::PermissionSpec::DESCRIBE);
-  readers.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("reader");
-  core::Permission admins;
-  admins.mutable_spec()->set_name("admins");
-  for (auto type : {core::PermissionSpec::ENTITY, core::PermissionSpec::PROJECT,
-                    core::PermissionSpec::PERMISSION}) {
-    admins.mutable_spec()->add_types(type);
-  }
-  for (auto action : {core::PermissionSpec::CREATE, core::PermissionSpec::DESCRIBE,
-                      core::PermissionSpec::UPDATE, core::PermissionSpec::DELETE}) {
-    admins.mutable_spec()->add_actions(action);
-  }
-  admins.mutable_spec()->mutable_policy()->mutable_role_based_policy()->add_roles("admin");
-  REQUIRE_OK(api.Apply("demo", admins));
-  REQUIRE_OK(api.Apply("demo", readers));
+  ApplyReaderAndAdminPolicy(api);
 
   const std::string path = "/api/v1/entities?project=demo&allow_cache=false";
   HttpResult none = HttpGet(port, path);

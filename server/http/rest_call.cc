@@ -143,6 +143,17 @@ void SetPageAndSort(pb::Message& message, int page, int limit, const std::string
   }
 }
 
+Json FlattenAny(const Json& any) {
+  for (const auto& [key, value] : any.items()) {
+    if (!value.is_object() || value.empty()) continue;
+    Json flat = Json::object();
+    flat["type"] = key;
+    for (const auto& [field, content] : value.items()) flat[field] = content;
+    return flat;
+  }
+  return Json::object();
+}
+
 std::string SortKey(const Json& object, const std::string& key) {
   if (!object.is_object()) return "";
   auto it = object.find(key);

@@ -70,6 +70,10 @@ void SetTagsField(google::protobuf::Message& message,
 void SetPageAndSort(google::protobuf::Message& message, int page, int limit,
                     const std::string& sort_by, const std::string& sort_order);
 
+// Feast's _extract_feature_view_from_any: the one set member of an AnyFeatureView (JSON), as
+// {"type": "<member's JSON name>", ...member}; {} when none is set.
+Json FlattenAny(const Json& any);
+
 // The value of `key` in `object` as text for sorting (strings as they are, others as JSON).
 std::string SortKey(const Json& object, const std::string& key);
 

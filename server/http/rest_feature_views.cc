@@ -10,19 +10,6 @@
 namespace larder::http {
 namespace {
 
-// Feast's _extract_feature_view_from_any: the one set member of an AnyFeatureView, as
-// {"type": "<member's JSON name>", ...member}.
-Json FlattenAny(const Json& any) {
-  for (const auto& [key, value] : any.items()) {
-    if (!value.is_object() || value.empty()) continue;
-    Json flat = Json::object();
-    flat["type"] = key;
-    for (const auto& [field, content] : value.items()) flat[field] = content;
-    return flat;
-  }
-  return Json::object();
-}
-
 absl::StatusOr<Json> ListInProject(const RestCaller& caller, const HttpRequest& http) {
   absl::StatusOr<std::string> project = RequiredParam(http, "project");
   if (!project.ok()) return project.status();

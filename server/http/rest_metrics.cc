@@ -25,18 +25,6 @@ Json ListOrEmpty(const RestCaller& caller, const HttpRequest& http, const char* 
   return response->value(key, Json::array());
 }
 
-// Feast's _extract_feature_view_from_any: the first set member as {"type": name, ...member}.
-Json FlattenAny(const Json& any) {
-  for (const auto& [key, value] : any.items()) {
-    if (!value.is_object() || value.empty()) continue;
-    Json flat = Json::object();
-    flat["type"] = key;
-    for (const auto& [field, content] : value.items()) flat[field] = content;
-    return flat;
-  }
-  return Json::object();
-}
-
 Json SpecOf(const Json& object) {
   auto it = object.find("spec");
   return it != object.end() && it->is_object() ? *it : Json::object();
